@@ -1,0 +1,394 @@
+"""Tensor, Function and backward(): the chain rule, and nothing else.
+
+A ``Tensor`` wraps one NumPy or CuPy array. Every differentiable op is a ``Function`` whose
+``forward(ctx, *arrays)`` computes the output from raw arrays and whose ``backward(ctx, *grads)``
+turns the gradient of the loss with respect to the outputs into the gradient with respect to the
+inputs (deck 001/002's error term δ, propagated one op at a time). ``Function.apply`` records a
+node — the ``ctx`` — linking the output tensors to the input tensors; ``Tensor.backward`` visits
+those nodes in reverse topological order and applies each ``backward``.
+
+The arithmetic operators and methods of ``Tensor`` (``+``, ``@``, ``.sum()``, ``.exp()``, …) are
+bound in ``chainrule.functional.methods``, so this module needs no op of its own but the device
+and dtype move, ``Tensor.to``.
+"""
+
+import contextlib
+
+import numpy as np
+
+from . import backend
+
+_grad_enabled = True
+
+
+def is_grad_enabled():
+    """True unless inside ``no_grad()``."""
+    return _grad_enabled
+
+
+class _GradMode(contextlib.ContextDecorator):
+    def __init__(self, enabled):
+        self.enabled = enabled
+
+    def __enter__(self):
+        global _grad_enabled
+        self.previous, _grad_enabled = _grad_enabled, self.enabled
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self.previous
+
+
+def no_grad():
+    """Context manager (or decorator) in which ops record no graph, as ``torch.no_grad``."""
+    return _GradMode(False)
+
+
+def enable_grad():
+    """Context manager (or decorator) that turns graph recording back on inside ``no_grad``."""
+    return _GradMode(True)
+
+
+class Context:
+    """What one op remembers between its forward and its backward: the graph node.
+
+    ``save_for_backward`` keeps the arrays backward needs; any other attribute (a stride, a
+    mask shape) may be set on it freely. ``needs_input_grad[i]`` tells forward and backward
+    whether input ``i`` wants a gradient, so work for the others can be skipped.
+    """
+
+    def __init__(self, function, inputs, needs_input_grad):
+        self.function = function
+        self.inputs = inputs
+        self.needs_input_grad = needs_input_grad
+        self.saved_tensors = ()
+        self.outputs_meta = ()
+        self.freed = False
+
+    def save_for_backward(self, *arrays):
+        self.saved_tensors = arrays
+
+    def free(self):
+        """Drop what forward saved; a second backward through this node then fails clearly."""
+        kept = {name: self.__dict__[name] for name in ("function", "inputs", "outputs_meta")}
+        self.__dict__.clear()
+        self.__dict__.update(kept, needs_input_grad=(), saved_tensors=None, freed=True)
+
+
+class Function:
+    """Base class of every differentiable op.
+
+    Subclasses define two static methods on raw arrays (never Tensors)::
+
+        forward(ctx, *arrays, **options) -> array or tuple of arrays
+        backward(ctx, *output_grads)     -> one gradient (or None) per input array
+
+    and are called through ``apply(*inputs, **options)``, which takes Tensors, arrays or Python
+    numbers, checks that the tensors share one device and one floating dtype, and records the
+    graph node when a gradient is wanted.
+    """
+
+    @staticmethod
+    def forward(ctx, *arrays, **options):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **options):
+        tensors = _as_tensors(cls.__name__, inputs)
+        arrays = [t.data for t in tensors]
+        requires_grad = _grad_enabled and any(t.requires_grad for t in tensors)
+        needs = tuple(t.requires_grad for t in tensors) if requires_grad else (False,) * len(tensors)
+        ctx = Context(cls, tensors if requires_grad else None, needs)
+        raw = cls.forward(ctx, *arrays, **options)
+        if isinstance(raw, tuple):
+            outputs = tuple(Tensor(a, requires_grad, ctx, i) for i, a in enumerate(raw))
+        else:
+            outputs = Tensor(raw, requires_grad, ctx, 0)
+        if requires_grad:
+            raws = raw if isinstance(raw, tuple) else (raw,)
+            ctx.outputs_meta = tuple((a.shape, a.dtype) for a in raws)
+        else:
+            ctx.inputs = None
+        return outputs
+
+
+def _as_tensors(op, inputs):
+    """Wrap every input as a Tensor and check they share one device and one float dtype."""
+    reference = next((x for x in inputs if isinstance(x, Tensor)), None)
+    tensors = []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            tensors.append(x)
+        elif reference is not None and isinstance(x, (int, float, bool)):
+            xp = backend.get_array_module(reference.data)
+            dtype = reference.dtype if reference.dtype.kind == "f" else None
+            tensors.append(Tensor(xp.asarray(x, dtype=dtype)))
+        else:
+            device = reference.device if reference is not None else backend.device_of(x)
+            tensors.append(Tensor(backend.as_array(x, device=device)))
+    if len(tensors) > 1:
+        _check_compatible(op, tensors)
+    return tensors
+
+
+def _check_compatible(op, tensors):
+    devices = {t.device for t in tensors}
+    if len(devices) > 1:
+        described = ", ".join(f"{t.shape} on {t.device}" for t in tensors)
+        raise backend.DeviceError(f"{op}: inputs are on different devices ({described}); "
+                                  "move them with .to(device) first")
+    float_dtypes = {t.dtype for t in tensors if t.dtype.kind == "f"}
+    if len(float_dtypes) > 1:
+        described = ", ".join(f"{t.shape} {t.dtype}" for t in tensors)
+        raise TypeError(f"{op}: inputs have different floating dtypes ({described}); "
+                        "convert them with .to(dtype) first")
+
+
+class Tensor:
+    """An n-dimensional array that remembers how it was computed, so it can be differentiated.
+
+    ``data`` is the raw NumPy or CuPy array, ``grad`` the accumulated gradient (a Tensor, or
+    None), ``requires_grad`` whether gradients flow to it. Build one with ``chainrule.tensor``.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_output_index", "__weakref__")
+    __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
+
+    def __init__(self, data, requires_grad=False, _node=None, _output_index=0):
+        self.data = data
+        self.grad = None
+        self.requires_grad = requires_grad
+        self._node = _node if requires_grad else None
+        self._output_index = _output_index
+
+    # -- description ------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def device(self):
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self):
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        """The op that produced this tensor (None for leaves and tensors outside the graph)."""
+        return None if self._node is None else self._node.function
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self):
+        return int(self.data.size)
+
+    def dim(self):
+        return self.ndim
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        body = np.array2string(self.numpy(), precision=4, separator=", ", prefix="tensor(")
+        extras = []
+        if self.dtype != backend.get_default_dtype() and self.dtype != backend.int64:
+            extras.append(f"dtype={self.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self._node is not None:
+            extras.append(f"grad_fn=<{self._node.function.__name__}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    # -- leaving the graph ------------------------------------------------------------------
+    def numpy(self):
+        """The data as a NumPy array (copied from the GPU if needed; shares memory on the CPU)."""
+        return self.data if self.device == "cpu" else backend.cupy.asnumpy(self.data)
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): only a one-element tensor converts to a Python number, "
+                             f"this one has shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def detach(self):
+        """A tensor sharing this data, cut from the graph."""
+        return Tensor(self.data)
+
+    def requires_grad_(self, requires_grad=True):
+        if self._node is not None and not requires_grad:
+            raise RuntimeError("requires_grad_(False) only works on leaf tensors; use detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    # -- device and dtype -------------------------------------------------------------------
+    def to(self, device=None, dtype=None):
+        """Move to ``device`` and/or convert to ``dtype``; differentiable, like ``torch.Tensor.to``.
+
+        ``t.to("cuda")``, ``t.to(chainrule.float64)`` and ``t.to("cpu", dtype=...)`` all work.
+        """
+        if device is not None and not _looks_like_device(device):
+            device, dtype = None, device
+        target_device = self.device if device is None else backend.normalize_device(device)
+        target_dtype = self.dtype if dtype is None else np.dtype(dtype)
+        if target_device == self.device and target_dtype == self.dtype:
+            return self
+        return Convert.apply(self, device=target_device, dtype=target_dtype)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def float(self):
+        return self.to(dtype=backend.float32)
+
+    def double(self):
+        return self.to(dtype=backend.float64)
+
+    # -- the chain rule ---------------------------------------------------------------------
+    def backward(self, grad=None, retain_graph=False):
+        """Accumulate d(self)/d(leaf) · grad into ``.grad`` of every leaf that requires grad.
+
+        ``grad`` defaults to 1 for a one-element tensor and is required otherwise. The graph's
+        saved arrays are freed afterwards unless ``retain_graph=True``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward(): this tensor does not require grad and has no graph "
+                               "(was it computed inside no_grad(), or from tensors without "
+                               "requires_grad=True?)")
+        seed = self._seed_gradient(grad)
+        if self._node is None:
+            _accumulate_leaf(self, seed)
+            return
+        _run_backward(self._node, self._output_index, seed, retain_graph)
+
+    def _seed_gradient(self, grad):
+        xp = backend.get_array_module(self.data)
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"backward(): grad can be left out only for a one-element "
+                                   f"output; this tensor has shape {self.shape}, so pass "
+                                   f"grad= of that shape")
+            return xp.ones_like(self.data)
+        grad = grad.data if isinstance(grad, Tensor) else grad
+        if backend.device_of(grad) != self.device:
+            raise backend.DeviceError(f"backward(): grad is on {backend.device_of(grad)}, "
+                                      f"the tensor on {self.device}")
+        grad = xp.asarray(grad, dtype=self.dtype)
+        if grad.shape != self.shape:
+            raise ValueError(f"backward(): grad has shape {grad.shape}, "
+                             f"the tensor has shape {self.shape}")
+        return grad
+
+
+def _looks_like_device(value):
+    return isinstance(value, str) and (value == "cpu" or value.startswith("cuda"))
+
+
+def _topological_order(root):
+    """Nodes reachable from ``root``, each before every node it takes input from.
+
+    An explicit-stack depth-first post-order, so a 10,000-step recurrent graph does not touch
+    Python's recursion limit.
+    """
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for tensor in node.inputs:
+            child = tensor._node
+            if child is not None and child not in visited:
+                stack.append((child, False))
+    order.reverse()
+    return order
+
+
+def _run_backward(root, root_index, seed, retain_graph):
+    pending = {root: [None] * len(root.outputs_meta)}
+    pending[root][root_index] = seed
+    for node in _topological_order(root):
+        if node.freed:
+            raise RuntimeError(f"backward(): the graph through {node.function.__name__} was "
+                               "already freed by an earlier backward(); pass retain_graph=True "
+                               "to the first call to go through it twice")
+        output_grads = pending.pop(node)
+        xp = backend.get_array_module(seed)
+        output_grads = [xp.zeros(shape, dtype) if g is None else g
+                        for g, (shape, dtype) in zip(output_grads, node.outputs_meta)]
+        input_grads = node.function.backward(node, *output_grads)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        _route_gradients(node, input_grads, pending)
+        if not retain_graph:
+            node.free()
+
+
+def _route_gradients(node, input_grads, pending):
+    if len(input_grads) != len(node.inputs):
+        raise RuntimeError(f"{node.function.__name__}.backward returned {len(input_grads)} "
+                           f"gradients for {len(node.inputs)} inputs")
+    for tensor, grad in zip(node.inputs, input_grads):
+        if grad is None or not tensor.requires_grad:
+            continue
+        if grad.shape != tensor.shape:
+            raise RuntimeError(f"{node.function.__name__}.backward returned a gradient of shape "
+                               f"{grad.shape} for an input of shape {tensor.shape}")
+        if tensor._node is None:
+            _accumulate_leaf(tensor, grad)
+            continue
+        slots = pending.get(tensor._node)
+        if slots is None:
+            slots = pending[tensor._node] = [None] * len(tensor._node.outputs_meta)
+        i = tensor._output_index
+        slots[i] = grad if slots[i] is None else slots[i] + grad
+
+
+def _accumulate_leaf(tensor, grad):
+    if grad.dtype != tensor.dtype:
+        grad = grad.astype(tensor.dtype)
+    if tensor.grad is None:
+        tensor.grad = Tensor(grad)
+    else:
+        tensor.grad = Tensor(tensor.grad.data + grad)
+
+
+class Convert(Function):
+    """Move between devices and/or dtypes. Forward: y = x on the target; backward: the gradient
+    moved back to x's device and dtype."""
+
+    @staticmethod
+    def forward(ctx, x, device, dtype):
+        ctx.source = (backend.device_of(x), x.dtype)
+        return backend.to_device(x, device).astype(dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        device, dtype = ctx.source
+        return backend.to_device(grad, device).astype(dtype, copy=False)

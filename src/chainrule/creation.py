@@ -1,0 +1,91 @@
+"""Ways to make a Tensor: from data (``tensor``, ``as_tensor``) or by shape (``zeros``, ``randn`` …).
+
+Shapes are given as PyTorch does, ``zeros(2, 3)`` or ``zeros((2, 3))``; floating tensors take the
+default dtype (float32) unless ``dtype`` says otherwise; random ones draw from
+``chainrule.random``'s seeded generator.
+"""
+
+import functools
+
+import numpy as np
+
+from . import backend, random
+from .autograd import Tensor
+
+
+def tensor(data, dtype=None, device="cpu", requires_grad=False):
+    """Build a Tensor from a list, number, NumPy/CuPy array or Tensor (always a copy)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    array = backend.as_array(data, dtype=dtype, device=device)
+    if array is data:
+        array = array.copy()
+    return _leaf(array, requires_grad)
+
+
+def as_tensor(data, dtype=None, device="cpu"):
+    """Like ``tensor`` but shares memory with an array already of the right dtype and device."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype)
+    return Tensor(backend.as_array(data, dtype=dtype, device=device))
+
+
+def _leaf(array, requires_grad):
+    if requires_grad and array.dtype.kind != "f":
+        raise TypeError(f"only floating-point tensors can require grad, got dtype {array.dtype}")
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def _by_shape(make):
+    """Turn ``make(xp, shape, dtype)`` into a PyTorch-style factory ``f(*shape, dtype, device)``."""
+    @functools.wraps(make)
+    def build(*shape, dtype=None, device="cpu", requires_grad=False):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        xp = backend.cupy if backend.normalize_device(device) == "cuda" else np
+        dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
+        return _leaf(make(xp, shape, dtype), requires_grad)
+    return build
+
+
+@_by_shape
+def zeros(xp, shape, dtype):
+    """A tensor of zeros: ``zeros(2, 3)``."""
+    return xp.zeros(shape, dtype)
+
+
+@_by_shape
+def ones(xp, shape, dtype):
+    """A tensor of ones: ``ones(2, 3)``."""
+    return xp.ones(shape, dtype)
+
+
+@_by_shape
+def rand(xp, shape, dtype):
+    """Uniform samples on [0, 1): ``rand(2, 3)``."""
+    return random.generator(xp).random(shape, dtype=np.float64).astype(dtype)
+
+
+@_by_shape
+def randn(xp, shape, dtype):
+    """Standard normal samples: ``randn(2, 3)``."""
+    return random.generator(xp).standard_normal(shape, dtype=np.float64).astype(dtype)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    return zeros(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    return ones(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device="cpu"):
+    """``arange(5)`` or ``arange(0, 10, 2)``: integers (int64) unless a bound is a float."""
+    if end is None:
+        start, end = 0, start
+    xp = backend.cupy if backend.normalize_device(device) == "cuda" else np
+    values = xp.arange(start, end, step)
+    if dtype is None and values.dtype.kind == "f":
+        dtype = backend.get_default_dtype()
+    return Tensor(values.astype(dtype or backend.int64))

@@ -1,0 +1,22 @@
+"""Stateless ops, each one ``Function`` with its forward and backward side by side.
+
+Named and argued like ``torch.nn.functional``; ``import chainrule.functional as F``. Importing
+this package also binds the Tensor operators and methods (``+``, ``@``, ``.sum()``, …), see
+``methods.py``.
+"""
+
+from .math import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pool import *  # noqa: F401,F403
+from .norm import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .embedding import *  # noqa: F401,F403
+from .recurrent import *  # noqa: F401,F403
+from . import methods  # noqa: F401  (binds Tensor operators)
+from . import math, activation, linear, loss, conv, pool, norm, dropout, embedding, recurrent
+
+__all__ = [name for module in (math, activation, linear, loss, conv, pool, norm, dropout,
+                               embedding, recurrent) for name in module.__all__]
