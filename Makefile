@@ -1,0 +1,25 @@
+# The two set-up commands of the README: `make demo` (the main job) and `make test` (the suite).
+# Each creates the virtual environment it needs on first use.
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+DATA   ?= $(or $(CHAINRULE_DATA),$(abspath ../shared/data))
+
+.PHONY: demo test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	CHAINRULE_DATA=$(DATA) $(VENV)/bin/chainrule train mlp --dataset mnist --epochs 10 --optimizer adam --lr 1e-3 --out runs/mlp-mnist
+
+test: $(VENV)/.installed
+	CHAINRULE_DATA=$(DATA) $(PYTHON) -m pytest
+
+bench: $(VENV)/.installed
+	$(PYTHON) benchmarks/bench_core.py
+
+clean:
+	rm -rf $(VENV) runs
