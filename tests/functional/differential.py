@@ -129,7 +129,7 @@ def run_chainrule(case, arrays, device):
 def run_torch(case, arrays):
     tensors = [torch.tensor(a, requires_grad=spec.grad) for a, spec in zip(arrays, case.inputs)]
     outputs = _as_tuple(case.torch_fn(*tensors))
-    weights = _weights(case, [tuple(o.shape) for o in outputs])
+    weights = _weights(case, [o.detach().numpy() for o in outputs])
     loss = sum((o * torch.tensor(w)).sum() for o, w in zip(outputs, weights))
     loss.backward()
     grads = [t.grad.numpy() if spec.grad and t.grad is not None else None
