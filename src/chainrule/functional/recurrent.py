@@ -1,3 +1,266 @@
-"""(being written)"""
+"""Fused recurrent cells: one time step of an Elman RNN, an LSTM or a GRU as a single op.
 
-__all__ = []
+A cell computes all its gates from two matrix products — the input x (N, I) against W_ih
+(k·H, I) and the previous hidden state h (N, H) against W_hh (k·H, H), the k gates stacked in
+the rows in PyTorch's order — then applies the gate nonlinearities in place. Its backward is
+written out by hand: the gates' local derivatives give dA, the gradient of the (N, k·H)
+pre-activations, and then every input and weight gradient is one GEMM:
+
+    dx = dA_x · W_ih      dh = dA_h · W_hh      dW_ih = dA_xᵀ · x      dW_hh = dA_hᵀ · h
+    db_ih = Σ_batch dA_x  db_hh = Σ_batch dA_h
+
+(dA_x = dA_h except in the GRU, where the reset gate sits between W_hn·h and the sum.)
+This is the hot path of every sequence model; a graph of twenty small ops per step would be
+both slower and harder to read.
+
+Signatures follow ``torch.rnn_tanh_cell``/``torch.lstm_cell``/``torch.gru_cell`` except that the
+LSTM takes ``hx`` and ``cx`` as two arguments rather than a pair.
+"""
+
+from ..autograd import Function
+from ..backend import get_array_module
+
+__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"]
+
+
+def _sigmoid_(a):
+    """σ(a) = (1 + tanh(a/2))/2 in place: stable for any |a|, one transcendental per element."""
+    xp = get_array_module(a)
+    a *= 0.5
+    xp.tanh(a, out=a)
+    a += 1
+    a *= 0.5
+    return a
+
+
+def _bias_inputs(b_ih, b_hh):
+    """The present biases as a list, and which of (b_ih, b_hh) they are."""
+    present = (b_ih is not None, b_hh is not None)
+    return [b for b in (b_ih, b_hh) if b is not None], present
+
+
+def _unpack_biases(biases, present):
+    biases = iter(biases)
+    return tuple(next(biases) if here else None for here in present)
+
+
+def _add_biases(pre, *biases):
+    for b in biases:
+        if b is not None:
+            pre += b
+    return pre
+
+
+def _weight_grads(ctx, first_weight, x, h, dA_x, dA_h):
+    """Gradients of (w_ih, w_hh, *present biases) from the pre-activation gradients."""
+    needs = ctx.needs_input_grad
+    grads = [dA_x.T @ x if needs[first_weight] else None,
+             dA_h.T @ h if needs[first_weight + 1] else None]
+    index = first_weight + 2
+    for here, dA in zip(ctx.present, (dA_x, dA_h)):
+        if here:
+            grads.append(dA.sum(axis=0) if needs[index] else None)
+            index += 1
+    return grads
+
+
+def _check_cell(op, gates, x, h, w_ih, w_hh, b_ih, b_hh, c=None):
+    """Check the shapes of a cell's arguments; name the op and the offending shape."""
+    if x.ndim != 2 or h.ndim != 2:
+        raise ValueError(f"{op}: input and hx must be 2-D (batch, features), got "
+                         f"{tuple(x.shape)} and {tuple(h.shape)}")
+    batch, inputs = x.shape
+    hidden = h.shape[1]
+    expected = {"hx": ((batch, hidden), h), "w_ih": ((gates * hidden, inputs), w_ih),
+                "w_hh": ((gates * hidden, hidden), w_hh), "b_ih": ((gates * hidden,), b_ih),
+                "b_hh": ((gates * hidden,), b_hh), "cx": ((batch, hidden), c)}
+    for name, (shape, array) in expected.items():
+        if array is not None and tuple(array.shape) != shape:
+            raise ValueError(f"{op}: {name} has shape {tuple(array.shape)}, expected {shape} "
+                             f"for input {tuple(x.shape)} and hidden size {hidden}")
+
+
+class RNNCell(Function):
+    """Elman RNN step (deck 004: h_t = H(W_xh x_t + W_hh h_{t−1} + b_h)).
+
+    Forward: h' = φ(a), a = x W_ihᵀ + b_ih + h W_hhᵀ + b_hh, φ = tanh or relu.
+    Backward: dA = g ⊙ φ'(a) with tanh' = 1 − h'² and relu' = [h' > 0]; then the GEMMs of the
+    module docstring with dA_x = dA_h = dA.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h, w_ih, w_hh, *biases, present, nonlinearity):
+        xp = get_array_module(x)
+        b_ih, b_hh = _unpack_biases(biases, present)
+        pre = x @ w_ih.T
+        pre += h @ w_hh.T
+        _add_biases(pre, b_ih, b_hh)
+        h_new = xp.tanh(pre, out=pre) if nonlinearity == "tanh" else xp.maximum(pre, 0, out=pre)
+        ctx.save_for_backward(x, h, w_ih, w_hh, h_new)
+        ctx.present, ctx.nonlinearity = present, nonlinearity
+        return h_new
+
+    @staticmethod
+    def backward(ctx, g):
+        x, h, w_ih, w_hh, h_new = ctx.saved_tensors
+        if ctx.nonlinearity == "tanh":
+            dA = g * (1 - h_new * h_new)
+        else:
+            dA = g * (h_new > 0)
+        needs = ctx.needs_input_grad
+        dx = dA @ w_ih if needs[0] else None
+        dh = dA @ w_hh if needs[1] else None
+        return (dx, dh, *_weight_grads(ctx, 2, x, h, dA, dA))
+
+
+def _rnn_cell(op, nonlinearity, input, hx, w_ih, w_hh, b_ih, b_hh):
+    _check_cell(op, 1, input, hx, w_ih, w_hh, b_ih, b_hh)
+    biases, present = _bias_inputs(b_ih, b_hh)
+    return RNNCell.apply(input, hx, w_ih, w_hh, *biases, present=present,
+                         nonlinearity=nonlinearity)
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One Elman RNN step h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh); see ``RNNCell``.
+    Shapes: input (N, I), hx (N, H), w_ih (H, I), w_hh (H, H), biases (H,)."""
+    return _rnn_cell("rnn_tanh_cell", "tanh", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One Elman RNN step h' = relu(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh); see ``RNNCell``."""
+    return _rnn_cell("rnn_relu_cell", "relu", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+class LSTMCell(Function):
+    """LSTM step (deck 001, "Illustrate LSTM Structure"; Hochreiter & Schmidhuber 1997).
+
+    Forward, with the gate rows of W_ih, W_hh, b in PyTorch's order (i, f, g, o) — deck 001
+    writes each gate as W·[h_{t−1}, x_t] + b, the same affine map with W split into W_ih, W_hh:
+
+        [a_i a_f a_g a_o] = x W_ihᵀ + b_ih + h W_hhᵀ + b_hh
+        i = σ(a_i)   f = σ(a_f)   g = tanh(a_g)  (deck 001's C̃_t)   o = σ(a_o)
+        c' = f ⊙ c + i ⊙ g        h' = o ⊙ tanh(c')
+
+    Backward, given g_h = ∂L/∂h' and g_c = ∂L/∂c':
+
+        dc' = g_c + g_h ⊙ o ⊙ (1 − tanh²(c'))       dc = dc' ⊙ f
+        da_i = dc' ⊙ g ⊙ i(1 − i)      da_f = dc' ⊙ c ⊙ f(1 − f)
+        da_g = dc' ⊙ i ⊙ (1 − g²)      da_o = g_h ⊙ tanh(c') ⊙ o(1 − o)
+
+    then the GEMMs of the module docstring with dA_x = dA_h = [da_i da_f da_g da_o].
+    """
+
+    @staticmethod
+    def forward(ctx, x, h, c, w_ih, w_hh, *biases, present):
+        xp = get_array_module(x)
+        b_ih, b_hh = _unpack_biases(biases, present)
+        hidden = h.shape[1]
+        gates = x @ w_ih.T
+        gates += h @ w_hh.T
+        _add_biases(gates, b_ih, b_hh)
+        _sigmoid_(gates[:, :2 * hidden])
+        xp.tanh(gates[:, 2 * hidden:3 * hidden], out=gates[:, 2 * hidden:3 * hidden])
+        _sigmoid_(gates[:, 3 * hidden:])
+        i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        c_new = f * c
+        c_new += i * g
+        tanh_c = xp.tanh(c_new)
+        h_new = o * tanh_c
+        ctx.save_for_backward(x, h, c, w_ih, w_hh, gates, tanh_c)
+        ctx.present = present
+        return h_new, c_new
+
+    @staticmethod
+    def backward(ctx, g_h, g_c):
+        x, h, c, w_ih, w_hh, gates, tanh_c = ctx.saved_tensors
+        xp = get_array_module(x)
+        hidden = h.shape[1]
+        i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        dc_new = g_h * o * (1 - tanh_c * tanh_c)
+        dc_new += g_c
+        dA = xp.empty_like(gates)
+        dA[:, :hidden] = dc_new * g * i * (1 - i)
+        dA[:, hidden:2 * hidden] = dc_new * c * f * (1 - f)
+        dA[:, 2 * hidden:3 * hidden] = dc_new * i * (1 - g * g)
+        dA[:, 3 * hidden:] = g_h * tanh_c * o * (1 - o)
+        needs = ctx.needs_input_grad
+        dx = dA @ w_ih if needs[0] else None
+        dh = dA @ w_hh if needs[1] else None
+        dc = dc_new * f if needs[2] else None
+        return (dx, dh, dc, *_weight_grads(ctx, 3, x, h, dA, dA))
+
+
+def lstm_cell(input, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step → (h', c'); see ``LSTMCell`` for the gate equations and their derivatives.
+    Shapes: input (N, I), hx and cx (N, H), w_ih (4H, I), w_hh (4H, H), biases (4H,), gate rows
+    in the order (i, f, g, o) as in ``torch.nn.LSTMCell``."""
+    _check_cell("lstm_cell", 4, input, hx, w_ih, w_hh, b_ih, b_hh, cx)
+    biases, present = _bias_inputs(b_ih, b_hh)
+    return LSTMCell.apply(input, hx, cx, w_ih, w_hh, *biases, present=present)
+
+
+class GRUCell(Function):
+    """GRU step (Cho et al. 2014) in PyTorch's form, gate rows in the order (r, z, n):
+
+        r = σ(W_ir x + b_ir + W_hr h + b_hr)       z = σ(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+        h' = (1 − z) ⊙ n + z ⊙ h
+
+    Backward, given g = ∂L/∂h' and m = W_hn h + b_hn:
+
+        da_n = g ⊙ (1 − z) ⊙ (1 − n²)     da_r = da_n ⊙ m ⊙ r(1 − r)
+        da_z = g ⊙ (h − n) ⊙ z(1 − z)     dh_direct = g ⊙ z
+
+    dA_x = [da_r da_z da_n] and dA_h = [da_r da_z r ⊙ da_n]; dh = dA_h W_hh + dh_direct, and the
+    other GEMMs of the module docstring.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h, w_ih, w_hh, *biases, present):
+        xp = get_array_module(x)
+        b_ih, b_hh = _unpack_biases(biases, present)
+        hidden = h.shape[1]
+        pre_x = _add_biases(x @ w_ih.T, b_ih)
+        pre_h = _add_biases(h @ w_hh.T, b_hh)
+        rz = _sigmoid_(pre_x[:, :2 * hidden] + pre_h[:, :2 * hidden])
+        r, z = rz[:, :hidden], rz[:, hidden:]
+        m = pre_h[:, 2 * hidden:]
+        n = r * m
+        n += pre_x[:, 2 * hidden:]
+        xp.tanh(n, out=n)
+        h_new = h - n
+        h_new *= z
+        h_new += n
+        ctx.save_for_backward(x, h, w_ih, w_hh, rz, n, m)
+        ctx.present = present
+        return h_new
+
+    @staticmethod
+    def backward(ctx, g):
+        x, h, w_ih, w_hh, rz, n, m = ctx.saved_tensors
+        xp = get_array_module(x)
+        hidden = h.shape[1]
+        r, z = rz[:, :hidden], rz[:, hidden:]
+        dA_x = xp.empty((g.shape[0], 3 * hidden), dtype=g.dtype)
+        da_n = dA_x[:, 2 * hidden:]
+        xp.multiply(g * (1 - z), 1 - n * n, out=da_n)
+        dA_x[:, :hidden] = da_n * m * r * (1 - r)
+        dA_x[:, hidden:2 * hidden] = g * (h - n) * z * (1 - z)
+        dA_h = dA_x.copy()
+        dA_h[:, 2 * hidden:] *= r
+        needs = ctx.needs_input_grad
+        dx = dA_x @ w_ih if needs[0] else None
+        dh = None
+        if needs[1]:
+            dh = dA_h @ w_hh
+            dh += g * z
+        return (dx, dh, *_weight_grads(ctx, 2, x, h, dA_x, dA_h))
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step → h'; see ``GRUCell`` for the gate equations and their derivatives.
+    Shapes: input (N, I), hx (N, H), w_ih (3H, I), w_hh (3H, H), biases (3H,), gate rows in the
+    order (r, z, n) as in ``torch.nn.GRUCell``."""
+    _check_cell("gru_cell", 3, input, hx, w_ih, w_hh, b_ih, b_hh)
+    biases, present = _bias_inputs(b_ih, b_hh)
+    return GRUCell.apply(input, hx, w_ih, w_hh, *biases, present=present)

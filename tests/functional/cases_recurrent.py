@@ -1,0 +1,46 @@
+"""Differential table for chainrule.functional.recurrent: the Elman (tanh, relu), LSTM and GRU
+cells with both biases, with none, with one, at batch 1 and with odd hidden sizes.
+
+chainrule's ``lstm_cell`` takes ``hx, cx`` as two arguments; ``torch.lstm_cell`` takes the pair.
+"""
+
+import torch
+
+import chainrule.functional as F
+
+from .differential import Case, randn
+
+
+def _lstm_torch(x, h, c, w_ih, w_hh, *biases):
+    return torch.lstm_cell(x, (h, c), w_ih, w_hh, *biases)
+
+
+def _cell_inputs(batch, inputs, hidden, gates, biases=2, states=1):
+    """x, the states, w_ih, w_hh and ``biases`` bias vectors for a cell with ``gates`` gates."""
+    return ([randn(batch, inputs)] + [randn(batch, hidden) for _ in range(states)]
+            + [randn(gates * hidden, inputs, scale=0.5), randn(gates * hidden, hidden, scale=0.5)]
+            + [randn(gates * hidden) for _ in range(biases)])
+
+
+
+CASES = [
+    Case("rnn_tanh_cell/biases", F.rnn_tanh_cell, torch.rnn_tanh_cell, _cell_inputs(3, 5, 4, 1)),
+    Case("rnn_tanh_cell/no-bias", F.rnn_tanh_cell, torch.rnn_tanh_cell,
+         _cell_inputs(2, 3, 6, 1, biases=0)),
+    Case("rnn_tanh_cell/batch1-odd-hidden", F.rnn_tanh_cell, torch.rnn_tanh_cell,
+         _cell_inputs(1, 4, 7, 1)),
+    Case("rnn_relu_cell/biases", F.rnn_relu_cell, torch.rnn_relu_cell, _cell_inputs(4, 3, 5, 1)),
+    Case("rnn_relu_cell/batch1-no-bias", F.rnn_relu_cell, torch.rnn_relu_cell,
+         _cell_inputs(1, 6, 3, 1, biases=0)),
+    Case("lstm_cell/biases", F.lstm_cell, _lstm_torch, _cell_inputs(3, 5, 4, 4, states=2)),
+    Case("lstm_cell/no-bias", F.lstm_cell, _lstm_torch,
+         _cell_inputs(2, 3, 6, 4, biases=0, states=2)),
+    Case("lstm_cell/ih-bias-only", F.lstm_cell, _lstm_torch,
+         _cell_inputs(2, 4, 3, 4, biases=1, states=2)),
+    Case("lstm_cell/batch1-odd-hidden", F.lstm_cell, _lstm_torch,
+         _cell_inputs(1, 4, 7, 4, states=2)),
+    Case("gru_cell/biases", F.gru_cell, torch.gru_cell, _cell_inputs(3, 5, 4, 3)),
+    Case("gru_cell/no-bias", F.gru_cell, torch.gru_cell, _cell_inputs(2, 3, 6, 3, biases=0)),
+    Case("gru_cell/ih-bias-only", F.gru_cell, torch.gru_cell, _cell_inputs(4, 2, 3, 3, biases=1)),
+    Case("gru_cell/batch1-odd-hidden", F.gru_cell, torch.gru_cell, _cell_inputs(1, 4, 7, 3)),
+]
