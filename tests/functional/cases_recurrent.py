@@ -1,5 +1,6 @@
 """Differential table for chainrule.functional.recurrent: the Elman (tanh, relu), LSTM and GRU
-cells with both biases, with none, with one, at batch 1 and with odd hidden sizes.
+cells with both biases, with none, with one, at batch 1 and with odd hidden sizes, and the
+whole-sequence lstm against torch.lstm_cell unrolled over time.
 
 chainrule's ``lstm_cell`` takes ``hx, cx`` as two arguments; ``torch.lstm_cell`` takes the pair.
 """
@@ -13,6 +14,19 @@ from .differential import Case, randn
 
 def _lstm_torch(x, h, c, w_ih, w_hh, *biases):
     return torch.lstm_cell(x, (h, c), w_ih, w_hh, *biases)
+
+
+def _lstm_sequence_torch(x, h, c, w_ih, w_hh, *biases):
+    """torch.lstm_cell unrolled over the time axis: (outputs stacked, h_T, c_T)."""
+    outputs = []
+    for step in x:
+        h, c = torch.lstm_cell(step, (h, c), w_ih, w_hh, *biases)
+        outputs.append(h)
+    return torch.stack(outputs), h, c
+
+
+def _sequence_inputs(steps, batch, inputs, hidden, biases=2):
+    return [randn(steps, batch, inputs)] + _cell_inputs(batch, inputs, hidden, 4, biases, 2)[1:]
 
 
 def _cell_inputs(batch, inputs, hidden, gates, biases=2, states=1):
@@ -39,6 +53,10 @@ CASES = [
          _cell_inputs(2, 4, 3, 4, biases=1, states=2)),
     Case("lstm_cell/batch1-odd-hidden", F.lstm_cell, _lstm_torch,
          _cell_inputs(1, 4, 7, 4, states=2)),
+    Case("lstm/biases", F.lstm, _lstm_sequence_torch, _sequence_inputs(4, 3, 5, 4)),
+    Case("lstm/no-bias-batch1-odd-hidden", F.lstm, _lstm_sequence_torch,
+         _sequence_inputs(3, 1, 2, 5, biases=0)),
+    Case("lstm/one-step-ih-bias", F.lstm, _lstm_sequence_torch, _sequence_inputs(1, 2, 3, 3, 1)),
     Case("gru_cell/biases", F.gru_cell, torch.gru_cell, _cell_inputs(3, 5, 4, 3)),
     Case("gru_cell/no-bias", F.gru_cell, torch.gru_cell, _cell_inputs(2, 3, 6, 3, biases=0)),
     Case("gru_cell/ih-bias-only", F.gru_cell, torch.gru_cell, _cell_inputs(4, 2, 3, 3, biases=1)),

@@ -101,6 +101,32 @@ def test_rnn_tanh_cell_unrolled_three_steps_matches_torch_rnncell():
     _compare_parameter_grads(module, params)
 
 
+def test_lstm_sequence_kernel_matches_torch_nn_lstm():
+    torch.manual_seed(3)
+    rng = np.random.default_rng(3)
+    module = torch.nn.LSTM(INPUTS, HIDDEN).double()
+    weights = [cr.tensor(getattr(module, name).detach().numpy(), requires_grad=True)
+               for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")]
+    x = rng.normal(size=(6, BATCH, INPUTS))
+    h0, c0 = rng.normal(size=(BATCH, HIDDEN)), rng.normal(size=(BATCH, HIDDEN))
+    seed = rng.normal(size=(6, BATCH, HIDDEN))
+
+    ours_x = cr.tensor(x, requires_grad=True)
+    output, h, c = F.lstm(ours_x, cr.tensor(h0), cr.tensor(c0), *weights)
+    output.backward(seed)
+    theirs_x = torch.tensor(x, requires_grad=True)
+    torch_output, (th, tc) = module(theirs_x, (torch.tensor(h0)[None], torch.tensor(c0)[None]))
+    torch_output.backward(torch.tensor(seed))
+
+    np.testing.assert_allclose(output.numpy(), torch_output.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(h.numpy(), th[0].detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(c.numpy(), tc[0].detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-9, atol=1e-12)
+    for ours, name in zip(weights, ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")):
+        np.testing.assert_allclose(ours.grad.numpy(), getattr(module, name).grad.numpy(),
+                                   rtol=1e-9, atol=1e-12, err_msg=name)
+
+
 @pytest.mark.parametrize("cell, gates", [(F.lstm_cell, 4), (F.gru_cell, 3), (F.rnn_tanh_cell, 1)])
 def test_float32_stays_float32_and_large_preactivations_do_not_overflow(cell, gates):
     x = cr.tensor(np.full((2, 3), 1000.0, np.float32), requires_grad=True)

@@ -20,7 +20,7 @@ LSTM takes ``hx`` and ``cx`` as two arguments rather than a pair.
 from ..autograd import Function
 from ..backend import get_array_module
 
-__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"]
+__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "lstm"]
 
 
 def _sigmoid_(a):
@@ -64,12 +64,16 @@ def _weight_grads(ctx, first_weight, x, h, dA_x, dA_h):
     return grads
 
 
-def _check_cell(op, gates, x, h, w_ih, w_hh, b_ih, b_hh, c=None):
-    """Check the shapes of a cell's arguments; name the op and the offending shape."""
-    if x.ndim != 2 or h.ndim != 2:
-        raise ValueError(f"{op}: input and hx must be 2-D (batch, features), got "
-                         f"{tuple(x.shape)} and {tuple(h.shape)}")
-    batch, inputs = x.shape
+def _require_ndim(op, name, array, ndim, layout):
+    if array.ndim != ndim:
+        raise ValueError(f"{op}: {name} must be {ndim}-D {layout}, got shape {tuple(array.shape)}")
+
+
+def _check_cell(op, gates, step_shape, h, w_ih, w_hh, b_ih, b_hh, c=None):
+    """Check a recurrent op's shapes against one time step's input shape (batch, features);
+    the error names the op and the offending argument."""
+    _require_ndim(op, "hx", h, 2, "(batch, hidden)")
+    batch, inputs = step_shape
     hidden = h.shape[1]
     expected = {"hx": ((batch, hidden), h), "w_ih": ((gates * hidden, inputs), w_ih),
                 "w_hh": ((gates * hidden, hidden), w_hh), "b_ih": ((gates * hidden,), b_ih),
@@ -77,7 +81,14 @@ def _check_cell(op, gates, x, h, w_ih, w_hh, b_ih, b_hh, c=None):
     for name, (shape, array) in expected.items():
         if array is not None and tuple(array.shape) != shape:
             raise ValueError(f"{op}: {name} has shape {tuple(array.shape)}, expected {shape} "
-                             f"for input {tuple(x.shape)} and hidden size {hidden}")
+                             f"for input steps of shape {tuple(step_shape)} and hidden size "
+                             f"{hidden}")
+
+
+def _check_step(op, gates, x, h, w_ih, w_hh, b_ih, b_hh, c=None):
+    """``_check_cell`` for a single-step op, whose input is (batch, features)."""
+    _require_ndim(op, "input", x, 2, "(batch, features)")
+    _check_cell(op, gates, tuple(x.shape), h, w_ih, w_hh, b_ih, b_hh, c)
 
 
 class RNNCell(Function):
@@ -114,7 +125,7 @@ class RNNCell(Function):
 
 
 def _rnn_cell(op, nonlinearity, input, hx, w_ih, w_hh, b_ih, b_hh):
-    _check_cell(op, 1, input, hx, w_ih, w_hh, b_ih, b_hh)
+    _check_step(op, 1, input, hx, w_ih, w_hh, b_ih, b_hh)
     biases, present = _bias_inputs(b_ih, b_hh)
     return RNNCell.apply(input, hx, w_ih, w_hh, *biases, present=present,
                          nonlinearity=nonlinearity)
@@ -129,6 +140,36 @@ def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One Elman RNN step h' = relu(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh); see ``RNNCell``."""
     return _rnn_cell("rnn_relu_cell", "relu", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def _lstm_step(gates, c):
+    """Turn pre-activations (N, 4H) into gate activations [i f g o] in place; return
+    (c', tanh c', h')."""
+    xp = get_array_module(gates)
+    hidden = c.shape[1]
+    _sigmoid_(gates[:, :2 * hidden])
+    xp.tanh(gates[:, 2 * hidden:3 * hidden], out=gates[:, 2 * hidden:3 * hidden])
+    _sigmoid_(gates[:, 3 * hidden:])
+    i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+    c_new = f * c
+    c_new += i * g
+    tanh_c = xp.tanh(c_new)
+    return c_new, tanh_c, o * tanh_c
+
+
+def _lstm_step_backward(gates, c, tanh_c, g_h, g_c):
+    """From ∂L/∂h' and ∂L/∂c' of one step: the pre-activation gradient dA (N, 4H) and ∂L/∂c."""
+    xp = get_array_module(gates)
+    hidden = c.shape[1]
+    i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+    dc_new = g_h * o * (1 - tanh_c * tanh_c)
+    dc_new += g_c
+    dA = xp.empty_like(gates)
+    dA[:, :hidden] = dc_new * g * i * (1 - i)
+    dA[:, hidden:2 * hidden] = dc_new * c * f * (1 - f)
+    dA[:, 2 * hidden:3 * hidden] = dc_new * i * (1 - g * g)
+    dA[:, 3 * hidden:] = g_h * tanh_c * o * (1 - o)
+    return dA, dc_new * f
 
 
 class LSTMCell(Function):
@@ -152,20 +193,10 @@ class LSTMCell(Function):
 
     @staticmethod
     def forward(ctx, x, h, c, w_ih, w_hh, *biases, present):
-        xp = get_array_module(x)
-        b_ih, b_hh = _unpack_biases(biases, present)
-        hidden = h.shape[1]
         gates = x @ w_ih.T
         gates += h @ w_hh.T
-        _add_biases(gates, b_ih, b_hh)
-        _sigmoid_(gates[:, :2 * hidden])
-        xp.tanh(gates[:, 2 * hidden:3 * hidden], out=gates[:, 2 * hidden:3 * hidden])
-        _sigmoid_(gates[:, 3 * hidden:])
-        i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
-        c_new = f * c
-        c_new += i * g
-        tanh_c = xp.tanh(c_new)
-        h_new = o * tanh_c
+        _add_biases(gates, *_unpack_biases(biases, present))
+        c_new, tanh_c, h_new = _lstm_step(gates, c)
         ctx.save_for_backward(x, h, c, w_ih, w_hh, gates, tanh_c)
         ctx.present = present
         return h_new, c_new
@@ -173,28 +204,18 @@ class LSTMCell(Function):
     @staticmethod
     def backward(ctx, g_h, g_c):
         x, h, c, w_ih, w_hh, gates, tanh_c = ctx.saved_tensors
-        xp = get_array_module(x)
-        hidden = h.shape[1]
-        i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
-        dc_new = g_h * o * (1 - tanh_c * tanh_c)
-        dc_new += g_c
-        dA = xp.empty_like(gates)
-        dA[:, :hidden] = dc_new * g * i * (1 - i)
-        dA[:, hidden:2 * hidden] = dc_new * c * f * (1 - f)
-        dA[:, 2 * hidden:3 * hidden] = dc_new * i * (1 - g * g)
-        dA[:, 3 * hidden:] = g_h * tanh_c * o * (1 - o)
+        dA, dc = _lstm_step_backward(gates, c, tanh_c, g_h, g_c)
         needs = ctx.needs_input_grad
         dx = dA @ w_ih if needs[0] else None
         dh = dA @ w_hh if needs[1] else None
-        dc = dc_new * f if needs[2] else None
-        return (dx, dh, dc, *_weight_grads(ctx, 3, x, h, dA, dA))
+        return (dx, dh, dc if needs[2] else None, *_weight_grads(ctx, 3, x, h, dA, dA))
 
 
 def lstm_cell(input, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One LSTM step → (h', c'); see ``LSTMCell`` for the gate equations and their derivatives.
     Shapes: input (N, I), hx and cx (N, H), w_ih (4H, I), w_hh (4H, H), biases (4H,), gate rows
     in the order (i, f, g, o) as in ``torch.nn.LSTMCell``."""
-    _check_cell("lstm_cell", 4, input, hx, w_ih, w_hh, b_ih, b_hh, cx)
+    _check_step("lstm_cell", 4, input, hx, w_ih, w_hh, b_ih, b_hh, cx)
     biases, present = _bias_inputs(b_ih, b_hh)
     return LSTMCell.apply(input, hx, cx, w_ih, w_hh, *biases, present=present)
 
@@ -261,6 +282,66 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One GRU step → h'; see ``GRUCell`` for the gate equations and their derivatives.
     Shapes: input (N, I), hx (N, H), w_ih (3H, I), w_hh (3H, H), biases (3H,), gate rows in the
     order (r, z, n) as in ``torch.nn.GRUCell``."""
-    _check_cell("gru_cell", 3, input, hx, w_ih, w_hh, b_ih, b_hh)
+    _check_step("gru_cell", 3, input, hx, w_ih, w_hh, b_ih, b_hh)
     biases, present = _bias_inputs(b_ih, b_hh)
     return GRUCell.apply(input, hx, w_ih, w_hh, *biases, present=present)
+
+
+class LSTM(Function):
+    """A single-layer LSTM over a whole (T, N, I) sequence: ``LSTMCell``'s equations at every
+    step, with the work arranged for speed (the DESIGN's "precompute the input projection").
+
+    Forward: A_x = X W_ihᵀ + b_ih + b_hh for all T·N rows in one GEMM, then per step only
+    A_t = A_x[t] + h_{t−1} W_hhᵀ and the fused gates. Backward (backpropagation through time):
+    walking t = T … 1, ∂L/∂h_{t−1} = dA_t W_hh and ∂L/∂c_{t−1} = dc'_t ⊙ f_t feed the previous
+    step; afterwards the stacked dA (T·N, 4H) gives dX = dA W_ih, dW_ih = dAᵀ X and
+    dW_hh = dAᵀ [h_0 … h_{T−1}] as three big GEMMs.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, *biases, present):
+        xp = get_array_module(x)
+        steps, batch, _ = x.shape
+        hidden = h0.shape[1]
+        gates = (x.reshape(steps * batch, -1) @ w_ih.T).reshape(steps, batch, 4 * hidden)
+        _add_biases(gates, *_unpack_biases(biases, present))
+        hs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
+        cs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
+        tanh_cs = xp.empty((steps, batch, hidden), dtype=x.dtype)
+        hs[0], cs[0] = h0, c0
+        for t in range(steps):
+            gates[t] += hs[t] @ w_hh.T
+            cs[t + 1], tanh_cs[t], hs[t + 1] = _lstm_step(gates[t], cs[t])
+        ctx.save_for_backward(x, w_ih, w_hh, gates, hs, cs, tanh_cs)
+        ctx.present = present
+        return hs[1:].copy(), hs[steps].copy(), cs[steps].copy()
+
+    @staticmethod
+    def backward(ctx, g_out, g_h, g_c):
+        x, w_ih, w_hh, gates, hs, cs, tanh_cs = ctx.saved_tensors
+        xp = get_array_module(x)
+        steps, batch, _ = x.shape
+        dA = xp.empty_like(gates)
+        dh, dc = g_h, g_c
+        for t in reversed(range(steps)):
+            dA[t], dc = _lstm_step_backward(gates[t], cs[t], tanh_cs[t], g_out[t] + dh, dc)
+            dh = dA[t] @ w_hh
+        rows = dA.reshape(steps * batch, -1)
+        needs = ctx.needs_input_grad
+        dx = (rows @ w_ih).reshape(x.shape) if needs[0] else None
+        grads = _weight_grads(ctx, 3, x.reshape(steps * batch, -1),
+                              hs[:steps].reshape(steps * batch, -1), rows, rows)
+        return (dx, dh if needs[1] else None, dc if needs[2] else None, *grads)
+
+
+def lstm(input, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """A single-layer LSTM over a whole sequence → (output, h_T, c_T); see ``LSTM``.
+
+    Shapes: input (T, N, I) time-major (PyTorch's ``batch_first=False``), hx and cx (N, H),
+    weights as ``lstm_cell``; output (T, N, H) stacks h_1 … h_T. The same numbers as T calls of
+    ``lstm_cell``, with one input GEMM for the whole sequence and one graph node instead of T.
+    """
+    _require_ndim("lstm", "input", input, 3, "(time, batch, features)")
+    _check_cell("lstm", 4, tuple(input.shape[1:]), hx, w_ih, w_hh, b_ih, b_hh, cx)
+    biases, present = _bias_inputs(b_ih, b_hh)
+    return LSTM.apply(input, hx, cx, w_ih, w_hh, *biases, present=present)
