@@ -1,0 +1,163 @@
+"""Where data sets live, how they are fetched, and how a file is proven to be the right one.
+
+The data root is, in order: the ``data_dir`` a dataset is given, else the environment variable
+``CHAINRULE_DATA``, else the cache ``~/.cache/chainrule`` (``$XDG_CACHE_HOME/chainrule`` when
+that is set). A data set keeps its files under ``<root>/<folder>/`` with their canonical names.
+
+Each file is declared as a ``RemoteFile``: its canonical name, the MD5 of its *uncompressed*
+content, and the mirrors it can be downloaded from. Checksumming the uncompressed bytes lets one
+declaration accept the canonical ``.gz``, a re-compressed copy of it, and the raw file alike.
+
+``fetch`` downloads with ``urllib`` to a temporary file in the target folder, checks it, and only
+then renames it into place, so an interrupted download never leaves a file that looks complete.
+"""
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from .idx import read_bytes
+
+ENV_VAR = "CHAINRULE_DATA"
+DOWNLOAD_TIMEOUT_S = 60
+
+
+class DatasetNotFoundError(FileNotFoundError):
+    """A data set's file is in none of the places it was looked for."""
+
+
+class ChecksumError(ValueError):
+    """A file's content does not have the checksum its data set declares."""
+
+
+class DownloadError(OSError):
+    """No mirror could deliver a good copy of a file."""
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One file of a data set: canonical ``name``, ``md5`` of the uncompressed content, mirrors.
+
+    ``mirrors`` are base URLs (ending in ``/``); the file's URL is mirror + name.
+    """
+    name: str
+    md5: str
+    mirrors: tuple
+
+    @property
+    def urls(self):
+        return tuple(mirror + self.name for mirror in self.mirrors)
+
+    def candidates(self, folder):
+        """The paths the file may have in ``folder``: as named, and uncompressed if gzipped."""
+        paths = [Path(folder) / self.name]
+        if self.name.endswith(".gz"):
+            paths.append(Path(folder) / self.name[:-len(".gz")])
+        return paths
+
+
+def cache_dir():
+    """The default data root: ``$XDG_CACHE_HOME/chainrule`` or ``~/.cache/chainrule``."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "chainrule"
+
+
+def data_root(data_dir=None):
+    """The data root and how it was chosen: ``(path, reason)``; see the module docstring."""
+    if data_dir is not None:
+        return Path(data_dir), "the data_dir argument"
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]), f"${ENV_VAR}"
+    return cache_dir(), f"the default cache (${ENV_VAR} is not set)"
+
+
+def locate(files, folder, root_reason, download, dataset):
+    """The path of each of ``files`` in ``folder``, downloading missing ones if ``download``.
+
+    Raises ``DatasetNotFoundError`` listing every path looked at and how to get the files.
+    """
+    found = [_first_existing(f.candidates(folder)) for f in files]
+    missing = [f for f, path in zip(files, found) if path is None]
+    if missing and download:
+        for f in missing:
+            found[files.index(f)] = fetch(f, folder)
+        missing = []
+    if missing:
+        raise DatasetNotFoundError(_not_found_message(dataset, missing, folder, root_reason))
+    return found
+
+
+def _first_existing(paths):
+    return next((p for p in paths if p.is_file()), None)
+
+
+def _not_found_message(dataset, missing, folder, root_reason):
+    looked = "\n".join(f"  {path}" for f in missing for path in f.candidates(folder))
+    urls = "\n".join(f"  {url}" for f in missing for url in f.urls[:1])
+    return (f"{dataset}: data files not found. The data root was chosen by {root_reason}; "
+            f"looked for:\n{looked}\n"
+            f"To fix: point ${ENV_VAR} (or --data-dir / the root argument) at a folder holding "
+            f"{Path(folder).name}/ with these files, or pass download=True to fetch them from:\n"
+            f"{urls}")
+
+
+_verified = {}
+
+
+def verify(path, md5):
+    """The uncompressed content of ``path`` after checking its MD5 against ``md5``.
+
+    A file already verified in this process (same size and modification time) is not hashed
+    again. A mismatch raises ``ChecksumError`` naming the file.
+    """
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    content = read_bytes(path)
+    if _verified.get(key) != md5:
+        actual = hashlib.md5(content).hexdigest()
+        if actual != md5:
+            raise ChecksumError(f"{path}: checksum mismatch (MD5 of the uncompressed content is "
+                                f"{actual}, expected {md5}); the file is corrupt or truncated — "
+                                "delete it and download it again")
+        _verified[key] = md5
+    return content
+
+
+def fetch(remote, folder):
+    """Download ``remote`` into ``folder`` from the first mirror that delivers a good copy.
+
+    Each try streams to a temporary file beside the target, checks its MD5, and renames it into
+    place; a failed try leaves nothing behind. Returns the file's path.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / remote.name
+    failures = []
+    for url in remote.urls:
+        try:
+            _download_verified(url, target, remote.md5)
+            return target
+        except (OSError, ValueError, urllib.error.URLError) as error:
+            failures.append(f"  {url}: {error}")
+    raise DownloadError(f"could not download {remote.name} into {folder}; tried:\n"
+                        + "\n".join(failures))
+
+
+def _download_verified(url, target, md5):
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(
+                url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            shutil.copyfileobj(response, out)
+        verify(temporary, md5)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
