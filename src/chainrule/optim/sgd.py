@@ -14,6 +14,10 @@ class SGD(Optimizer):
         d ← g + μ·b  (nesterov)  or  d ← b  (plain momentum)  or  d ← g  (μ = 0)
         θ ← θ − η·d
 
+    Deck 002's mini-batch rule θ_t = θ_{t−1} − λ Σ_{i∈batch} ∇ℒ(θ, x⁽ⁱ⁾, y⁽ⁱ⁾) sums the
+    per-example gradients; with a mean-reduced loss (``reduction="mean"``, the default) g is
+    their average, so the same step takes lr = n·λ for a batch of n.
+
     Deck 002 ("优化算法 : Mometum / Nesterov") writes momentum as a velocity that already holds
     the learning rate, v ← γv + η∇L(θ), θ ← θ − v. With τ = 0 and a constant η the two are the same
     method: v = η·b. They part when η changes (a scheduler): torch's buffer ``b`` carries raw
