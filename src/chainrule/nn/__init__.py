@@ -1,0 +1,28 @@
+"""Parametric modules built on ``chainrule.functional`` (Chainer's "links"), named and argued
+like ``torch.nn``: ``import chainrule.nn as nn``.
+
+``Module`` and ``Parameter`` are the machinery (module.py, parameter.py); each other file groups
+one kind of layer. ``nn.utils`` holds weight normalisation and parameter counting.
+"""
+
+from . import utils
+from .activation import ELU, SELU, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, Softmax, Tanh
+from .container import ModuleList, Sequential
+from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .dropout import Dropout
+from .embedding import Embedding
+from .flatten import Flatten
+from .linear import Identity, Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .module import Module
+from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from .parameter import Parameter
+from .pool import AdaptiveAvgPool2d, AvgPool2d, LPPool2d, MaxPool2d
+
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList",
+           "Linear", "Identity", "Flatten", "Conv1d", "Conv2d", "ConvTranspose2d",
+           "MaxPool2d", "AvgPool2d", "LPPool2d", "AdaptiveAvgPool2d",
+           "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "Embedding",
+           "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "Softmax",
+           "LogSoftmax", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
+           "BCEWithLogitsLoss", "utils"]
