@@ -99,53 +99,79 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **options):
         tensors = _as_tensors(cls.__name__, inputs)
-        arrays = [t.data for t in tensors]
-        requires_grad = _grad_enabled and any(t.requires_grad for t in tensors)
-        needs = tuple(t.requires_grad for t in tensors) if requires_grad else (False,) * len(tensors)
-        ctx = Context(cls, tensors if requires_grad else None, needs)
-        raw = cls.forward(ctx, *arrays, **options)
-        if isinstance(raw, tuple):
-            outputs = tuple(Tensor(a, requires_grad, ctx, i) for i, a in enumerate(raw))
-        else:
-            outputs = Tensor(raw, requires_grad, ctx, 0)
+        needs = tuple([t.requires_grad for t in tensors])
+        requires_grad = _grad_enabled and True in needs
         if requires_grad:
-            raws = raw if isinstance(raw, tuple) else (raw,)
-            ctx.outputs_meta = tuple((a.shape, a.dtype) for a in raws)
+            ctx = Context(cls, tensors, needs)
         else:
-            ctx.inputs = None
-        return outputs
+            ctx = Context(cls, None, (False,) * len(tensors))
+        raw = cls.forward(ctx, *[t.data for t in tensors], **options)
+        if type(raw) is tuple:
+            raw = tuple([_ndarray(a) for a in raw])
+            outputs = tuple([Tensor(a, requires_grad, ctx, i) for i, a in enumerate(raw)])
+            if requires_grad:
+                ctx.outputs_meta = tuple([(a.shape, a.dtype) for a in raw])
+            return outputs
+        raw = _ndarray(raw)
+        if requires_grad:
+            ctx.outputs_meta = ((raw.shape, raw.dtype),)
+        return Tensor(raw, requires_grad, ctx, 0)
+
+
+def _ndarray(raw):
+    """NumPy hands back a scalar (np.float32 …) for 0-d results; keep every output an array."""
+    return np.asarray(raw) if isinstance(raw, np.generic) else raw
 
 
 def _as_tensors(op, inputs):
-    """Wrap every input as a Tensor and check they share one device and one float dtype."""
-    reference = next((x for x in inputs if isinstance(x, Tensor)), None)
-    tensors = []
+    """Wrap every input as a Tensor and check they share one device and one float dtype.
+
+    Python numbers take the dtype of the first floating tensor among the inputs (``x * 2``
+    stays float32), or the default dtype for a float next to integer tensors.
+    """
     for x in inputs:
-        if isinstance(x, Tensor):
-            tensors.append(x)
-        elif reference is not None and isinstance(x, (int, float, bool)):
-            xp = backend.get_array_module(reference.data)
-            dtype = reference.dtype if reference.dtype.kind == "f" else None
-            tensors.append(Tensor(xp.asarray(x, dtype=dtype)))
-        else:
-            device = reference.device if reference is not None else backend.device_of(x)
-            tensors.append(Tensor(backend.as_array(x, device=device)))
-    if len(tensors) > 1:
-        _check_compatible(op, tensors)
-    return tensors
+        if not isinstance(x, Tensor):
+            reference = None
+            for t in inputs:
+                if isinstance(t, Tensor) and (reference is None or reference.dtype.kind != "f"):
+                    reference = t
+            inputs = tuple([_wrap(t, reference) for t in inputs])
+            break
+    if len(inputs) > 1:
+        _check_compatible(op, inputs)
+    return inputs
+
+
+def _wrap(x, reference):
+    """One input as a Tensor, on ``reference``'s device when it is a number or a list."""
+    if isinstance(x, Tensor):
+        return x
+    if reference is not None and isinstance(x, (int, float)):
+        xp = backend.get_array_module(reference.data)
+        dtype = reference.dtype
+        if dtype.kind != "f":
+            dtype = backend.get_default_dtype() if isinstance(x, float) else None
+        return Tensor(xp.asarray(x, dtype=dtype))
+    device = reference.device if reference is not None else backend.device_of(x)
+    return Tensor(backend.as_array(x, device=device))
 
 
 def _check_compatible(op, tensors):
-    devices = {t.device for t in tensors}
-    if len(devices) > 1:
-        described = ", ".join(f"{t.shape} on {t.device}" for t in tensors)
-        raise backend.DeviceError(f"{op}: inputs are on different devices ({described}); "
-                                  "move them with .to(device) first")
-    float_dtypes = {t.dtype for t in tensors if t.dtype.kind == "f"}
-    if len(float_dtypes) > 1:
-        described = ", ".join(f"{t.shape} {t.dtype}" for t in tensors)
-        raise TypeError(f"{op}: inputs have different floating dtypes ({described}); "
-                        "convert them with .to(dtype) first")
+    """Same array type (so same device) and at most one floating dtype among the inputs."""
+    array_type, float_dtype = type(tensors[0].data), None
+    for t in tensors:
+        if type(t.data) is not array_type and t.device != tensors[0].device:
+            described = ", ".join(f"{t.shape} on {t.device}" for t in tensors)
+            raise backend.DeviceError(f"{op}: inputs are on different devices ({described}); "
+                                      "move them with .to(device) first")
+        dtype = t.data.dtype
+        if dtype.kind == "f":
+            if float_dtype is None:
+                float_dtype = dtype
+            elif dtype != float_dtype:
+                described = ", ".join(f"{t.shape} {t.dtype}" for t in tensors)
+                raise TypeError(f"{op}: inputs have different floating dtypes ({described}); "
+                                "convert them with .to(dtype) first")
 
 
 class Tensor:
@@ -279,7 +305,7 @@ class Tensor:
                                "requires_grad=True?)")
         seed = self._seed_gradient(grad)
         if self._node is None:
-            _accumulate_leaf(self, seed)
+            _accumulate_leaf(self, seed, set())
             return
         _run_backward(self._node, self._output_index, seed, retain_graph)
 
@@ -333,24 +359,26 @@ def _topological_order(root):
 def _run_backward(root, root_index, seed, retain_graph):
     pending = {root: [None] * len(root.outputs_meta)}
     pending[root][root_index] = seed
+    claimed = set()  # ids of the arrays handed to leaves as their .grad in this pass
+    xp = backend.get_array_module(seed)
     for node in _topological_order(root):
         if node.freed:
             raise RuntimeError(f"backward(): the graph through {node.function.__name__} was "
                                "already freed by an earlier backward(); pass retain_graph=True "
                                "to the first call to go through it twice")
-        output_grads = pending.pop(node)
-        xp = backend.get_array_module(seed)
-        output_grads = [xp.zeros(shape, dtype) if g is None else g
-                        for g, (shape, dtype) in zip(output_grads, node.outputs_meta)]
-        input_grads = node.function.backward(node, *output_grads)
-        if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
-        _route_gradients(node, input_grads, pending)
+        output_grads = pending.pop(node, None)
+        if output_grads is not None:  # None: every path to it returned a None gradient
+            output_grads = [xp.zeros(shape, dtype) if g is None else g
+                            for g, (shape, dtype) in zip(output_grads, node.outputs_meta)]
+            input_grads = node.function.backward(node, *output_grads)
+            if not isinstance(input_grads, tuple):
+                input_grads = (input_grads,)
+            _route_gradients(node, input_grads, pending, claimed)
         if not retain_graph:
             node.free()
 
 
-def _route_gradients(node, input_grads, pending):
+def _route_gradients(node, input_grads, pending, claimed):
     if len(input_grads) != len(node.inputs):
         raise RuntimeError(f"{node.function.__name__}.backward returned {len(input_grads)} "
                            f"gradients for {len(node.inputs)} inputs")
@@ -361,7 +389,7 @@ def _route_gradients(node, input_grads, pending):
             raise RuntimeError(f"{node.function.__name__}.backward returned a gradient of shape "
                                f"{grad.shape} for an input of shape {tensor.shape}")
         if tensor._node is None:
-            _accumulate_leaf(tensor, grad)
+            _accumulate_leaf(tensor, grad, claimed)
             continue
         slots = pending.get(tensor._node)
         if slots is None:
@@ -370,10 +398,19 @@ def _route_gradients(node, input_grads, pending):
         slots[i] = grad if slots[i] is None else slots[i] + grad
 
 
-def _accumulate_leaf(tensor, grad):
+def _accumulate_leaf(tensor, grad, claimed):
+    """Add ``grad`` into ``tensor.grad`` out of place.
+
+    A first gradient is adopted without a copy when it is an array of its own; a view (e.g. a
+    broadcast from ``sum``'s backward) or an array already adopted by another leaf (``add``
+    hands one array to both inputs) is copied, so every ``.grad`` may be updated in place.
+    """
     if grad.dtype != tensor.dtype:
         grad = grad.astype(tensor.dtype)
     if tensor.grad is None:
+        if grad.base is not None or id(grad) in claimed:
+            grad = grad.copy()
+        claimed.add(id(grad))
         tensor.grad = Tensor(grad)
     else:
         tensor.grad = Tensor(tensor.grad.data + grad)
