@@ -22,22 +22,6 @@ from ..backend import get_array_module
 __all__ = ["batch_norm", "layer_norm"]
 
 
-def _centre(x, axes):
-    """x − mean, the mean and the biased variance over ``axes`` (kept as size-1 axes)."""
-    xp = get_array_module(x)
-    mean = x.mean(axis=axes, keepdims=True)
-    centred = x - mean
-    var = xp.mean(centred * centred, axis=axes, keepdims=True)
-    return centred, mean, var
-
-
-def _standardize_backward(g, x_hat, inv_std, axes):
-    """dx for x̂ = (x − μ)/σ with μ, σ over ``axes``: (1/σ)(g − mean(g) − x̂·mean(g·x̂))."""
-    mean_g = g.mean(axis=axes, keepdims=True)
-    mean_gx = (g * x_hat).mean(axis=axes, keepdims=True)
-    return inv_std * (g - mean_g - x_hat * mean_gx)
-
-
 def _affine_arrays(weight, bias):
     """The inputs list and presence flags for an optional (weight, bias) pair."""
     present = (weight is not None, bias is not None)
@@ -53,11 +37,21 @@ def _data(stat):
     return stat.data if isinstance(stat, Tensor) else stat
 
 
+def _parameter_grads(ctx, sum_gx, sum_g, shape):
+    """(dγ, dβ) for the parameters that are present: Σ g·x̂ and Σ g, in the parameters' shape."""
+    wants = iter(ctx.needs_input_grad[1:])
+    grads = []
+    for here, total in zip(ctx.present, (sum_gx, sum_g)):
+        if here:
+            grads.append(total.reshape(shape) if next(wants) else None)
+    return grads
+
+
 class BatchNorm(Function):
     """Batch normalisation over every axis but the channel axis 1.
 
     Forward (deck 002): μ_c, σ²_c = mean and biased variance of channel c over the batch (and
-    the spatial axes) in training, the running estimates in evaluation;
+    the spatial axes, M values in all) in training, the running estimates in evaluation;
     y = γ_c·(x − μ_c)/√(σ²_c + ε) + β_c. Training also updates, in place,
     running_mean ← (1 − momentum)·running_mean + momentum·μ and likewise running_var with the
     *unbiased* variance σ²·M/(M − 1), as PyTorch does.
@@ -65,52 +59,56 @@ class BatchNorm(Function):
     Backward: dβ = Σ g, dγ = Σ g·x̂, and in training
     dx = (γ/σ)·(1/M)·(M·g − Σg − x̂·Σ(g·x̂)) (the statistics depend on x); in evaluation the
     statistics are constants and dx = γ·g/σ.
+
+    The work is done on an (N, C, L) view so every per-channel sum is one ``einsum`` over n and
+    l (a fused multiply-and-sum for Σ g·x̂, with no temporary array).
     """
 
     @staticmethod
     def forward(ctx, x, *params, present, running_mean, running_var, training, momentum, eps):
         xp = get_array_module(x)
         weight, bias = _unpack_affine(params, present)
-        axes = (0,) + tuple(range(2, x.ndim))
-        channel_shape = (1, -1) + (1,) * (x.ndim - 2)
+        x3 = x.reshape(x.shape[0], x.shape[1], -1)
+        count = x3.shape[0] * x3.shape[2]
         if training:
-            centred, mean, var = _centre(x, axes)
-            count = x.size // x.shape[1]
+            mean = xp.einsum("ncl->c", x3) / count
+            centred = x3 - mean[:, None]
+            var = xp.einsum("ncl,ncl->c", centred, centred) / count
             if running_mean is not None:
                 running_mean *= 1 - momentum
-                running_mean += momentum * mean.reshape(-1)
+                running_mean += momentum * mean
             if running_var is not None:
                 running_var *= 1 - momentum
-                running_var += (momentum * count / (count - 1)) * var.reshape(-1)
+                running_var += (momentum * count / (count - 1)) * var
         else:
-            centred = x - running_mean.astype(x.dtype, copy=False).reshape(channel_shape)
-            var = running_var.astype(x.dtype, copy=False).reshape(channel_shape)
+            centred = x3 - running_mean.astype(x.dtype, copy=False)[:, None]
+            var = running_var.astype(x.dtype, copy=False)
         inv_std = 1 / xp.sqrt(var + eps)
-        x_hat = centred * inv_std
+        x_hat = centred
+        x_hat *= inv_std[:, None]
         ctx.save_for_backward(x_hat, inv_std, weight)
-        ctx.present, ctx.axes, ctx.training = present, axes, training
-        y = x_hat if weight is None else x_hat * weight.reshape(channel_shape)
-        return y if bias is None else y + bias.reshape(channel_shape)
+        ctx.present, ctx.training, ctx.count = present, training, count
+        y = x_hat if weight is None else x_hat * weight[:, None]
+        if bias is not None:
+            y = y + bias[:, None]
+        return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
         x_hat, inv_std, weight = ctx.saved_tensors
-        axes = ctx.axes
-        grads = []
+        xp = get_array_module(g)
+        g3 = g.reshape(x_hat.shape)
+        sum_g = xp.einsum("ncl->c", g3)
+        sum_gx = xp.einsum("ncl,ncl->c", g3, x_hat)
+        dx = None
         if ctx.needs_input_grad[0]:
-            g_hat = g if weight is None else g * weight.reshape(inv_std.shape)
+            scale = inv_std if weight is None else weight * inv_std
+            dx = g3 * scale[:, None]
             if ctx.training:
-                grads.append(_standardize_backward(g_hat, x_hat, inv_std, axes))
-            else:
-                grads.append(g_hat * inv_std)
-        else:
-            grads.append(None)
-        wants = iter(ctx.needs_input_grad[1:])
-        if ctx.present[0]:
-            grads.append((g * x_hat).sum(axis=axes) if next(wants) else None)
-        if ctx.present[1]:
-            grads.append(g.sum(axis=axes) if next(wants) else None)
-        return tuple(grads)
+                dx -= x_hat * (scale * sum_gx / ctx.count)[:, None]
+                dx -= (scale * sum_g / ctx.count)[:, None]
+            dx = dx.reshape(g.shape)
+        return (dx, *_parameter_grads(ctx, sum_gx, sum_g, inv_std.shape))
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -146,40 +144,51 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 class LayerNorm(Function):
     """Layer normalisation over the last ``k`` axes of each sample (Ba, Kiros & Hinton 2016).
 
-    Forward: μ, σ² = mean and biased variance over the normalised axes;
+    Forward: μ, σ² = mean and biased variance over the D normalised elements of a sample;
     y = γ⊙(x − μ)/√(σ² + ε) + β with γ, β of the normalised shape.
     Backward: with ĝ = g⊙γ, dx = (1/σ)(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) over the normalised axes
     (the batch-norm closed form of deck 002 applied per sample); dγ = Σ_batch g·x̂, dβ = Σ_batch g.
+    Works on an (R, D) view: one row per sample, per-row sums as ``einsum`` over d.
     """
 
     @staticmethod
-    def forward(ctx, x, *params, present, axes, eps):
+    def forward(ctx, x, *params, present, normalized_shape, eps):
         xp = get_array_module(x)
         weight, bias = _unpack_affine(params, present)
-        centred, _, var = _centre(x, axes)
+        size = math.prod(normalized_shape)
+        x2 = x.reshape(-1, size)
+        mean = xp.einsum("rd->r", x2) / size
+        centred = x2 - mean[:, None]
+        var = xp.einsum("rd,rd->r", centred, centred) / size
         inv_std = 1 / xp.sqrt(var + eps)
-        x_hat = centred * inv_std
+        x_hat = centred
+        x_hat *= inv_std[:, None]
+        weight = None if weight is None else weight.reshape(-1)
         ctx.save_for_backward(x_hat, inv_std, weight)
-        ctx.present, ctx.axes = present, axes
+        ctx.present, ctx.normalized_shape = present, normalized_shape
         y = x_hat if weight is None else x_hat * weight
-        return y if bias is None else y + bias
+        if bias is not None:
+            y = y + bias.reshape(-1)
+        return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
         x_hat, inv_std, weight = ctx.saved_tensors
-        batch_axes = tuple(range(x_hat.ndim - len(ctx.axes)))
-        grads = []
+        xp = get_array_module(g)
+        size = x_hat.shape[1]
+        g2 = g.reshape(x_hat.shape)
+        dx = None
         if ctx.needs_input_grad[0]:
-            g_hat = g if weight is None else g * weight
-            grads.append(_standardize_backward(g_hat, x_hat, inv_std, ctx.axes))
-        else:
-            grads.append(None)
-        wants = iter(ctx.needs_input_grad[1:])
-        if ctx.present[0]:
-            grads.append((g * x_hat).sum(axis=batch_axes) if next(wants) else None)
-        if ctx.present[1]:
-            grads.append(g.sum(axis=batch_axes) if next(wants) else None)
-        return tuple(grads)
+            g_hat = g2 if weight is None else g2 * weight
+            mean_g = xp.einsum("rd->r", g_hat) / size
+            mean_gx = xp.einsum("rd,rd->r", g_hat, x_hat) / size
+            dx = g_hat - mean_g[:, None]
+            dx -= x_hat * mean_gx[:, None]
+            dx *= inv_std[:, None]
+            dx = dx.reshape(g.shape)
+        sum_gx = xp.einsum("rd,rd->d", g2, x_hat) if ctx.present[0] else None
+        sum_g = xp.einsum("rd->d", g2) if ctx.present[1] else None
+        return (dx, *_parameter_grads(ctx, sum_gx, sum_g, ctx.normalized_shape))
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -198,5 +207,5 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             raise ValueError(f"layer_norm: {name} has shape {tuple(array.shape)}, expected "
                              f"{normalized_shape}")
     params, present = _affine_arrays(weight, bias)
-    axes = tuple(range(len(shape) - k, len(shape)))
-    return LayerNorm.apply(input, *params, present=present, axes=axes, eps=eps)
+    return LayerNorm.apply(input, *params, present=present, normalized_shape=normalized_shape,
+                           eps=eps)
