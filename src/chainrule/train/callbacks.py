@@ -1,0 +1,254 @@
+"""Callbacks: small objects ``fit`` calls at fixed points of training, Keras-style.
+
+``fit`` calls, in order, ``on_train_begin(state)``, then per epoch ``on_epoch_begin(state)``,
+``on_batch_end(state, batch_size)`` after every optimiser step, ``on_epoch_end(state, logs)``
+once the epoch's logs (train and validation metrics) are complete, and finally
+``on_train_end(state)``. ``state`` is the loop's ``FitState`` (model, optimiser, history, …);
+setting ``state.stop = True`` ends training after the current epoch.
+
+A callback with memory (EarlyStopping's patience counter, ModelCheckpoint's best value) returns
+it from ``state_dict()`` so a checkpoint carries it and a resumed run behaves as an
+uninterrupted one.
+"""
+
+import csv
+import json
+import math
+import os
+import sys
+import time
+
+from . import checkpoint
+
+__all__ = ["Callback", "ProgressBar", "CSVLogger", "JSONLinesLogger", "EarlyStopping",
+           "ModelCheckpoint", "CurvePlot"]
+
+
+class Callback:
+    """Base class: every hook does nothing."""
+
+    def on_train_begin(self, state):
+        pass
+
+    def on_epoch_begin(self, state):
+        pass
+
+    def on_batch_end(self, state, batch_size):
+        pass
+
+    def on_epoch_end(self, state, logs):
+        pass
+
+    def on_train_end(self, state):
+        pass
+
+    def state_dict(self):
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
+
+def _better(mode, value, best, min_delta):
+    """Whether ``value`` improves on ``best`` by more than ``min_delta`` in direction ``mode``."""
+    if best is None:
+        return True
+    if mode == "min":
+        return value < best - min_delta
+    return value > best + min_delta
+
+
+def _check_mode(mode):
+    if mode not in ("min", "max"):
+        raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+    return mode
+
+
+def _monitored(logs, monitor, who):
+    if monitor not in logs:
+        raise KeyError(f"{who}: the monitored metric {monitor!r} is not in this epoch's logs "
+                       f"({', '.join(sorted(logs))}); pass a val_loader to fit() for 'val_*' "
+                       f"metrics")
+    return logs[monitor]
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    Deck 002's early stopping: training error keeps falling while validation error turns back
+    up, so stop at the turn. ``mode="min"`` for losses, ``"max"`` for accuracies.
+    """
+
+    def __init__(self, monitor="val_loss", patience=5, mode="min", min_delta=0.0):
+        self.monitor = monitor
+        self.patience = patience
+        self.mode = _check_mode(mode)
+        self.min_delta = min_delta
+        self.best = None
+        self.wait = 0
+        self.stopped_epoch = None
+
+    def on_epoch_end(self, state, logs):
+        value = _monitored(logs, self.monitor, "EarlyStopping")
+        if _better(self.mode, value, self.best, self.min_delta):
+            self.best, self.wait = value, 0
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            state.stop = True
+            self.stopped_epoch = state.epoch
+
+    def state_dict(self):
+        return {"best": self.best, "wait": self.wait}
+
+    def load_state_dict(self, state):
+        self.best, self.wait = state["best"], state["wait"]
+
+
+class ModelCheckpoint(Callback):
+    """Save the whole training state every epoch to ``directory/last.ckpt``, and to
+    ``directory/best.ckpt`` when ``monitor`` improves.
+
+    A checkpoint holds the model, optimiser and scheduler state, the epoch, the history, the
+    random generators (chainrule's and the training loader's) and the callbacks' memory: what
+    ``fit(..., resume=path)`` needs to continue exactly where the run stopped.
+    """
+
+    def __init__(self, directory, monitor="val_loss", mode="min"):
+        self.directory = os.fspath(directory)
+        self.monitor = monitor
+        self.mode = _check_mode(mode)
+        self.best = None
+
+    @property
+    def last_path(self):
+        return os.path.join(self.directory, "last.ckpt")
+
+    @property
+    def best_path(self):
+        return os.path.join(self.directory, "best.ckpt")
+
+    def on_epoch_end(self, state, logs):
+        os.makedirs(self.directory, exist_ok=True)
+        value = _monitored(logs, self.monitor, "ModelCheckpoint")
+        improved = _better(self.mode, value, self.best, 0.0)
+        if improved:
+            self.best = value
+        snapshot = checkpoint.capture(state)
+        checkpoint.save(snapshot, self.last_path)
+        if improved:
+            checkpoint.save(snapshot, self.best_path)
+
+    def state_dict(self):
+        return {"best": self.best}
+
+    def load_state_dict(self, state):
+        self.best = state["best"]
+
+
+class _EpochLog(Callback):
+    """A file with one record per epoch, rewritten from the history when training (re)starts so
+    a resumed run's log has no duplicate or orphan epochs."""
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+
+    def on_train_begin(self, state):
+        directory = os.path.dirname(self.path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        with open(self.path, "w", newline="") as f:
+            self.write_header(f, state.history[0] if state.history else None)
+            for logs in state.history:
+                self.write(f, logs)
+
+    def on_epoch_end(self, state, logs):
+        with open(self.path, "a", newline="") as f:
+            if len(state.history) == 1:
+                self.write_header(f, logs)
+            self.write(f, logs)
+
+    def write_header(self, f, logs):
+        pass
+
+    def write(self, f, logs):
+        raise NotImplementedError
+
+
+class CSVLogger(_EpochLog):
+    """One CSV row per epoch: epoch, loss, accuracy, val_loss, val_accuracy, lr, seconds, …"""
+
+    def write_header(self, f, logs):
+        if logs is not None:
+            csv.writer(f).writerow(list(logs))
+
+    def write(self, f, logs):
+        csv.writer(f).writerow(list(logs.values()))
+
+
+class JSONLinesLogger(_EpochLog):
+    """One JSON object per line and epoch."""
+
+    def write(self, f, logs):
+        f.write(json.dumps(logs) + "\n")
+
+
+class CurvePlot(Callback):
+    """Redraw the train/validation loss and accuracy curves to a PNG after every epoch."""
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+
+    def on_epoch_end(self, state, logs):
+        from ..viz.curves import plot_history
+        plot_history(state.history, self.path)
+
+
+class ProgressBar(Callback):
+    """A tqdm bar per epoch showing the running loss, accuracy and samples per second.
+
+    The bar is refreshed at most every ``interval`` seconds; only then are the running metrics
+    read back from the device, so a GPU run is not synchronised on every batch.
+    """
+
+    def __init__(self, interval=0.5, file=None):
+        self.interval = interval
+        self.file = file
+
+    def on_epoch_begin(self, state):
+        from tqdm.auto import tqdm
+        total = len(state.train_loader) if hasattr(state.train_loader, "__len__") else None
+        self.bar = tqdm(total=total, desc=f"epoch {state.epoch + 1}/{state.epochs}",
+                        unit="batch", file=self.file or sys.stderr, leave=True,
+                        dynamic_ncols=True)
+        self.pending_batches = 0
+        self.samples = 0
+        self.started = self.refreshed = time.perf_counter()
+
+    def on_batch_end(self, state, batch_size):
+        self.pending_batches += 1
+        self.samples += batch_size
+        now = time.perf_counter()
+        if now - self.refreshed >= self.interval:
+            self._refresh(state.running.compute(), now)
+
+    def on_epoch_end(self, state, logs):
+        shown = {k: v for k, v in logs.items()
+                 if k not in ("epoch", "seconds", "samples_per_second")}
+        self._refresh(shown, time.perf_counter())
+        self.bar.close()
+
+    def _refresh(self, metrics, now):
+        self.bar.update(self.pending_batches)
+        self.pending_batches = 0
+        self.refreshed = now
+        rate = self.samples / max(now - self.started, 1e-9)
+        postfix = {k: _short(v) for k, v in metrics.items()}
+        postfix["samples/s"] = f"{rate:,.0f}"
+        self.bar.set_postfix(postfix, refresh=True)
+
+
+def _short(value):
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:.4g}"
+    return value

@@ -1,0 +1,136 @@
+"""The training loop: ``fit`` runs epochs of forward, loss, backward and optimiser step, and
+``evaluate`` measures a model on a data set.
+
+The loop itself is a few lines (``_train_epoch``); everything else — progress bars, logs,
+checkpoints, early stopping, plots — is a callback (``callbacks.py``), so the loop stays
+readable and costs almost nothing beyond the model's own work: metrics are summed on the device
+and read back once per epoch.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from .. import functional as F
+from ..autograd import no_grad
+from ..backend import to_device
+from ..creation import as_tensor
+from ..optim import clip_grad_norm_
+from ..optim.lr_scheduler import ReduceLROnPlateau
+from . import checkpoint
+from .metrics import RunningMetrics
+
+__all__ = ["FitState", "fit", "evaluate"]
+
+
+@dataclass
+class FitState:
+    """What callbacks see of a training run. ``epoch`` counts finished epochs; ``step`` counts
+    optimiser steps; ``history`` holds one logs dict per finished epoch; ``running`` holds the
+    current epoch's running metrics; a callback sets ``stop`` to end training."""
+
+    model: object
+    optimizer: object
+    train_loader: object
+    epochs: int
+    scheduler: object = None
+    callbacks: list = field(default_factory=list)
+    epoch: int = 0
+    step: int = 0
+    history: list = field(default_factory=list)
+    running: RunningMetrics = None
+    stop: bool = False
+
+
+def fit(model, optimizer, train_loader, epochs, loss_fn=F.cross_entropy, val_loader=None,
+        scheduler=None, callbacks=(), device="cpu", max_grad_norm=None, resume=None):
+    """Train ``model`` for ``epochs`` epochs (in total, counting any resumed ones).
+
+    Each batch: ``loss_fn(model(x), y)``, ``backward()``, gradient clipping to
+    ``max_grad_norm`` when given, ``optimizer.step()``. After each epoch: evaluate on
+    ``val_loader`` (logged as ``val_loss``, ``val_accuracy``), step ``scheduler`` (a
+    ``ReduceLROnPlateau`` is given ``val_loss``, or ``loss`` without validation data), then call
+    the callbacks. ``resume`` is a checkpoint path (or a loaded checkpoint) written by
+    ``ModelCheckpoint``: training continues from its epoch with every state restored.
+
+    Returns the history: a list with one dict per epoch (``epoch``, ``loss``, ``accuracy``,
+    ``val_loss``, ``val_accuracy``, ``lr``, ``seconds``, ``samples_per_second``).
+    """
+    model.to(device)
+    state = FitState(model, optimizer, train_loader, epochs, scheduler, list(callbacks))
+    if resume is not None:
+        checkpoint.restore(state, checkpoint.load(resume) if _is_path(resume) else resume)
+    _call(state, "on_train_begin")
+    while state.epoch < epochs and not state.stop:
+        _call(state, "on_epoch_begin")
+        logs = _train_epoch(state, loss_fn, device, max_grad_norm)
+        if val_loader is not None:
+            measured = evaluate(model, val_loader, loss_fn, device)
+            logs.update({f"val_{k}": v for k, v in measured.items() if k != "confusion"})
+        _step_scheduler(scheduler, logs)
+        state.epoch += 1
+        logs = {"epoch": state.epoch, **logs}
+        state.history.append(logs)
+        _call(state, "on_epoch_end", logs)
+    _call(state, "on_train_end")
+    return state.history
+
+
+def _train_epoch(state, loss_fn, device, max_grad_norm):
+    model, optimizer, callbacks = state.model, state.optimizer, state.callbacks
+    model.train()
+    state.running = running = RunningMetrics()
+    lr = optimizer.param_groups[0]["lr"]
+    started = time.perf_counter()
+    for x, y in state.train_loader:
+        x, y = as_tensor(x, device=device), as_tensor(y, device=device)
+        output = model(x)
+        loss = loss_fn(output, y)
+        optimizer.zero_grad()
+        loss.backward()
+        if max_grad_norm is not None:
+            clip_grad_norm_(model.parameters(), max_grad_norm)
+        optimizer.step()
+        state.step += 1
+        running.update(loss, output, y)
+        for callback in callbacks:
+            callback.on_batch_end(state, len(y))
+    seconds = time.perf_counter() - started
+    logs = running.compute()
+    logs.update(lr=lr, seconds=seconds, samples_per_second=running.count / max(seconds, 1e-9))
+    return logs
+
+
+def evaluate(model, loader, loss_fn=F.cross_entropy, device="cpu"):
+    """Mean loss, accuracy and confusion matrix (NumPy, rows = true class) of ``model`` on
+    ``loader``, in eval mode and without recording a graph. The model's mode is restored."""
+    was_training = model.training
+    model.eval()
+    running = RunningMetrics(confusion=True)
+    with no_grad():
+        for x, y in loader:
+            x, y = as_tensor(x, device=device), as_tensor(y, device=device)
+            output = model(x)
+            running.update(loss_fn(output, y), output, y)
+    model.train(was_training)
+    result = running.compute()
+    if running.confusion is not None:
+        result["confusion"] = to_device(running.confusion, "cpu")
+    return result
+
+
+def _step_scheduler(scheduler, logs):
+    if scheduler is None:
+        return
+    if isinstance(scheduler, ReduceLROnPlateau):
+        scheduler.step(logs.get("val_loss", logs["loss"]))
+    else:
+        scheduler.step()
+
+
+def _call(state, hook, *args):
+    for callback in state.callbacks:
+        getattr(callback, hook)(state, *args)
+
+
+def _is_path(value):
+    return isinstance(value, (str, bytes)) or hasattr(value, "__fspath__")

@@ -1,0 +1,233 @@
+"""A complete training run in a folder: data splits, optimiser by name, callbacks, final test.
+
+This is what ``chainrule train`` and the reproduction scripts call. ``RunConfig`` names every
+choice; ``load_splits`` reads a data set and holds out a validation split (the *last*
+``val_size`` training samples — the test set is never used for choices); ``train_run`` trains a
+model given to it and writes the run folder::
+
+    RUN_DIR/config.json     the RunConfig
+    RUN_DIR/log.csv         one row per epoch (also log.jsonl)
+    RUN_DIR/curves.png      train/validation loss and accuracy per epoch
+    RUN_DIR/checkpoints/    last.ckpt (every epoch), best.ckpt (lowest val_loss); resumable
+    RUN_DIR/metrics.json    final test_loss, test_accuracy, epochs, seconds, config
+    RUN_DIR/confusion.csv   test confusion matrix (rows: true class, columns: predicted)
+
+The model itself comes from the caller (``chainrule.models.build(name, ...)``), which keeps this
+layer free of the model zoo.
+"""
+
+import dataclasses
+import json
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import data, optim, random
+from ..creation import as_tensor
+from . import checkpoint
+from .callbacks import (CSVLogger, CurvePlot, EarlyStopping, JSONLinesLogger, ModelCheckpoint,
+                        ProgressBar)
+from .loop import evaluate, fit
+
+__all__ = ["RunConfig", "OPTIMIZERS", "DATASETS", "Splits", "make_optimizer", "load_splits",
+           "train_run", "evaluate_run", "read_config", "ConfigMismatchError"]
+
+
+@dataclass
+class RunConfig:
+    """Every choice of a training run; saved as ``config.json`` in the run folder.
+
+    ``lr=None`` takes the optimiser's standard rate from ``OPTIMIZERS``. ``limit_train`` keeps
+    only the first N training samples (quick runs and tests). ``patience`` turns on early
+    stopping on ``val_loss``.
+    """
+
+    model: str = "mlp"
+    dataset: str = "mnist"
+    epochs: int = 10
+    optimizer: str = "adam"
+    lr: float = None
+    weight_decay: float = 0.0
+    batch_size: int = 128
+    val_size: int = 5000
+    limit_train: int = None
+    patience: int = None
+    seed: int = 0
+    device: str = "cpu"
+    data_dir: str = None
+
+    def resolved_lr(self):
+        return OPTIMIZERS[self.optimizer][1] if self.lr is None else self.lr
+
+
+class ConfigMismatchError(ValueError):
+    """``--resume`` was asked for with choices that differ from the run being resumed."""
+
+
+# name -> (factory(params, lr, weight_decay), standard learning rate)
+OPTIMIZERS = {
+    "sgd": (lambda p, lr, wd: optim.SGD(p, lr=lr, weight_decay=wd), 0.1),
+    "momentum": (lambda p, lr, wd: optim.SGD(p, lr=lr, momentum=0.9, weight_decay=wd), 0.01),
+    "nesterov": (lambda p, lr, wd: optim.SGD(p, lr=lr, momentum=0.9, nesterov=True,
+                                             weight_decay=wd), 0.01),
+    "adagrad": (lambda p, lr, wd: optim.Adagrad(p, lr=lr, weight_decay=wd), 0.01),
+    "adadelta": (lambda p, lr, wd: optim.Adadelta(p, lr=lr, weight_decay=wd), 1.0),
+    "rmsprop": (lambda p, lr, wd: optim.RMSprop(p, lr=lr, weight_decay=wd), 1e-3),
+    "adam": (lambda p, lr, wd: optim.Adam(p, lr=lr, weight_decay=wd), 1e-3),
+    "adamw": (lambda p, lr, wd: optim.AdamW(p, lr=lr, weight_decay=wd or 1e-2), 1e-3),
+}
+
+
+def make_optimizer(name, params, lr=None, weight_decay=0.0):
+    """Optimiser ``name`` (a key of ``OPTIMIZERS``) over ``params``; ``lr=None`` → its standard
+    rate. AdamW's decoupled weight decay defaults to 0.01 when ``weight_decay`` is 0."""
+    if name not in OPTIMIZERS:
+        raise KeyError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    factory, standard_lr = OPTIMIZERS[name]
+    return factory(params, standard_lr if lr is None else lr, weight_decay)
+
+
+@dataclass
+class Splits:
+    """Train, validation and test sets (``TensorDataset``s), the input shape and class count."""
+
+    train: object
+    val: object
+    test: object
+    input_shape: tuple
+    num_classes: int
+
+
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
+
+def _mnist(data_dir, download):
+    transform = data.transforms.Compose([data.transforms.ToTensor(),
+                                         data.transforms.Normalize(MNIST_MEAN, MNIST_STD)])
+    train = data.MNIST(data_dir, train=True, download=download, transform=transform)
+    test = data.MNIST(data_dir, train=False, download=download, transform=transform)
+    return train, test, (1, 28, 28), 10
+
+
+DATASETS = {"mnist": _mnist}
+
+
+def load_splits(config, download=False):
+    """The data set of ``config``, normalised once and held on ``config.device``.
+
+    Validation = the last ``val_size`` training samples; ``limit_train`` then keeps the first N
+    of the rest. Raises ``chainrule.data.DatasetNotFoundError`` when the files are missing,
+    unless ``download`` fetches them (with checksums) into the data root.
+    """
+    if config.dataset not in DATASETS:
+        raise KeyError(f"unknown dataset {config.dataset!r}; choose one of {', '.join(DATASETS)}")
+    read = DATASETS[config.dataset]
+    train, test, input_shape, num_classes = read(config.data_dir, download)
+    if not 0 <= config.val_size < len(train):
+        raise ValueError(f"val_size must be between 0 and {len(train) - 1}, got {config.val_size}")
+    images, labels = _whole(train, config.device)
+    cut = len(train) - config.val_size
+    kept = cut if config.limit_train is None else min(config.limit_train, cut)
+    return Splits(train=data.TensorDataset(images[:kept], labels[:kept]),
+                  val=data.TensorDataset(images[cut:], labels[cut:]) if config.val_size else None,
+                  test=data.TensorDataset(*_whole(test, config.device)),
+                  input_shape=input_shape, num_classes=num_classes)
+
+
+def _whole(dataset, device):
+    images, labels = dataset.get_batch(slice(0, len(dataset)))
+    return as_tensor(images, device=device), as_tensor(labels, device=device)
+
+
+def train_run(config, model, splits, out_dir, resume=False, progress=True):
+    """Train ``model`` as ``config`` says, writing the run folder ``out_dir``; return the final
+    metrics (also written to ``metrics.json``).
+
+    ``resume=True`` continues from ``out_dir/checkpoints/last.ckpt`` (if the run got that far) and
+    requires the same config apart from ``epochs`` and ``device``.
+    """
+    os.makedirs(out_dir, exist_ok=True)
+    last = os.path.join(out_dir, "checkpoints", "last.ckpt")
+    snapshot = None
+    if resume and os.path.isfile(last):
+        _check_same_run(read_config(out_dir), config)
+        snapshot = checkpoint.load(last)
+    _write_json(os.path.join(out_dir, "config.json"), dataclasses.asdict(config))
+    random.manual_seed(config.seed)
+    model.to(config.device)
+    optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr,
+                               config.weight_decay)
+    train_loader = data.DataLoader(splits.train, batch_size=config.batch_size, shuffle=True,
+                                   seed=config.seed)
+    val_loader = _eval_loader(splits.val, config) if splits.val is not None else None
+    monitor = "val_loss" if val_loader is not None else "loss"
+    callbacks = [CSVLogger(os.path.join(out_dir, "log.csv")),
+                 JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
+                 CurvePlot(os.path.join(out_dir, "curves.png"))]
+    if config.patience is not None:
+        callbacks.append(EarlyStopping(monitor=monitor, patience=config.patience))
+    callbacks.append(ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor=monitor))
+    if progress:
+        callbacks.append(ProgressBar())
+    started = time.perf_counter()
+    history = fit(model, optimizer, train_loader, config.epochs, val_loader=val_loader,
+                  callbacks=callbacks, device=config.device, resume=snapshot)
+    seconds = time.perf_counter() - started
+    metrics = _test_metrics(model, splits.test, config)
+    np.savetxt(os.path.join(out_dir, "confusion.csv"), metrics.pop("test_confusion"), fmt="%d",
+               delimiter=",")
+    metrics.update(epochs=len(history), seconds=round(seconds, 3),
+                   train_seconds_total=round(sum(logs["seconds"] for logs in history), 3),
+                   resumed_from_epoch=None if snapshot is None else int(snapshot["epoch"]),
+                   final_epoch=history[-1] if history else None,
+                   config=dataclasses.asdict(config))
+    _write_json(os.path.join(out_dir, "metrics.json"), metrics)
+    return metrics
+
+
+def evaluate_run(out_dir, model, splits, config, which="last"):
+    """Test metrics of a finished run's ``which`` checkpoint (``last`` or ``best``)."""
+    path = os.path.join(out_dir, "checkpoints", f"{which}.ckpt")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{out_dir} has no '{which}' checkpoint (looked for {path}); "
+                                "was it written by `chainrule train`?")
+    model.to(config.device)
+    model.load_state_dict(checkpoint.load(path)["model"])
+    return _test_metrics(model, splits.test, config)
+
+
+def read_config(out_dir):
+    """The ``RunConfig`` saved in a run folder."""
+    path = os.path.join(out_dir, "config.json")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path} not found: {out_dir} is not a chainrule run folder")
+    with open(path) as f:
+        return RunConfig(**json.load(f))
+
+
+def _test_metrics(model, test_set, config):
+    measured = evaluate(model, _eval_loader(test_set, config), device=config.device)
+    return {"test_loss": measured["loss"], "test_accuracy": measured["accuracy"],
+            "test_confusion": measured["confusion"]}
+
+
+def _eval_loader(dataset, config):
+    return data.DataLoader(dataset, batch_size=max(config.batch_size, 1000))
+
+
+def _check_same_run(saved, config):
+    ignored = {"epochs", "device"}
+    different = [f"{k}: {v!r} in the run, {getattr(config, k)!r} now"
+                 for k, v in dataclasses.asdict(saved).items()
+                 if k not in ignored and getattr(config, k) != v]
+    if different:
+        raise ConfigMismatchError("cannot resume: the options differ from the run being "
+                                  "resumed (" + "; ".join(different) + ")")
+
+
+def _write_json(path, obj):
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")
