@@ -4,7 +4,7 @@ The layers, top to bottom (see docs/architecture.md): ``backend`` (NumPy or CuPy
 (Tensor, Function, backward), ``functional`` (stateless ops), and the packages built on them.
 """
 
-from . import backend, functional, init, nn, optim, random
+from . import backend, data, functional, init, nn, optim, random
 from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 from .backend import (
     cuda_is_available,
@@ -17,5 +17,6 @@ from .backend import (
 )
 from .creation import arange, as_tensor, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .random import manual_seed
+from .serialization import load, save
 
 __version__ = "0.1.0"
