@@ -1,0 +1,54 @@
+"""Differential table for chainrule.functional.pool: max and average pooling with non-overlapping
+(2×2 stride 2, on even and odd sizes) and overlapping windows (3×3 stride 2, stride 1), padding,
+non-square kernels and strides, count_include_pad, unbatched input; Lp pooling for p = 2 and 3;
+adaptive average pooling to 1 (global), to sizes that divide and that do not, and up-sampling.
+
+Max-pooling inputs are continuous random draws, so windows have no ties and finite differences
+see a locally linear function."""
+
+import torch.nn.functional as TF
+
+import chainrule.functional as F
+
+from .differential import Case, randn, uniform
+
+
+def _with(f, *args, **options):
+    return lambda x: f(x, *args, **options)
+
+
+def _pool(op, name, shape, *args, make=randn, **options):
+    return Case(f"{op}/{name}", _with(getattr(F, op), *args, **options),
+                _with(getattr(TF, op), *args, **options), [make(*shape)])
+
+
+CASES = [
+    _pool("max_pool2d", "2x2-stride-2", (2, 3, 8, 6), 2),
+    _pool("max_pool2d", "2x2-odd-size-batch1", (1, 2, 7, 5), 2),
+    _pool("max_pool2d", "3x3-stride-2-overlapping", (2, 3, 9, 8), 3, 2),
+    _pool("max_pool2d", "3x3-stride-1", (1, 2, 6, 5), 3, 1),
+    _pool("max_pool2d", "3x3-stride-2-padding-1", (2, 2, 8, 7), 3, 2, 1),
+    _pool("max_pool2d", "nonsquare", (2, 2, 7, 9), (2, 3), (1, 2), (1, 1)),
+    _pool("max_pool2d", "stride-larger-than-kernel", (1, 2, 9, 9), 2, 3),
+    _pool("max_pool2d", "unbatched", (3, 6, 6), 2),
+
+    _pool("avg_pool2d", "2x2-stride-2", (2, 3, 8, 6), 2),
+    _pool("avg_pool2d", "2x2-odd-size-batch1", (1, 2, 7, 5), 2),
+    _pool("avg_pool2d", "3x3-stride-2-overlapping", (2, 3, 9, 8), 3, 2),
+    _pool("avg_pool2d", "3x3-stride-2-padding-1", (2, 2, 8, 7), 3, 2, 1),
+    _pool("avg_pool2d", "padding-excluded", (2, 2, 8, 7), 3, 2, 1, count_include_pad=False),
+    _pool("avg_pool2d", "nonsquare-padding-excluded", (2, 2, 5, 6), (3, 2), 1, (1, 0),
+          count_include_pad=False),
+    _pool("avg_pool2d", "unbatched", (3, 6, 6), 2),
+
+    _pool("lp_pool2d", "p2-2x2", (2, 3, 8, 6), 2, 2),
+    _pool("lp_pool2d", "p2-3x3-stride-2-odd", (1, 2, 9, 7), 2, 3, 2),
+    _pool("lp_pool2d", "p3-nonsquare-positive", (2, 2, 6, 6), 3, (2, 3), make=
+          lambda *shape: uniform(0.5, 2.0, *shape)),
+
+    _pool("adaptive_avg_pool2d", "global", (2, 3, 5, 7), 1),
+    _pool("adaptive_avg_pool2d", "divides", (2, 3, 8, 6), (4, 3)),
+    _pool("adaptive_avg_pool2d", "does-not-divide", (2, 2, 7, 10), (3, 4)),
+    _pool("adaptive_avg_pool2d", "keep-width-batch1", (1, 2, 9, 5), (4, None)),
+    _pool("adaptive_avg_pool2d", "larger-than-input", (2, 2, 3, 4), 5),
+]
