@@ -142,19 +142,19 @@ def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     return _rnn_cell("rnn_relu_cell", "relu", input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
-def _lstm_step(gates, c):
-    """Turn pre-activations (N, 4H) into gate activations [i f g o] in place; return
-    (c', tanh c', h')."""
+def _lstm_step(gates, c, c_new, tanh_c, h_new):
+    """Turn pre-activations (N, 4H) into gate activations [i f g o] in place and write c',
+    tanh c' and h' into the given (N, H) arrays."""
     xp = get_array_module(gates)
     hidden = c.shape[1]
     _sigmoid_(gates[:, :2 * hidden])
     xp.tanh(gates[:, 2 * hidden:3 * hidden], out=gates[:, 2 * hidden:3 * hidden])
     _sigmoid_(gates[:, 3 * hidden:])
     i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
-    c_new = f * c
+    xp.multiply(f, c, out=c_new)
     c_new += i * g
-    tanh_c = xp.tanh(c_new)
-    return c_new, tanh_c, o * tanh_c
+    xp.tanh(c_new, out=tanh_c)
+    xp.multiply(o, tanh_c, out=h_new)
 
 
 def _lstm_step_backward(gates, c, tanh_c, g_h, g_c):
@@ -193,10 +193,12 @@ class LSTMCell(Function):
 
     @staticmethod
     def forward(ctx, x, h, c, w_ih, w_hh, *biases, present):
+        xp = get_array_module(x)
         gates = x @ w_ih.T
         gates += h @ w_hh.T
         _add_biases(gates, *_unpack_biases(biases, present))
-        c_new, tanh_c, h_new = _lstm_step(gates, c)
+        c_new, tanh_c, h_new = (xp.empty(c.shape, dtype=gates.dtype) for _ in range(3))
+        _lstm_step(gates, c, c_new, tanh_c, h_new)
         ctx.save_for_backward(x, h, c, w_ih, w_hh, gates, tanh_c)
         ctx.present = present
         return h_new, c_new
@@ -309,9 +311,10 @@ class LSTM(Function):
         cs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
         tanh_cs = xp.empty((steps, batch, hidden), dtype=x.dtype)
         hs[0], cs[0] = h0, c0
+        w_hh_t = xp.ascontiguousarray(w_hh.T)  # a plain GEMM per step beats a transposed one
         for t in range(steps):
-            gates[t] += hs[t] @ w_hh.T
-            cs[t + 1], tanh_cs[t], hs[t + 1] = _lstm_step(gates[t], cs[t])
+            gates[t] += hs[t] @ w_hh_t
+            _lstm_step(gates[t], cs[t], cs[t + 1], tanh_cs[t], hs[t + 1])
         ctx.save_for_backward(x, w_ih, w_hh, gates, hs, cs, tanh_cs)
         ctx.present = present
         return hs[1:].copy(), hs[steps].copy(), cs[steps].copy()
