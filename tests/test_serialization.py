@@ -290,7 +290,7 @@ KEEP_SAVING = textwrap.dedent("""
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
-@pytest.mark.parametrize("delay", [0.05, 0.2, 0.45])
+@pytest.mark.parametrize("delay", [0.05, 0.3])
 def test_sigkill_mid_save_leaves_a_loadable_checkpoint(tmp_path, delay):
     """A real process saving in a loop is killed at an arbitrary moment; the last committed
     checkpoint must load, and its tensors must belong to its own epoch."""

@@ -34,9 +34,13 @@ def test_train_split(mnist_train):
 
 @pytest.mark.parametrize("split, mean, std", [("train", 0.1307, 0.3081), ("test", 0.1325, 0.3105)])
 def test_pixel_statistics(mnist_train, mnist_test, split, mean, std):
-    data = (mnist_train if split == "train" else mnist_test).data / 255.0
-    assert data.mean() == pytest.approx(mean, abs=5e-5)
-    assert data.std() == pytest.approx(std, abs=5e-5)
+    data = (mnist_train if split == "train" else mnist_test).data
+    squares = data.astype(np.uint16)
+    squares *= squares  # exact: 255² fits in uint16
+    actual_mean = data.sum(dtype=np.int64) / data.size / 255
+    actual_std = np.sqrt(squares.sum(dtype=np.int64) / data.size / 255**2 - actual_mean**2)
+    assert actual_mean == pytest.approx(mean, abs=5e-5)
+    assert actual_std == pytest.approx(std, abs=5e-5)
 
 
 def test_pixels_match_the_file_read_by_hand(data_root, mnist_test):
