@@ -46,13 +46,13 @@ def weight_norm(module, name="weight", dim=0):
     the whole tensor); ``v`` starts as the weight, ``g`` as its norm, so the output is unchanged.
     Negative ``dim`` counts from the end (in PyTorch, -1 means None).
     """
-    weight = getattr(module, name)
-    if not isinstance(weight, Parameter):
-        raise TypeError(f"weight_norm: {type(module).__name__}.{name} is not a Parameter")
     if any(isinstance(hook, WeightNorm) and hook.name == name
            for hook in module._forward_pre_hooks.values()):
         raise RuntimeError(f"weight_norm: {type(module).__name__}.{name} is already "
                            "weight-normalised")
+    weight = getattr(module, name)
+    if not isinstance(weight, Parameter):
+        raise TypeError(f"weight_norm: {type(module).__name__}.{name} is not a Parameter")
     if dim is not None:
         dim %= weight.ndim
     hook = WeightNorm(name, dim)
