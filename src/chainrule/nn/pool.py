@@ -2,6 +2,10 @@
 average pooling over (N, C, H, W) inputs. No parameters; the windows and the δ routing in the
 backward (to the argmax for max, the Kronecker up-sampling for mean) live in
 ``chainrule.functional.pool``.
+
+Constructor arguments are PyTorch's, less those the functional ops do not implement (dilation,
+ceil_mode, return_indices, divisor_override): pooling here always has dilation 1 and floor
+output sizes, which the reprs state as PyTorch's do.
 """
 
 from .. import functional as F
@@ -11,42 +15,33 @@ from .module import Module
 class MaxPool2d(Module):
     """Maximum over each kernel_size window, moving by stride (default: kernel_size)."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
-                 ceil_mode=False):
+    def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
-        self.dilation = dilation
-        self.return_indices = return_indices
-        self.ceil_mode = ceil_mode
 
     def forward(self, input):
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+                "dilation=1, ceil_mode=False")
 
 
 class AvgPool2d(Module):
     """Mean over each kernel_size window, moving by stride (default: kernel_size)."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
+    def __init__(self, kernel_size, stride=None, padding=0, *, count_include_pad=True):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
-        self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
 
     def forward(self, input):
         return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding,
-                            ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad,
-                            divisor_override=self.divisor_override)
+                            count_include_pad=self.count_include_pad)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -55,20 +50,18 @@ class AvgPool2d(Module):
 class LPPool2d(Module):
     """(Σ_window x^p)^(1/p) over each window; p = 2 is deck 002's L2-norm pooling."""
 
-    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+    def __init__(self, norm_type, kernel_size, stride=None):
         super().__init__()
         self.norm_type = norm_type
         self.kernel_size = kernel_size
         self.stride = stride
-        self.ceil_mode = ceil_mode
 
     def forward(self, input):
-        return F.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride,
-                           ceil_mode=self.ceil_mode)
+        return F.lp_pool2d(input, self.norm_type, self.kernel_size, self.stride)
 
     def extra_repr(self):
         return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+                f"stride={self.stride}, ceil_mode=False")
 
 
 class AdaptiveAvgPool2d(Module):
