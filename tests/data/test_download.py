@@ -8,6 +8,7 @@ import functools
 import gzip
 import hashlib
 import http.server
+import os
 import threading
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from chainrule.data import ChecksumError, DatasetNotFoundError, DownloadError, RemoteFile, data_root
-from chainrule.data.download import fetch, locate, verify
+from chainrule.data.download import fetch, locate, read_verified
 from chainrule.data.idx import parse_idx
 
 from .test_idx import idx_bytes
@@ -77,36 +78,38 @@ def test_locate_prefers_existing_raw_file(tmp_path):
         tmp_path / "tiny-idx3-ubyte"]
 
 
-def test_verify_accepts_raw_and_gzipped_with_the_same_md5(tmp_path):
+def test_read_verified_accepts_raw_and_gzipped_with_the_same_md5(tmp_path):
     (tmp_path / "raw").write_bytes(CONTENT)
     (tmp_path / "packed.gz").write_bytes(gzip.compress(CONTENT, compresslevel=1))
-    assert verify(tmp_path / "raw", MD5) == CONTENT
-    assert verify(tmp_path / "packed.gz", MD5) == CONTENT
+    assert read_verified(tmp_path / "raw", MD5) == CONTENT
+    assert read_verified(tmp_path / "packed.gz", MD5) == CONTENT
 
 
-def test_verify_rejects_a_corrupt_file_by_name(tmp_path):
+def test_read_verified_rejects_a_corrupt_file_by_name(tmp_path):
     damaged = bytearray(CONTENT)
     damaged[-1] ^= 0xFF
     path = tmp_path / "tiny-idx3-ubyte"
     path.write_bytes(bytes(damaged))
     with pytest.raises(ChecksumError, match="tiny-idx3-ubyte.*checksum mismatch"):
-        verify(path, MD5)
+        read_verified(path, MD5)
 
 
-def test_verify_notices_a_file_changed_after_it_was_verified(tmp_path):
+def test_read_verified_notices_a_file_changed_after_it_was_verified(tmp_path):
     path = tmp_path / "tiny"
     path.write_bytes(CONTENT)
-    verify(path, MD5)
-    path.write_bytes(CONTENT[:-1] + b"\x07")
+    read_verified(path, MD5)
+    verified_at = path.stat().st_mtime_ns
+    path.write_bytes(CONTENT[:-1] + b"\x07")  # same size: only the time tells it changed
+    os.utime(path, ns=(verified_at + 10**9, verified_at + 10**9))
     with pytest.raises(ChecksumError):
-        verify(path, MD5)
+        read_verified(path, MD5)
 
 
 def test_fetch_from_a_file_url(tmp_path, mirror):
     remote = RemoteFile("tiny-idx3-ubyte.gz", MD5, (mirror[1],))
     path = fetch(remote, tmp_path / "cache" / "tiny")
     assert path == tmp_path / "cache" / "tiny" / "tiny-idx3-ubyte.gz"
-    np.testing.assert_array_equal(parse_idx(verify(path, MD5)), np.arange(60).reshape(3, 4, 5))
+    np.testing.assert_array_equal(parse_idx(read_verified(path, MD5)), np.arange(60).reshape(3, 4, 5))
     assert [p.name for p in path.parent.iterdir()] == ["tiny-idx3-ubyte.gz"]
 
 
@@ -114,7 +117,7 @@ def test_fetch_over_http_after_a_dead_mirror(tmp_path, http_mirror):
     dead = (tmp_path / "nowhere").as_uri() + "/"
     remote = RemoteFile("tiny-idx3-ubyte.gz", MD5, (dead, http_mirror))
     path = fetch(remote, tmp_path / "cache")
-    assert verify(path, MD5) == CONTENT
+    assert read_verified(path, MD5) == CONTENT
 
 
 def test_locate_downloads_only_when_asked(tmp_path, mirror):

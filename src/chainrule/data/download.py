@@ -109,7 +109,7 @@ def _not_found_message(dataset, missing, folder, root_reason):
 _verified = {}
 
 
-def verify(path, md5):
+def read_verified(path, md5):
     """The uncompressed content of ``path`` after checking its MD5 against ``md5``.
 
     A file already verified in this process (same size and modification time) is not hashed
@@ -156,7 +156,7 @@ def _download_verified(url, target, md5):
         with os.fdopen(handle, "wb") as out, urllib.request.urlopen(
                 url, timeout=DOWNLOAD_TIMEOUT_S) as response:
             shutil.copyfileobj(response, out)
-        verify(temporary, md5)
+        read_verified(temporary, md5)
         os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)

@@ -9,7 +9,7 @@ which lets the ``DataLoader`` take a batch with one fancy index.
 import numpy as np
 
 from .dataset import Dataset
-from .download import RemoteFile, data_root, locate, verify
+from .download import RemoteFile, data_root, locate, read_verified
 from .idx import IDXFormatError, parse_idx
 
 MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
@@ -43,8 +43,8 @@ class MNIST(Dataset):
         files = [RemoteFile(name, self.checksums[name], self.mirrors) for name in names]
         root, reason = data_root(root)
         images_path, labels_path = locate(files, root / self.folder, reason, download, "MNIST")
-        self.data = parse_idx(verify(images_path, files[0].md5), name=str(images_path))
-        labels = parse_idx(verify(labels_path, files[1].md5), name=str(labels_path))
+        self.data = parse_idx(read_verified(images_path, files[0].md5), name=str(images_path))
+        labels = parse_idx(read_verified(labels_path, files[1].md5), name=str(labels_path))
         _check_shapes(self.data, labels, images_path, labels_path)
         self.targets = labels.astype(np.int64)
 
