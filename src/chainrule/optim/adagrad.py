@@ -14,8 +14,9 @@ class Adagrad(Optimizer):
         θ  ← θ − η_t · g / (√G + ε)
 
     Deck 002 ("优化算法 : Adagrad") writes θ_t = θ_{t−1} − λ/√(G_{t−1} + ε) · g_{t−1} with G the
-    sum of the squared gradients up to and including g_{t−1}: the same rule, but ε inside the
-    square root. Here ε is outside, as in torch (the difference is invisible once G ≫ ε).
+    sum of the squared gradients up to and including g_{t−1} (its G_{t,ii} = Σ_{j≤t} g_{t,i}²
+    should read g_{j,i}²): the same rule, but with ε inside the square root. Here ε is outside,
+    as in torch (the difference is invisible once G ≫ ε).
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,

@@ -13,7 +13,7 @@ class Adam(Optimizer):
         m ← β₁·m + (1 − β₁)·g                 (first moment: momentum)
         v ← β₂·v + (1 − β₂)·g²                (second moment: RMSprop's average)
         m̂ = m / (1 − β₁ᵗ),   v̂ = v / (1 − β₂ᵗ)   (bias correction)
-        v̂ ← max over steps of v̂  (``amsgrad``: the running maximum of v, then corrected)
+        (``amsgrad``: v̂ uses v_max ← max(v_max, v), the largest v so far, instead of v)
         θ ← θ − lr · m̂ / (√v̂ + ε)
 
     Deck 002 ("优化算法 : Adam") writes the bias correction as m/(1 − β₁) and v/(1 − β₂): the

@@ -39,7 +39,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
 
 
 def clip_grad_value_(parameters, clip_value):
-    """Clamp every gradient coordinate into [−clip_value, clip_value] (torch's ``clip_grad_value_``).
+    """Clamp every gradient coordinate into [−clip_value, clip_value], as torch's
+    ``clip_grad_value_``.
 
     ``parameters`` is a Tensor or an iterable of them; those without a gradient are skipped.
     """

@@ -44,8 +44,8 @@ class ParameterState:
 class Optimizer:
     """Base class of every optimizer.
 
-    ``params`` is an iterable of Tensors (``requires_grad=True`` leaves, e.g. ``model.parameters()``)
-    or of dicts, each one parameter group with its own options::
+    ``params`` is an iterable of Tensors (``requires_grad=True`` leaves, e.g.
+    ``model.parameters()``) or of dicts, each one parameter group with its own options::
 
         SGD([{"params": body.parameters()},
              {"params": head.parameters(), "lr": 1e-2}], lr=1e-3, momentum=0.9)
