@@ -385,7 +385,7 @@ def _route_gradients(node, input_grads, pending, claimed):
     for tensor, grad in zip(node.inputs, input_grads):
         if grad is None or not tensor.requires_grad:
             continue
-        if grad.shape != tensor.shape:
+        if grad.shape != tensor.data.shape:
             raise RuntimeError(f"{node.function.__name__}.backward returned a gradient of shape "
                                f"{grad.shape} for an input of shape {tensor.shape}")
         if tensor._node is None:

@@ -464,23 +464,30 @@ class GetItem(Function):
 
     dL/dx = zeros with g written at the selected places in one array op: an assignment, or
     ``add.at`` when integer arrays may pick an element more than once (its gradients add).
+    ``index`` may come as two steps (see ``_torch_index_steps``): the first is basic, so in
+    backward it selects a view of dL/dx that the second step writes into.
     """
 
     @staticmethod
-    def forward(ctx, x, index):
-        ctx.shape, ctx.index = x.shape, index
-        return x[index]
+    def forward(ctx, x, steps):
+        ctx.shape, ctx.steps = x.shape, steps
+        for index in steps:
+            x = x[index]
+        return x
 
     @staticmethod
     def backward(ctx, grad):
         xp = get_array_module(grad)
-        index = ctx.index
         grad_x = xp.zeros(ctx.shape, grad.dtype)
+        target = grad_x
+        for index in ctx.steps[:-1]:
+            target = target[index]
+        index = ctx.steps[-1]
         parts = index if isinstance(index, tuple) else (index,)
         if any(hasattr(p, "dtype") and p.dtype.kind in "iu" for p in parts):
-            xp.add.at(grad_x, index, grad)
+            xp.add.at(target, index, grad)
         else:
-            grad_x[index] = grad
+            target[index] = grad
         return grad_x
 
 
@@ -657,7 +664,7 @@ def permute(input, dims):
 def getitem(input, index):
     """input[index]: ints, slices (with steps), None, ..., integer arrays (repeats allowed) and
     boolean masks, given as Python lists, arrays or Tensors."""
-    return GetItem.apply(input, index=_raw_index(index, _data(input)))
+    return GetItem.apply(input, steps=_torch_index_steps(_raw_index(index, _data(input))))
 
 
 def cat(tensors, dim=0):
@@ -680,12 +687,41 @@ def _ndim(x):
     return np.ndim(_data(x)) if not isinstance(x, Tensor) else x.ndim
 
 
+def _torch_index_steps(index):
+    """``index`` as a tuple of indices to apply one after the other, with PyTorch's meaning.
+
+    PyTorch treats an integer beside index arrays as basic indexing (it drops its axis);
+    NumPy counts it as one more advanced index, which moves the result's axes when a slice
+    separates it from the arrays (``x[0, :, [1, 2]]``). So the integers (and slices, None,
+    ...) go first, as a basic view, and the arrays second.
+    """
+    parts = index if isinstance(index, tuple) else (index,)
+    is_array = [hasattr(p, "ndim") and p.ndim > 0 for p in parts]
+    if not any(is_array) or not any(isinstance(p, int) for p in parts):
+        return (index,)
+    basic, advanced = [], []
+    for part, array in zip(parts, is_array):
+        if array:
+            basic.extend([slice(None)] * (part.ndim if part.dtype == bool else 1))
+            advanced.append(part)
+        elif part is Ellipsis:
+            basic.append(part)
+            advanced.append(part)
+        else:
+            basic.append(part)
+            if not isinstance(part, int):
+                advanced.append(slice(None))
+    return tuple(basic), tuple(advanced)
+
+
 def _raw_index(index, data):
-    """Turn Tensors and lists inside an index into arrays on ``data``'s device."""
+    """Turn Tensors and lists inside an index into arrays on ``data``'s device (0-d integer
+    ones into ints)."""
     if isinstance(index, tuple):
         return tuple(_raw_index(part, data) for part in index)
     if isinstance(index, Tensor):
-        return index.data
+        index = index.data
     if isinstance(index, list) or hasattr(index, "ndim"):
-        return get_array_module(data).asarray(index)
+        index = get_array_module(data).asarray(index)
+        return int(index) if index.ndim == 0 and index.dtype.kind in "iu" else index
     return index
