@@ -1,6 +1,6 @@
 """Differential table for chainrule.functional.recurrent: the Elman (tanh, relu), LSTM and GRU
 cells with both biases, with none, with one, at batch 1 and with odd hidden sizes, and the
-whole-sequence lstm against torch.lstm_cell unrolled over time.
+whole-sequence kernels (rnn_tanh, rnn_relu, lstm, gru) against torch's cells unrolled over time.
 
 chainrule's ``lstm_cell`` takes ``hx, cx`` as two arguments; ``torch.lstm_cell`` takes the pair.
 """
@@ -25,8 +25,21 @@ def _lstm_sequence_torch(x, h, c, w_ih, w_hh, *biases):
     return torch.stack(outputs), h, c
 
 
-def _sequence_inputs(steps, batch, inputs, hidden, biases=2):
-    return [randn(steps, batch, inputs)] + _cell_inputs(batch, inputs, hidden, 4, biases, 2)[1:]
+def _unrolled(cell):
+    """A torch cell unrolled over the time axis: (outputs stacked, h_T)."""
+    def run(x, h, *weights):
+        outputs = []
+        for step in x:
+            h = cell(step, h, *weights)
+            outputs.append(h)
+        return torch.stack(outputs), h
+    return run
+
+
+def _sequence_inputs(steps, batch, inputs, hidden, gates=4, biases=2):
+    states = 2 if gates == 4 else 1
+    return ([randn(steps, batch, inputs)]
+            + _cell_inputs(batch, inputs, hidden, gates, biases, states)[1:])
 
 
 def _cell_inputs(batch, inputs, hidden, gates, biases=2, states=1):
@@ -56,7 +69,19 @@ CASES = [
     Case("lstm/biases", F.lstm, _lstm_sequence_torch, _sequence_inputs(4, 3, 5, 4)),
     Case("lstm/no-bias-batch1-odd-hidden", F.lstm, _lstm_sequence_torch,
          _sequence_inputs(3, 1, 2, 5, biases=0)),
-    Case("lstm/one-step-ih-bias", F.lstm, _lstm_sequence_torch, _sequence_inputs(1, 2, 3, 3, 1)),
+    Case("lstm/one-step-ih-bias", F.lstm, _lstm_sequence_torch,
+         _sequence_inputs(1, 2, 3, 3, biases=1)),
+    Case("rnn_tanh/biases", F.rnn_tanh, _unrolled(torch.rnn_tanh_cell),
+         _sequence_inputs(4, 3, 5, 4, gates=1)),
+    Case("rnn_tanh/no-bias-batch1", F.rnn_tanh, _unrolled(torch.rnn_tanh_cell),
+         _sequence_inputs(3, 1, 2, 5, gates=1, biases=0)),
+    Case("rnn_relu/biases", F.rnn_relu, _unrolled(torch.rnn_relu_cell),
+         _sequence_inputs(4, 2, 3, 5, gates=1)),
+    Case("gru/biases", F.gru, _unrolled(torch.gru_cell), _sequence_inputs(4, 3, 5, 4, gates=3)),
+    Case("gru/ih-bias-only-batch1-odd-hidden", F.gru, _unrolled(torch.gru_cell),
+         _sequence_inputs(3, 1, 2, 5, gates=3, biases=1)),
+    Case("gru/no-bias-one-step", F.gru, _unrolled(torch.gru_cell),
+         _sequence_inputs(1, 2, 3, 3, gates=3, biases=0)),
     Case("gru_cell/biases", F.gru_cell, torch.gru_cell, _cell_inputs(3, 5, 4, 3)),
     Case("gru_cell/no-bias", F.gru_cell, torch.gru_cell, _cell_inputs(2, 3, 6, 3, biases=0)),
     Case("gru_cell/ih-bias-only", F.gru_cell, torch.gru_cell, _cell_inputs(4, 2, 3, 3, biases=1)),

@@ -127,6 +127,40 @@ def test_lstm_sequence_kernel_matches_torch_nn_lstm():
                                    rtol=1e-9, atol=1e-12, err_msg=name)
 
 
+@pytest.mark.parametrize("kernel, module_class, options", [
+    (F.gru, torch.nn.GRU, {}),
+    (F.rnn_tanh, torch.nn.RNN, {"nonlinearity": "tanh"}),
+    (F.rnn_relu, torch.nn.RNN, {"nonlinearity": "relu"}),
+])
+def test_gru_and_rnn_sequence_kernels_match_torch_nn(kernel, module_class, options):
+    torch.manual_seed(4)
+    rng = np.random.default_rng(4)
+    module = module_class(INPUTS, HIDDEN, **options).double()
+    names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+    weights = [cr.tensor(getattr(module, name).detach().numpy(), requires_grad=True)
+               for name in names]
+    x, h0 = rng.normal(size=(5, BATCH, INPUTS)), rng.normal(size=(BATCH, HIDDEN))
+    seed_out, seed_h = rng.normal(size=(5, BATCH, HIDDEN)), rng.normal(size=(BATCH, HIDDEN))
+
+    ours_x, ours_h0 = cr.tensor(x, requires_grad=True), cr.tensor(h0, requires_grad=True)
+    output, h = kernel(ours_x, ours_h0, *weights)
+    output.backward(seed_out, retain_graph=True)
+    h.backward(seed_h)
+    theirs_x = torch.tensor(x, requires_grad=True)
+    theirs_h0 = torch.tensor(h0[None], requires_grad=True)
+    torch_output, th = module(theirs_x, theirs_h0)
+    torch.autograd.backward([torch_output, th[0]], [torch.tensor(seed_out), torch.tensor(seed_h)])
+
+    np.testing.assert_allclose(output.numpy(), torch_output.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(h.numpy(), th[0].detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ours_h0.grad.numpy(), theirs_h0.grad[0].numpy(), rtol=1e-9,
+                               atol=1e-12)
+    for ours, name in zip(weights, names):
+        np.testing.assert_allclose(ours.grad.numpy(), getattr(module, name).grad.numpy(),
+                                   rtol=1e-9, atol=1e-12, err_msg=name)
+
+
 @pytest.mark.parametrize("cell, gates", [(F.lstm_cell, 4), (F.gru_cell, 3), (F.rnn_tanh_cell, 1)])
 def test_float32_stays_float32_and_large_preactivations_do_not_overflow(cell, gates):
     x = cr.tensor(np.full((2, 3), 1000.0, np.float32), requires_grad=True)
@@ -147,6 +181,9 @@ def test_float32_stays_float32_and_large_preactivations_do_not_overflow(cell, ga
 
 
 def test_wrong_weight_shape_is_an_error_naming_the_op_and_shapes():
-    with pytest.raises(ValueError, match=r"lstm_cell: w_ih has shape \(12, 5\), expected \(12, 2\)"):
+    message = r"lstm_cell: w_ih has shape \(12, 5\), expected \(12, 2\)"
+    with pytest.raises(ValueError, match=message):
         F.lstm_cell(cr.randn(4, 2), cr.randn(4, 3), cr.randn(4, 3), cr.randn(12, 5),
                     cr.randn(12, 3))
+    with pytest.raises(ValueError, match=r"gru: input must be 3-D"):
+        F.gru(cr.randn(4, 2), cr.randn(4, 3), cr.randn(9, 2), cr.randn(9, 3))

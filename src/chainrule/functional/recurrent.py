@@ -20,7 +20,8 @@ LSTM takes ``hx`` and ``cx`` as two arguments rather than a pair.
 from ..autograd import Function
 from ..backend import get_array_module
 
-__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "lstm"]
+__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "rnn_tanh", "rnn_relu",
+           "lstm", "gru"]
 
 
 def _sigmoid_(a):
@@ -49,6 +50,18 @@ def _add_biases(pre, *biases):
         if b is not None:
             pre += b
     return pre
+
+
+def _project_inputs(x, w_ih, *biases):
+    """X W_ihᵀ (+ biases) for all T·N rows of a (T, N, I) sequence in one GEMM → (T, N, k·H)."""
+    steps, batch, _ = x.shape
+    pre = (x.reshape(steps * batch, -1) @ w_ih.T).reshape(steps, batch, -1)
+    return _add_biases(pre, *biases)
+
+
+def _as_rows(sequence):
+    """View a (T, N, F) array as (T·N, F) rows."""
+    return sequence.reshape(-1, sequence.shape[-1])
 
 
 def _weight_grads(ctx, first_weight, x, h, dA_x, dA_h):
@@ -91,6 +104,19 @@ def _check_step(op, gates, x, h, w_ih, w_hh, b_ih, b_hh, c=None):
     _check_cell(op, gates, tuple(x.shape), h, w_ih, w_hh, b_ih, b_hh, c)
 
 
+def _rnn_activate(pre, nonlinearity, out):
+    """h' = φ(a), tanh or relu, written into ``out``."""
+    xp = get_array_module(pre)
+    return xp.tanh(pre, out=out) if nonlinearity == "tanh" else xp.maximum(pre, 0, out=out)
+
+
+def _rnn_step_backward(g, h_new, nonlinearity):
+    """dA = g ⊙ φ'(a), with φ' read off the output: tanh' = 1 − h'², relu' = [h' > 0]."""
+    if nonlinearity == "tanh":
+        return g * (1 - h_new * h_new)
+    return g * (h_new > 0)
+
+
 class RNNCell(Function):
     """Elman RNN step (deck 004: h_t = H(W_xh x_t + W_hh h_{t−1} + b_h)).
 
@@ -101,12 +127,10 @@ class RNNCell(Function):
 
     @staticmethod
     def forward(ctx, x, h, w_ih, w_hh, *biases, present, nonlinearity):
-        xp = get_array_module(x)
-        b_ih, b_hh = _unpack_biases(biases, present)
         pre = x @ w_ih.T
         pre += h @ w_hh.T
-        _add_biases(pre, b_ih, b_hh)
-        h_new = xp.tanh(pre, out=pre) if nonlinearity == "tanh" else xp.maximum(pre, 0, out=pre)
+        _add_biases(pre, *_unpack_biases(biases, present))
+        h_new = _rnn_activate(pre, nonlinearity, out=pre)
         ctx.save_for_backward(x, h, w_ih, w_hh, h_new)
         ctx.present, ctx.nonlinearity = present, nonlinearity
         return h_new
@@ -114,10 +138,7 @@ class RNNCell(Function):
     @staticmethod
     def backward(ctx, g):
         x, h, w_ih, w_hh, h_new = ctx.saved_tensors
-        if ctx.nonlinearity == "tanh":
-            dA = g * (1 - h_new * h_new)
-        else:
-            dA = g * (h_new > 0)
+        dA = _rnn_step_backward(g, h_new, ctx.nonlinearity)
         needs = ctx.needs_input_grad
         dx = dA @ w_ih if needs[0] else None
         dh = dA @ w_hh if needs[1] else None
@@ -157,19 +178,18 @@ def _lstm_step(gates, c, c_new, tanh_c, h_new):
     xp.multiply(o, tanh_c, out=h_new)
 
 
-def _lstm_step_backward(gates, c, tanh_c, g_h, g_c):
-    """From ∂L/∂h' and ∂L/∂c' of one step: the pre-activation gradient dA (N, 4H) and ∂L/∂c."""
-    xp = get_array_module(gates)
+def _lstm_step_backward(gates, c, tanh_c, g_h, g_c, dA):
+    """From ∂L/∂h' and ∂L/∂c' of one step, write the pre-activation gradient into dA (N, 4H);
+    return ∂L/∂c."""
     hidden = c.shape[1]
     i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
     dc_new = g_h * o * (1 - tanh_c * tanh_c)
     dc_new += g_c
-    dA = xp.empty_like(gates)
     dA[:, :hidden] = dc_new * g * i * (1 - i)
     dA[:, hidden:2 * hidden] = dc_new * c * f * (1 - f)
     dA[:, 2 * hidden:3 * hidden] = dc_new * i * (1 - g * g)
     dA[:, 3 * hidden:] = g_h * tanh_c * o * (1 - o)
-    return dA, dc_new * f
+    return dc_new * f
 
 
 class LSTMCell(Function):
@@ -206,7 +226,8 @@ class LSTMCell(Function):
     @staticmethod
     def backward(ctx, g_h, g_c):
         x, h, c, w_ih, w_hh, gates, tanh_c = ctx.saved_tensors
-        dA, dc = _lstm_step_backward(gates, c, tanh_c, g_h, g_c)
+        dA = get_array_module(x).empty_like(gates)
+        dc = _lstm_step_backward(gates, c, tanh_c, g_h, g_c, dA)
         needs = ctx.needs_input_grad
         dx = dA @ w_ih if needs[0] else None
         dh = dA @ w_hh if needs[1] else None
@@ -220,6 +241,35 @@ def lstm_cell(input, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None):
     _check_step("lstm_cell", 4, input, hx, w_ih, w_hh, b_ih, b_hh, cx)
     biases, present = _bias_inputs(b_ih, b_hh)
     return LSTMCell.apply(input, hx, cx, w_ih, w_hh, *biases, present=present)
+
+
+def _gru_step(pre_x, pre_h, h, rz, n, h_new):
+    """From the pre-activations x W_ihᵀ + b_ih and h W_hhᵀ + b_hh (N, 3H), write the gates
+    [r z] into ``rz`` (N, 2H), the candidate n and h' into ``n``, ``h_new`` (N, H)."""
+    xp = get_array_module(h)
+    hidden = h.shape[1]
+    xp.add(pre_x[:, :2 * hidden], pre_h[:, :2 * hidden], out=rz)
+    _sigmoid_(rz)
+    xp.multiply(rz[:, :hidden], pre_h[:, 2 * hidden:], out=n)
+    n += pre_x[:, 2 * hidden:]
+    xp.tanh(n, out=n)
+    xp.subtract(h, n, out=h_new)
+    h_new *= rz[:, hidden:]
+    h_new += n
+
+
+def _gru_step_backward(g, h, rz, n, m, dA_x, dA_h):
+    """Write the pre-activation gradients of one step into dA_x, dA_h (N, 3H); return the
+    direct part of ∂L/∂h, g ⊙ z (the part through W_hh is dA_h W_hh)."""
+    hidden = h.shape[1]
+    r, z = rz[:, :hidden], rz[:, hidden:]
+    da_n = dA_x[:, 2 * hidden:]
+    da_n[...] = g * (1 - z) * (1 - n * n)
+    dA_x[:, :hidden] = da_n * m * r * (1 - r)
+    dA_x[:, hidden:2 * hidden] = g * (h - n) * z * (1 - z)
+    dA_h[:, :2 * hidden] = dA_x[:, :2 * hidden]
+    dA_h[:, 2 * hidden:] = da_n * r
+    return g * z
 
 
 class GRUCell(Function):
@@ -242,19 +292,13 @@ class GRUCell(Function):
     def forward(ctx, x, h, w_ih, w_hh, *biases, present):
         xp = get_array_module(x)
         b_ih, b_hh = _unpack_biases(biases, present)
-        hidden = h.shape[1]
+        batch, hidden = h.shape
         pre_x = _add_biases(x @ w_ih.T, b_ih)
         pre_h = _add_biases(h @ w_hh.T, b_hh)
-        rz = _sigmoid_(pre_x[:, :2 * hidden] + pre_h[:, :2 * hidden])
-        r, z = rz[:, :hidden], rz[:, hidden:]
-        m = pre_h[:, 2 * hidden:]
-        n = r * m
-        n += pre_x[:, 2 * hidden:]
-        xp.tanh(n, out=n)
-        h_new = h - n
-        h_new *= z
-        h_new += n
-        ctx.save_for_backward(x, h, w_ih, w_hh, rz, n, m)
+        rz = xp.empty((batch, 2 * hidden), dtype=pre_h.dtype)
+        n, h_new = (xp.empty(h.shape, dtype=pre_h.dtype) for _ in range(2))
+        _gru_step(pre_x, pre_h, h, rz, n, h_new)
+        ctx.save_for_backward(x, h, w_ih, w_hh, rz, n, pre_h[:, 2 * hidden:])
         ctx.present = present
         return h_new
 
@@ -262,21 +306,14 @@ class GRUCell(Function):
     def backward(ctx, g):
         x, h, w_ih, w_hh, rz, n, m = ctx.saved_tensors
         xp = get_array_module(x)
-        hidden = h.shape[1]
-        r, z = rz[:, :hidden], rz[:, hidden:]
-        dA_x = xp.empty((g.shape[0], 3 * hidden), dtype=g.dtype)
-        da_n = dA_x[:, 2 * hidden:]
-        xp.multiply(g * (1 - z), 1 - n * n, out=da_n)
-        dA_x[:, :hidden] = da_n * m * r * (1 - r)
-        dA_x[:, hidden:2 * hidden] = g * (h - n) * z * (1 - z)
-        dA_h = dA_x.copy()
-        dA_h[:, 2 * hidden:] *= r
+        dA_x, dA_h = (xp.empty((g.shape[0], 3 * h.shape[1]), dtype=g.dtype) for _ in range(2))
+        dh_direct = _gru_step_backward(g, h, rz, n, m, dA_x, dA_h)
         needs = ctx.needs_input_grad
         dx = dA_x @ w_ih if needs[0] else None
         dh = None
         if needs[1]:
             dh = dA_h @ w_hh
-            dh += g * z
+            dh += dh_direct
         return (dx, dh, *_weight_grads(ctx, 2, x, h, dA_x, dA_h))
 
 
@@ -305,8 +342,7 @@ class LSTM(Function):
         xp = get_array_module(x)
         steps, batch, _ = x.shape
         hidden = h0.shape[1]
-        gates = (x.reshape(steps * batch, -1) @ w_ih.T).reshape(steps, batch, 4 * hidden)
-        _add_biases(gates, *_unpack_biases(biases, present))
+        gates = _project_inputs(x, w_ih, *_unpack_biases(biases, present))
         hs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
         cs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
         tanh_cs = xp.empty((steps, batch, hidden), dtype=x.dtype)
@@ -323,17 +359,16 @@ class LSTM(Function):
     def backward(ctx, g_out, g_h, g_c):
         x, w_ih, w_hh, gates, hs, cs, tanh_cs = ctx.saved_tensors
         xp = get_array_module(x)
-        steps, batch, _ = x.shape
+        steps = x.shape[0]
         dA = xp.empty_like(gates)
         dh, dc = g_h, g_c
         for t in reversed(range(steps)):
-            dA[t], dc = _lstm_step_backward(gates[t], cs[t], tanh_cs[t], g_out[t] + dh, dc)
+            dc = _lstm_step_backward(gates[t], cs[t], tanh_cs[t], g_out[t] + dh, dc, dA[t])
             dh = dA[t] @ w_hh
-        rows = dA.reshape(steps * batch, -1)
+        rows = _as_rows(dA)
         needs = ctx.needs_input_grad
         dx = (rows @ w_ih).reshape(x.shape) if needs[0] else None
-        grads = _weight_grads(ctx, 3, x.reshape(steps * batch, -1),
-                              hs[:steps].reshape(steps * batch, -1), rows, rows)
+        grads = _weight_grads(ctx, 3, _as_rows(x), _as_rows(hs[:steps]), rows, rows)
         return (dx, dh if needs[1] else None, dc if needs[2] else None, *grads)
 
 
@@ -348,3 +383,117 @@ def lstm(input, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None):
     _check_cell("lstm", 4, tuple(input.shape[1:]), hx, w_ih, w_hh, b_ih, b_hh, cx)
     biases, present = _bias_inputs(b_ih, b_hh)
     return LSTM.apply(input, hx, cx, w_ih, w_hh, *biases, present=present)
+
+
+class RNN(Function):
+    """A single-layer Elman RNN over a whole (T, N, I) sequence: ``RNNCell`` at every step, with
+    the input projection X W_ihᵀ + b_ih + b_hh done for all steps in one GEMM.
+
+    Backward through time: dA_t = (g_t + ∂L/∂h_t) ⊙ φ'(a_t), ∂L/∂h_{t−1} = dA_t W_hh; then
+    dX = dA W_ih, dW_ih = dAᵀ X, dW_hh = dAᵀ [h_0 … h_{T−1}] over the stacked (T·N) rows.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, *biases, present, nonlinearity):
+        xp = get_array_module(x)
+        steps = x.shape[0]
+        pre = _project_inputs(x, w_ih, *_unpack_biases(biases, present))
+        hs = xp.empty((steps + 1,) + h0.shape, dtype=pre.dtype)
+        hs[0] = h0
+        w_hh_t = xp.ascontiguousarray(w_hh.T)
+        for t in range(steps):
+            pre[t] += hs[t] @ w_hh_t
+            _rnn_activate(pre[t], nonlinearity, out=hs[t + 1])
+        ctx.save_for_backward(x, w_ih, w_hh, hs)
+        ctx.present, ctx.nonlinearity = present, nonlinearity
+        return hs[1:].copy(), hs[steps].copy()
+
+    @staticmethod
+    def backward(ctx, g_out, g_h):
+        x, w_ih, w_hh, hs = ctx.saved_tensors
+        xp = get_array_module(x)
+        steps = x.shape[0]
+        dA = xp.empty_like(hs[1:])
+        dh = g_h
+        for t in reversed(range(steps)):
+            dA[t] = _rnn_step_backward(g_out[t] + dh, hs[t + 1], ctx.nonlinearity)
+            dh = dA[t] @ w_hh
+        rows = _as_rows(dA)
+        dx = (rows @ w_ih).reshape(x.shape) if ctx.needs_input_grad[0] else None
+        grads = _weight_grads(ctx, 2, _as_rows(x), _as_rows(hs[:steps]), rows, rows)
+        return (dx, dh if ctx.needs_input_grad[1] else None, *grads)
+
+
+def _rnn_sequence(op, nonlinearity, input, hx, w_ih, w_hh, b_ih, b_hh):
+    _require_ndim(op, "input", input, 3, "(time, batch, features)")
+    _check_cell(op, 1, tuple(input.shape[1:]), hx, w_ih, w_hh, b_ih, b_hh)
+    biases, present = _bias_inputs(b_ih, b_hh)
+    return RNN.apply(input, hx, w_ih, w_hh, *biases, present=present, nonlinearity=nonlinearity)
+
+
+def rnn_tanh(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """A single-layer tanh Elman RNN over a (T, N, I) sequence → (output (T, N, H), h_T); the
+    same numbers as T calls of ``rnn_tanh_cell``. See ``RNN``."""
+    return _rnn_sequence("rnn_tanh", "tanh", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def rnn_relu(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """A single-layer relu Elman RNN over a (T, N, I) sequence → (output, h_T); see ``RNN``."""
+    return _rnn_sequence("rnn_relu", "relu", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+class GRU(Function):
+    """A single-layer GRU over a whole (T, N, I) sequence: ``GRUCell`` at every step, with
+    X W_ihᵀ + b_ih for all steps in one GEMM (b_hh stays inside the step: the reset gate
+    multiplies W_hn h + b_hn).
+
+    Backward through time: each step's ``GRUCell`` backward gives dA_x,t, dA_h,t and
+    ∂L/∂h_{t−1} = dA_h,t W_hh + g ⊙ z_t; then dX = dA_x W_ih, dW_ih = dA_xᵀ X,
+    dW_hh = dA_hᵀ [h_0 … h_{T−1}] over the stacked (T·N) rows.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, *biases, present):
+        xp = get_array_module(x)
+        b_ih, b_hh = _unpack_biases(biases, present)
+        steps, (batch, hidden) = x.shape[0], h0.shape
+        pre_x = _project_inputs(x, w_ih, b_ih)
+        hs = xp.empty((steps + 1, batch, hidden), dtype=pre_x.dtype)
+        rzs = xp.empty((steps, batch, 2 * hidden), dtype=pre_x.dtype)
+        ns, ms = (xp.empty((steps, batch, hidden), dtype=pre_x.dtype) for _ in range(2))
+        hs[0] = h0
+        w_hh_t = xp.ascontiguousarray(w_hh.T)
+        for t in range(steps):
+            pre_h = _add_biases(hs[t] @ w_hh_t, b_hh)
+            _gru_step(pre_x[t], pre_h, hs[t], rzs[t], ns[t], hs[t + 1])
+            ms[t] = pre_h[:, 2 * hidden:]
+        ctx.save_for_backward(x, w_ih, w_hh, hs, rzs, ns, ms)
+        ctx.present = present
+        return hs[1:].copy(), hs[steps].copy()
+
+    @staticmethod
+    def backward(ctx, g_out, g_h):
+        x, w_ih, w_hh, hs, rzs, ns, ms = ctx.saved_tensors
+        xp = get_array_module(x)
+        steps = x.shape[0]
+        dA_x, dA_h = (xp.empty(rzs.shape[:2] + (w_hh.shape[0],), dtype=hs.dtype)
+                      for _ in range(2))
+        dh = g_h
+        for t in reversed(range(steps)):
+            dh_direct = _gru_step_backward(g_out[t] + dh, hs[t], rzs[t], ns[t], ms[t], dA_x[t],
+                                           dA_h[t])
+            dh = dA_h[t] @ w_hh
+            dh += dh_direct
+        rows_x, rows_h = _as_rows(dA_x), _as_rows(dA_h)
+        dx = (rows_x @ w_ih).reshape(x.shape) if ctx.needs_input_grad[0] else None
+        grads = _weight_grads(ctx, 2, _as_rows(x), _as_rows(hs[:steps]), rows_x, rows_h)
+        return (dx, dh if ctx.needs_input_grad[1] else None, *grads)
+
+
+def gru(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """A single-layer GRU over a (T, N, I) sequence → (output (T, N, H), h_T); the same numbers
+    as T calls of ``gru_cell``. See ``GRU``."""
+    _require_ndim("gru", "input", input, 3, "(time, batch, features)")
+    _check_cell("gru", 3, tuple(input.shape[1:]), hx, w_ih, w_hh, b_ih, b_hh)
+    biases, present = _bias_inputs(b_ih, b_hh)
+    return GRU.apply(input, hx, w_ih, w_hh, *biases, present=present)
