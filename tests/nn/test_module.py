@@ -1,6 +1,7 @@
 """nn.Module's machinery against torch.nn.Module: registration and traversal order, state_dict
 naming and order, strict loading errors, train/eval, to(dtype), zero_grad, apply, hooks, repr."""
 
+import copy
 from collections import OrderedDict
 
 import numpy as np
@@ -113,6 +114,25 @@ def test_to_float64_keeps_parameter_identity_and_converts_buffers():
         model.to(cr.int64)
 
 
+def test_optimizer_built_before_to_keeps_training_like_torch():
+    ours, theirs = nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    ours_opt = cr.optim.SGD(ours.parameters(), lr=0.1)
+    theirs_opt = torch.optim.SGD(theirs.parameters(), lr=0.1)
+    ours.to(cr.float64)
+    theirs.double()
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    for _ in range(3):
+        ours_opt.zero_grad()
+        theirs_opt.zero_grad()
+        (ours(cr.tensor(x)) ** 2).mean().backward()
+        (theirs(torch.tensor(x)) ** 2).mean().backward()
+        ours_opt.step()
+        theirs_opt.step()
+    assert ours.weight.dtype == np.float64
+    np.testing.assert_allclose(ours.weight.numpy(), theirs.weight.detach().numpy(), rtol=1e-6)
+
+
 def test_train_eval_zero_grad_requires_grad():
     model = make_net(cr)
     assert model.training and model.features[1].training
@@ -196,3 +216,27 @@ def test_repr_matches_torch():
 def test_module_without_forward_says_so():
     with pytest.raises(NotImplementedError, match="forward"):
         nn.Module()(1)
+
+
+def test_deepcopy_gives_an_independent_model():
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    twin = copy.deepcopy(model)
+    assert isinstance(twin[0].weight, nn.Parameter) and twin[0].weight.requires_grad
+    twin[0].weight.data[...] = 0
+    assert model[0].weight.numpy().any()
+    assert list(twin.state_dict()) == list(model.state_dict())
+
+
+@pytest.mark.skipif(not cr.cuda_is_available(), reason="needs CuPy and a GPU")
+def test_to_cuda_keeps_parameters_and_matches_cpu():
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)).eval()
+    params = list(model.parameters())
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    expected = model(cr.tensor(x)).numpy()
+    model.to("cuda")
+    assert all(a is b for a, b in zip(params, model.parameters()))
+    assert all(t.device == "cuda" for t in list(model.parameters()) + list(model.buffers()))
+    np.testing.assert_allclose(model(cr.tensor(x, device="cuda")).numpy(), expected, rtol=1e-5)
+    model.load_state_dict({k: v.numpy() for k, v in model.state_dict().items()})
+    assert model[0].weight.device == "cuda"
+    assert model.cpu()[1].running_var.device == "cpu"
