@@ -1,4 +1,5 @@
-"""Fused recurrent cells: one time step of an Elman RNN, an LSTM or a GRU as a single op.
+"""Fused recurrent ops: one time step of an Elman RNN, an LSTM or a GRU as a single op (the
+cells), and a whole sequence as a single op (the sequence kernels).
 
 A cell computes all its gates from two matrix products — the input x (N, I) against W_ih
 (k·H, I) and the previous hidden state h (N, H) against W_hh (k·H, H), the k gates stacked in
@@ -12,6 +13,11 @@ pre-activations, and then every input and weight gradient is one GEMM:
 (dA_x = dA_h except in the GRU, where the reset gate sits between W_hn·h and the sum.)
 This is the hot path of every sequence model; a graph of twenty small ops per step would be
 both slower and harder to read.
+
+The sequence kernels ``rnn_tanh``, ``rnn_relu``, ``lstm``, ``gru`` run one layer over a
+time-major (T, N, I) input with the same step equations: the input projection X W_ihᵀ for all
+T steps is one GEMM, each step adds one h W_hhᵀ, and backpropagation through time stacks the
+per-step dA so that dX, dW_ih and dW_hh are again three GEMMs over all T·N rows.
 
 Signatures follow ``torch.rnn_tanh_cell``/``torch.lstm_cell``/``torch.gru_cell`` except that the
 LSTM takes ``hx`` and ``cx`` as two arguments rather than a pair.
