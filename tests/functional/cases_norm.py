@@ -4,6 +4,7 @@
 import torch
 import torch.nn.functional as TF
 
+import chainrule as cr
 import chainrule.functional as F
 
 from .differential import Case, Input, randn
@@ -21,8 +22,8 @@ def _train(f):
 
 def _train_tracking(f, zeros):
     """batch_norm in training mode updating fresh running statistics (output must not change)."""
-    return lambda x, w, b: f.batch_norm(x, zeros(x.shape[1]), zeros(x.shape[1]) + 1, w, b,
-                                         training=True, momentum=0.3)
+    return lambda x, w, b: f.batch_norm(x, zeros(x), zeros(x) + 1, w, b, training=True,
+                                         momentum=0.3)
 
 
 def _eval(f):
@@ -33,13 +34,13 @@ def _weight_only(f, training):
     return lambda x, mean, var, w: f.batch_norm(x, mean, var, w, training=training)
 
 
-def _zeros_chainrule(n):
-    import chainrule as cr
-    return cr.zeros(n, dtype=cr.float64)
+def _zeros_chainrule(x):
+    """Running statistics for x's channels, on x's device."""
+    return cr.zeros(x.shape[1], dtype=x.dtype, device=x.device)
 
 
-def _zeros_torch(n):
-    return torch.zeros(n, dtype=torch.float64)
+def _zeros_torch(x):
+    return torch.zeros(x.shape[1], dtype=x.dtype)
 
 
 def _layer_norm(f, shape):
