@@ -32,7 +32,8 @@ def test_sequential_indexing_len_append():
     assert len(model) == 3
     assert model[0] is model.fc1 and model[-1] is model.fc2
     tail = model[1:]
-    assert isinstance(tail, nn.Sequential) and [n for n, _ in tail.named_children()] == ["act", "fc2"]
+    assert isinstance(tail, nn.Sequential)
+    assert [n for n, _ in tail.named_children()] == ["act", "fc2"]
     assert tail(cr.zeros(1, 4)).shape == (1, 2)
     with pytest.raises(IndexError, match="out of range"):
         model[3]

@@ -2,7 +2,10 @@
 like ``torch.nn``: ``import chainrule.nn as nn``.
 
 ``Module`` and ``Parameter`` are the machinery (module.py, parameter.py); each other file groups
-one kind of layer. ``nn.utils`` holds weight normalisation and parameter counting.
+one kind of layer. ``nn.utils`` holds weight normalisation (``weight_norm``,
+``remove_weight_norm``) and parameter counting: ``nn.utils.parameter_count(model)`` is the number
+of learnable scalars (as ``sum(p.numel() for p in model.parameters())`` in PyTorch) and
+``print(nn.utils.summary(model))`` shows it layer by layer.
 """
 
 from . import utils

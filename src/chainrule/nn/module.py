@@ -39,7 +39,8 @@ class RemovableHandle:
 
 
 class Module:
-    """Base class of layers and models: subclass it, assign state in ``__init__``, write ``forward``.
+    """Base class of layers and models: subclass it, assign state in ``__init__``, write
+    ``forward``.
 
     Call the module (``model(x)``), not ``forward``: the call runs the forward pre-hooks, then
     ``forward``, then the forward hooks. ``training`` is True after construction and ``train()``,
