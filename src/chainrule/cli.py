@@ -23,7 +23,7 @@ from .train import run
 EXIT_USAGE = 2
 
 _FIXABLE = (data.DatasetNotFoundError, data.ChecksumError, data.DownloadError,
-            data.IDXFormatError, backend.DeviceError, run.ConfigMismatchError, FileNotFoundError)
+            data.IDXFormatError, backend.DeviceError, run.ConfigError, FileNotFoundError)
 
 
 def main(argv=None):

@@ -32,7 +32,7 @@ from .callbacks import (CSVLogger, CurvePlot, EarlyStopping, JSONLinesLogger, Mo
 from .loop import evaluate, fit
 
 __all__ = ["RunConfig", "OPTIMIZERS", "DATASETS", "Splits", "make_optimizer", "load_splits",
-           "train_run", "evaluate_run", "read_config", "ConfigMismatchError"]
+           "train_run", "evaluate_run", "read_config", "ConfigError"]
 
 
 @dataclass
@@ -62,8 +62,8 @@ class RunConfig:
         return OPTIMIZERS[self.optimizer][1] if self.lr is None else self.lr
 
 
-class ConfigMismatchError(ValueError):
-    """``--resume`` was asked for with choices that differ from the run being resumed."""
+class ConfigError(ValueError):
+    """A run's options cannot work: an impossible split, or a resume with other options."""
 
 
 # name -> (factory(params, lr, weight_decay), standard learning rate)
@@ -126,19 +126,19 @@ def load_splits(config, download=False):
     read = DATASETS[config.dataset]
     train, test, input_shape, num_classes = read(config.data_dir, download)
     if not 0 <= config.val_size < len(train):
-        raise ValueError(f"val_size must be between 0 and {len(train) - 1}, got {config.val_size}")
-    images, labels = _whole(train, config.device)
+        raise ConfigError(f"val_size must be between 0 and {len(train) - 1}, got {config.val_size}")
     cut = len(train) - config.val_size
     kept = cut if config.limit_train is None else min(config.limit_train, cut)
-    return Splits(train=data.TensorDataset(images[:kept], labels[:kept]),
-                  val=data.TensorDataset(images[cut:], labels[cut:]) if config.val_size else None,
-                  test=data.TensorDataset(*_whole(test, config.device)),
+    return Splits(train=_rows(train, 0, kept, config.device),
+                  val=_rows(train, cut, len(train), config.device) if config.val_size else None,
+                  test=_rows(test, 0, len(test), config.device),
                   input_shape=input_shape, num_classes=num_classes)
 
 
-def _whole(dataset, device):
-    images, labels = dataset.get_batch(slice(0, len(dataset)))
-    return as_tensor(images, device=device), as_tensor(labels, device=device)
+def _rows(dataset, start, stop, device):
+    """Samples start..stop of an in-memory data set, transformed once, as a TensorDataset."""
+    images, labels = dataset.get_batch(slice(start, stop))
+    return data.TensorDataset(as_tensor(images, device=device), as_tensor(labels, device=device))
 
 
 def train_run(config, model, splits, out_dir, resume=False, progress=True):
@@ -223,7 +223,7 @@ def _check_same_run(saved, config):
                  for k, v in dataclasses.asdict(saved).items()
                  if k not in ignored and getattr(config, k) != v]
     if different:
-        raise ConfigMismatchError("cannot resume: the options differ from the run being "
+        raise ConfigError("cannot resume: the options differ from the run being "
                                   "resumed (" + "; ".join(different) + ")")
 
 
