@@ -9,6 +9,8 @@ Every loss takes ``reduction`` as torch does: ``'mean'`` (default), ``'sum'`` or
 per-element losses).
 """
 
+import math
+
 import numpy as np
 
 from ..autograd import Function
@@ -199,26 +201,28 @@ class _ClassTargets:
         shape = scores.shape
         batch = shape[0] if scores.ndim > 1 else 1
         classes = shape[1] if scores.ndim > 1 else shape[0]
-        spatial = int(np.prod(shape[2:], dtype=np.int64))
+        spatial = math.prod(shape[2:])
         self.scores_shape, self.target_shape = shape, target.shape
         self.classes = classes
         self.scores = scores.reshape(batch, classes, spatial)
         target = target.reshape(batch, spatial)
         self.valid = target != ignore_index
-        self.index = xp.where(self.valid, target, 0)
+        self.index = target * self.valid
         _check_class_range(op, self.index, target, shape, ignore_index)
-        dtype = scores.dtype
         if class_weight is None:
-            self.weight = self.valid.astype(dtype)
+            self.weight = self.valid.astype(scores.dtype)
         else:
             self.weight = class_weight[self.index]
             self.weight *= self.valid
-        rows = xp.arange(batch).reshape(-1, 1) * classes
-        self.flat = ((rows + self.index) * spatial + xp.arange(spatial)).ravel()
+        row_starts = xp.arange(0, batch * classes * spatial, classes * spatial)
+        if spatial == 1:
+            self.flat = row_starts + self.index[:, 0]
+        else:
+            self.flat = (row_starts[:, None] + xp.arange(spatial) + self.index * spatial).ravel()
 
     def pick(self, array):
         """The entries of an (N, C, S) array at the target classes, shaped (N, S)."""
-        return array.reshape(-1)[self.flat].reshape(self.index.shape)
+        return get_array_module(array).take(array, self.flat).reshape(self.index.shape)
 
     def subtract_at_targets(self, array, values):
         """array[n, t[n, s], s] -= values[n, s], in place on a fresh contiguous (N, C, S) array."""
@@ -232,8 +236,9 @@ class _ClassTargets:
             return losses.reshape(self.target_shape)
         total = losses.sum()
         if reduction == "mean":
+            self.total_weight = self.weight.sum()
             with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as torch
-                total = total / self.weight.sum()
+                total = total / self.total_weight
         return xp.asarray(total, dtype=losses.dtype)
 
     def upstream(self, grad, reduction):
@@ -242,7 +247,7 @@ class _ClassTargets:
         if reduction == "none":
             return grad.reshape(self.index.shape)
         if reduction == "mean":
-            total = self.weight.sum()
+            total = self.total_weight
             return grad / get_array_module(grad).where(total == 0, 1, total)
         return grad
 
