@@ -23,20 +23,24 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias=None):
-        rows = x.reshape(-1, x.shape[-1])
+        rows = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
         out = rows @ weight.T
         if bias is not None:
             out += bias
         ctx.save_for_backward(rows, weight)
         ctx.input_shape = x.shape
-        return out.reshape(x.shape[:-1] + (weight.shape[0],))
+        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (weight.shape[0],))
 
     @staticmethod
     def backward(ctx, grad):
         rows, weight = ctx.saved_tensors
-        grad_rows = grad.reshape(-1, weight.shape[0])
+        grad_rows = grad if grad.ndim == 2 else grad.reshape(-1, weight.shape[0])
         needs = ctx.needs_input_grad
-        grad_x = (grad_rows @ weight).reshape(ctx.input_shape) if needs[0] else None
+        grad_x = None
+        if needs[0]:
+            grad_x = grad_rows @ weight
+            if len(ctx.input_shape) != 2:
+                grad_x = grad_x.reshape(ctx.input_shape)
         grad_weight = grad_rows.T @ rows if needs[1] else None
         if len(needs) == 2:
             return grad_x, grad_weight
@@ -51,7 +55,7 @@ def linear(input, weight, bias=None):
         raise ValueError(f"linear: input of shape {tuple(input.shape)} needs a weight of shape "
                          f"(out_features, {in_features}); got weight of shape "
                          f"{tuple(weight.shape)}")
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+    if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) to match weight of "
                          f"shape {tuple(weight.shape)}; got {tuple(bias.shape)}")
     if bias is None:

@@ -220,6 +220,10 @@ class _ClassTargets:
         else:
             self.flat = (row_starts[:, None] + xp.arange(spatial) + self.index * spatial).ravel()
 
+    def as_scores_shape(self, array):
+        """An (N, C, S) array back in the scores' own shape (no new view when it already is)."""
+        return array if array.shape == self.scores_shape else array.reshape(self.scores_shape)
+
     def pick(self, array):
         """The entries of an (N, C, S) array at the target classes, shaped (N, S)."""
         return get_array_module(array).take(array, self.flat).reshape(self.index.shape)
@@ -302,7 +306,7 @@ class NLLLoss(Function):
         xp = get_array_module(grad)
         grad_x = xp.zeros(targets.scores.shape, grad.dtype)
         targets.subtract_at_targets(grad_x, targets.upstream(grad, ctx.reduction) * targets.weight)
-        return (grad_x.reshape(targets.scores_shape),) + (None,) * (len(ctx.needs_input_grad) - 1)
+        return (targets.as_scores_shape(grad_x),) + (None,) * (len(ctx.needs_input_grad) - 1)
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -371,7 +375,7 @@ class CrossEntropy(Function):
             if weight is not None:
                 per_class = per_class * weight[:, None]
             grad_x -= (upstream * targets.valid)[:, None, :] * per_class
-        return (grad_x.reshape(targets.scores_shape),) + (None,) * (len(ctx.needs_input_grad) - 1)
+        return (targets.as_scores_shape(grad_x),) + (None,) * (len(ctx.needs_input_grad) - 1)
 
 
 def _smoothing_term(z, log_total, weight):
