@@ -21,6 +21,7 @@ from .module import Module
 from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .pool import AdaptiveAvgPool2d, AvgPool2d, LPPool2d, MaxPool2d
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList",
            "Linear", "Identity", "Flatten", "Conv1d", "Conv2d", "ConvTranspose2d",
@@ -28,4 +29,5 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList",
            "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "Embedding",
            "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "Softmax",
            "LogSoftmax", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
-           "BCEWithLogitsLoss", "utils"]
+           "BCEWithLogitsLoss", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
+           "utils"]
