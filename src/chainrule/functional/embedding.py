@@ -18,7 +18,8 @@ class Embedding(Function):
 
     Backward: dW[v] = Σ_{positions k with idx_k = v} g_k — a scatter-add, one ``add.at`` that
     sums the gradient rows of repeated indices; the ``padding_idx`` row gets none. The indices
-    get no gradient.
+    get no gradient. The scatter runs over the flattened element positions v·D + j: NumPy's
+    one-dimensional ``add.at`` is several times faster than its row-wise form.
     """
 
     @staticmethod
@@ -32,8 +33,10 @@ class Embedding(Function):
     def backward(ctx, g):
         (indices,) = ctx.saved_tensors
         xp = get_array_module(g)
+        dim = ctx.weight_shape[1]
         grad_weight = xp.zeros(ctx.weight_shape, dtype=g.dtype)
-        xp.add.at(grad_weight, indices.reshape(-1), g.reshape(-1, ctx.weight_shape[1]))
+        positions = indices.reshape(-1, 1) * dim + xp.arange(dim)
+        xp.add.at(grad_weight.reshape(-1), positions.reshape(-1), g.reshape(-1))
         if ctx.padding_idx is not None:
             grad_weight[ctx.padding_idx] = 0
         return None, grad_weight

@@ -37,6 +37,17 @@ def _data(stat):
     return stat.data if isinstance(stat, Tensor) else stat
 
 
+def _scale_and_shift(x_hat, weight, bias, broadcast):
+    """y = γ·x̂ + β with γ, β indexed by ``broadcast`` to line up with x̂; x̂ itself when both
+    are absent. One new array at most: the shift is added in place."""
+    if weight is None:
+        return x_hat if bias is None else x_hat + bias[broadcast]
+    y = x_hat * weight[broadcast]
+    if bias is not None:
+        y += bias[broadcast]
+    return y
+
+
 def _parameter_grads(ctx, sum_gx, sum_g, shape):
     """(dγ, dβ) for the parameters that are present: Σ g·x̂ and Σ g, in the parameters' shape."""
     wants = iter(ctx.needs_input_grad[1:])
@@ -88,10 +99,7 @@ class BatchNorm(Function):
         x_hat *= inv_std[:, None]
         ctx.save_for_backward(x_hat, inv_std, weight)
         ctx.present, ctx.training, ctx.count = present, training, count
-        y = x_hat if weight is None else x_hat * weight[:, None]
-        if bias is not None:
-            y = y + bias[:, None]
-        return y.reshape(x.shape)
+        return _scale_and_shift(x_hat, weight, bias, (slice(None), None)).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -166,10 +174,8 @@ class LayerNorm(Function):
         weight = None if weight is None else weight.reshape(-1)
         ctx.save_for_backward(x_hat, inv_std, weight)
         ctx.present, ctx.normalized_shape = present, normalized_shape
-        y = x_hat if weight is None else x_hat * weight
-        if bias is not None:
-            y = y + bias.reshape(-1)
-        return y.reshape(x.shape)
+        bias = None if bias is None else bias.reshape(-1)
+        return _scale_and_shift(x_hat, weight, bias, slice(None)).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -179,10 +185,10 @@ class LayerNorm(Function):
         g2 = g.reshape(x_hat.shape)
         dx = None
         if ctx.needs_input_grad[0]:
-            g_hat = g2 if weight is None else g2 * weight
-            mean_g = xp.einsum("rd->r", g_hat) / size
-            mean_gx = xp.einsum("rd,rd->r", g_hat, x_hat) / size
-            dx = g_hat - mean_g[:, None]
+            dx = g2.copy() if weight is None else g2 * weight  # ĝ, then dx in place
+            mean_g = xp.einsum("rd->r", dx) / size
+            mean_gx = xp.einsum("rd,rd->r", dx, x_hat) / size
+            dx -= mean_g[:, None]
             dx -= x_hat * mean_gx[:, None]
             dx *= inv_std[:, None]
             dx = dx.reshape(g.shape)
