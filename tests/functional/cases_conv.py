@@ -1,6 +1,7 @@
 """Differential table for chainrule.functional.conv: conv2d with stride > 1, padding (int, pair,
 'same', 'valid'), dilation, groups (including depthwise), batch 1, odd sizes, non-square kernels,
-with and without bias (both the wide stride-1 grid and the strided grid); conv1d; and
+with and without bias (both the wide stride-1 grid and the strided grid), batches split into
+several cache-sized chunks; conv1d; and
 conv_transpose2d with stride, padding, output_padding, dilation and groups."""
 
 import torch.nn.functional as TF
@@ -52,6 +53,9 @@ CASES = [
     _conv2d("same-dilated", (1, 2, 7, 7), (2, 2, 3, 3), padding="same", dilation=2),
     _conv2d("valid", (2, 2, 6, 6), (3, 2, 3, 3), padding="valid"),
     _conv2d("lenet-c1-shape", (2, 1, 12, 12), (6, 1, 5, 5), padding=2),
+    # float64 columns of 1.6 MB per image: the batch is processed in three chunks
+    _conv2d("several-batch-chunks", (3, 8, 30, 30), (4, 8, 5, 5), padding=2),
+    _conv2d("several-batch-chunks-strided", (3, 8, 61, 61), (4, 4, 5, 5), stride=2, groups=2),
 
     _conv1d("plain", (2, 3, 11), (4, 3, 3)),
     _conv1d("stride-padding-no-bias", (1, 3, 10), (2, 3, 4), stride=2, padding=1, bias=False),
@@ -67,4 +71,5 @@ CASES = [
     _transposed("dilation-groups", (2, 4, 3, 3), (4, 1, 3, 2), out_channels=True, groups=2,
                 dilation=2, stride=2),
     _transposed("stride-1-padding", (1, 2, 5, 5), (2, 3, 3, 3), padding=1),
+    _transposed("several-batch-chunks", (3, 4, 26, 26), (4, 8, 5, 5), out_channels=True),
 ]

@@ -32,8 +32,10 @@ conv_transpose2d is the adjoint of conv2d: its forward is conv2d's input gradien
 backward uses conv2d's forward, so both share the helpers below.
 """
 
+import copy
+
 from ..autograd import Function
-from ..backend import get_array_module
+from ..backend import device_of, get_array_module
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d"]
 
@@ -104,6 +106,12 @@ class _Geometry:
         self.grid_w = self.wp if self.wide else self.wo
         self.run = self.ho * self.wp - dw * (self.kw - 1)
 
+    def for_batch(self, n):
+        """The same convolution on a batch of ``n`` images."""
+        part = copy.copy(self)
+        part.n = n
+        return part
+
     @property
     def rows(self):
         """C/groups · kh · kw: the length of one receptive field, per group."""
@@ -114,19 +122,20 @@ class _Geometry:
         """N · Ho · grid_w: the number of columns."""
         return self.n * self.ho * self.grid_w
 
-    def tap(self, u, v):
-        """Index, into ``spatial(padded)``, of what kernel tap (u, v) multiplies, for all outputs."""
-        (sh, sw), (dh, dw) = self.stride, self.dilation
+    def windows(self, padded):
+        """A strided view of the padded input (N, C, Hp, Wp) shaped like ``blocks``: entry
+        [c, u, v, n, …] is the pixel that kernel tap (u, v) multiplies for each output pixel.
+        No copy. On the wide grid each [c, u, v, n] row is one contiguous run of ``run``
+        pixels inside image n's plane."""
+        xp = get_array_module(padded)
+        sn, sc, sh, sw = padded.strides
+        (dh, dw), (th, tw) = self.dilation, self.stride
+        taps = (self.c, self.kh, self.kw, self.n)
         if self.wide:
-            start = u * dh * self.wp + v * dw
-            return slice(None), slice(None), slice(start, start + self.run)
-        return (slice(None), slice(None),
-                slice(u * dh, u * dh + sh * (self.ho - 1) + 1, sh),
-                slice(v * dw, v * dw + sw * (self.wo - 1) + 1, sw))
-
-    def spatial(self, padded):
-        """The padded input (N, C, Hp, Wp) as ``tap`` indexes it: flat planes on the wide grid."""
-        return padded.reshape(self.n, self.c, self.hp * self.wp) if self.wide else padded
+            shape, strides = taps + (self.run,), (sc, dh * sh, dw * sw, sn, sw)
+        else:
+            shape, strides = taps + (self.ho, self.wo), (sc, dh * sh, dw * sw, sn, th * sh, tw * sw)
+        return xp.lib.stride_tricks.as_strided(padded, shape, strides)
 
     def blocks(self, columns):
         """The columns as (C, kh, kw, N, pixels per image): block [c, u, v] is tap (u, v)'s copy."""
@@ -137,9 +146,10 @@ class _Geometry:
 
 
 def _pad(x, g):
-    """x zero-padded to (N, C, Hp, Wp); x itself (no copy) when there is no padding."""
+    """x zero-padded to a contiguous (N, C, Hp, Wp); x itself (no copy) when there is no padding
+    and x is contiguous."""
     if g.hp == g.h and g.wp == g.w:
-        return x
+        return get_array_module(x).ascontiguousarray(x)
     padded = get_array_module(x).zeros((g.n, g.c, g.hp, g.wp), x.dtype)
     (top, _), (left, _) = g.pad_h, g.pad_w
     padded[:, :, top:top + g.h, left:left + g.w] = x
@@ -148,43 +158,38 @@ def _pad(x, g):
 
 def _im2col(x, g):
     """The columns (C·kh·kw, N·Ho·grid_w): column (n, i, j) is output pixel (i, j)'s receptive
-    field. Built from kh·kw strided copies, one per kernel tap."""
+    field, copied in one pass from the strided ``windows`` view of the padded input."""
     xp = get_array_module(x)
     columns = xp.empty((g.c * g.kh * g.kw, g.pixels), x.dtype)
-    blocks, image = g.blocks(columns), g.spatial(_pad(x, g))
-    for u in range(g.kh):
-        for v in range(g.kw):
-            blocks[:, u, v] = image[g.tap(u, v)].swapaxes(0, 1)
-    if g.wide:  # the last pixels of each image's wide grid read past its end: zero them
+    g.blocks(columns)[...] = g.windows(_pad(x, g))
+    if g.wide:  # the wide grid's last pixels of each image lie beyond ``run``: zero them
         columns.reshape(g.c * g.kh * g.kw, g.n, g.ho * g.wp)[..., g.run:] = 0
     return columns
 
 
 def _col2im(columns, g):
     """The adjoint of ``_im2col``: add each tap's block back where it was copied from, then crop
-    the padding. kh·kw strided additions (never a scatter over single elements)."""
+    the padding. Taps overlap, so this is kh·kw strided additions, one per tap (never a
+    scatter over single elements)."""
     xp = get_array_module(columns)
     padded = xp.zeros((g.n, g.c, g.hp, g.wp), columns.dtype)
-    blocks, image = g.blocks(columns), g.spatial(padded)
+    blocks, windows = g.blocks(columns), g.windows(padded)
     for u in range(g.kh):
         for v in range(g.kw):
-            target = image[g.tap(u, v)].swapaxes(0, 1)
-            target += blocks[:, u, v]
+            windows[:, u, v] += blocks[:, u, v]
     (top, _), (left, _) = g.pad_h, g.pad_w
     return padded[:, :, top:top + g.h, left:left + g.w]
 
 
-def _to_images(product, bias, g):
-    """W × columns, (O, N·Ho·grid_w), as a fresh (N, O, Ho, Wo) array, dropping the wide grid's
-    extra pixels and adding the bias in the same pass."""
+def _to_images(product, bias, g, out):
+    """Write W × columns, (O, N·Ho·grid_w), into ``out`` (N, O, Ho, Wo), dropping the wide
+    grid's extra pixels and adding the bias in the same pass."""
     xp = get_array_module(product)
     grid = product.reshape(g.o, g.n, g.ho, g.grid_w)[..., :g.wo].transpose(1, 0, 2, 3)
-    images = xp.empty((g.n, g.o, g.ho, g.wo), product.dtype)
     if bias is None:
-        images[...] = grid
+        out[...] = grid
     else:
-        xp.add(grid, bias.reshape(1, -1, 1, 1), out=images)
-    return images
+        xp.add(grid, bias.reshape(1, -1, 1, 1), out=out)
 
 
 def _to_grid(images, g):
@@ -202,31 +207,57 @@ def _grouped(weight, g):
     return weight.reshape(g.groups, g.o // g.groups, g.rows)
 
 
-def _forward(x, weight, bias, g):
-    """conv2d's forward: (y, columns) with y = W × im2col(x) + b as (N, O, Ho, Wo)."""
-    columns = _im2col(x, g)
-    return _multiply(weight, columns, bias, g), columns
+_CHUNK_BYTES = 2 ** 21
 
 
-def _multiply(weight, columns, bias, g):
-    """W × columns + b: one GEMM per group, back in (N, O, Ho, Wo) layout."""
-    xp = get_array_module(columns)
-    product = xp.matmul(_grouped(weight, g), columns.reshape(g.groups, g.rows, g.pixels))
-    return _to_images(product, bias, g)
+def _chunks(g, array):
+    """(batch slice, its geometry) for each chunk of the batch.
+
+    On the CPU a chunk holds as many images as keep its columns within about 2 MiB: then
+    im2col, the GEMMs and col2im work in cache, and the columns are rebuilt for backward
+    rather than kept (a 256-image LeNet batch would otherwise keep ~20 MB and read it back from
+    memory). On a GPU the whole batch is one chunk.
+    """
+    per_image = g.c * g.kh * g.kw * g.ho * g.grid_w * array.dtype.itemsize
+    size = g.n if device_of(array) != "cpu" else max(1, _CHUNK_BYTES // per_image)
+    for start in range(0, g.n, size):
+        stop = min(start + size, g.n)
+        yield slice(start, stop), g.for_batch(stop - start)
 
 
-def _input_grad(grid, weight, g):
-    """∂L/∂x = col2im(Wᵀ × G): deck 003's full convolution of δ with the 180°-rotated kernel."""
-    xp = get_array_module(grid)
-    columns = xp.matmul(_grouped(weight, g).transpose(0, 2, 1), grid)
-    return _col2im(columns.reshape(g.c * g.kh * g.kw, g.pixels), g)
+def _correlate(x, weight, bias, g):
+    """conv2d's forward, y = W × im2col(x) + b as (N, O, Ho, Wo): ONE GEMM per group and chunk.
+    (Also conv_transpose2d's input gradient.)"""
+    xp = get_array_module(x)
+    y = xp.empty((g.n, g.o, g.ho, g.wo), x.dtype)
+    for batch, part in _chunks(g, x):
+        columns = _im2col(x[batch], part)
+        product = xp.matmul(_grouped(weight, part), columns.reshape(g.groups, g.rows, -1))
+        _to_images(product, bias, part, y[batch])
+    return y
 
 
-def _weight_grad(grid, columns, g):
-    """∂L/∂W = G × columnsᵀ: each weight's gradient is δ times every input it touched."""
-    xp = get_array_module(grid)
-    per_group = columns.reshape(g.groups, g.rows, g.pixels)
-    return xp.matmul(grid, per_group.transpose(0, 2, 1)).reshape(g.o, g.cg, g.kh, g.kw)
+def _correlate_adjoint(grad, weight, g):
+    """conv2d's input gradient, col2im(Wᵀ × G) as (N, C, H, W): deck 003's full convolution of
+    δ with the 180°-rotated kernel. (Also conv_transpose2d's forward.)"""
+    xp = get_array_module(grad)
+    dx = xp.empty((g.n, g.c, g.h, g.w), grad.dtype)
+    for batch, part in _chunks(g, grad):
+        columns = xp.matmul(_grouped(weight, part).transpose(0, 2, 1), _to_grid(grad[batch], part))
+        dx[batch] = _col2im(columns.reshape(g.c * g.kh * g.kw, -1), part)
+    return dx
+
+
+def _correlate_weight_grad(x, grad, g):
+    """∂L/∂W = G × im2col(x)ᵀ, summed over the chunks: each weight's gradient is δ times every
+    input it touched. Computed as (columns × Gᵀ)ᵀ, the faster way round for OpenBLAS on these
+    skinny shapes."""
+    xp = get_array_module(x)
+    transposed = xp.zeros((g.groups, g.rows, g.o // g.groups), x.dtype)
+    for batch, part in _chunks(g, x):
+        columns = _im2col(x[batch], part).reshape(g.groups, g.rows, -1)
+        transposed += xp.matmul(columns, _to_grid(grad[batch], part).transpose(0, 2, 1))
+    return transposed.transpose(0, 2, 1).reshape(g.o, g.cg, g.kh, g.kw)
 
 
 def _check_bias(op, bias, channels):
@@ -238,26 +269,23 @@ class Conv2d(Function):
     """y = W ⋆ x + b, the 2-D cross-correlation above, as im2col + one GEMM per group.
 
     Backward: ∂L/∂W = G × columnsᵀ, ∂L/∂x = col2im(Wᵀ × G) (the full convolution of δ with
-    the 180°-rotated kernel, deck 003), ∂L/∂b = Σ G. The columns are kept from forward for
-    ∂L/∂W, and only when W wants a gradient.
+    the 180°-rotated kernel, deck 003), ∂L/∂b = Σ G.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, *, stride, padding, dilation, groups, op="conv2d"):
         g = _Geometry(op, x.shape, weight.shape, stride, padding, dilation, groups)
         _check_bias(op, bias, g.o)
-        y, columns = _forward(x, weight, bias, g)
         ctx.geometry = g
-        ctx.save_for_backward(weight, columns if ctx.needs_input_grad[1] else None)
-        return y
+        ctx.save_for_backward(x, weight)
+        return _correlate(x, weight, bias, g)
 
     @staticmethod
     def backward(ctx, grad):
-        weight, columns = ctx.saved_tensors
+        x, weight = ctx.saved_tensors
         g, needs = ctx.geometry, ctx.needs_input_grad
-        grid = _to_grid(grad, g)
-        grad_x = _input_grad(grid, weight, g) if needs[0] else None
-        grad_weight = _weight_grad(grid, columns, g) if needs[1] else None
+        grad_x = _correlate_adjoint(grad, weight, g) if needs[0] else None
+        grad_weight = _correlate_weight_grad(x, grad, g) if needs[1] else None
         if len(needs) == 2:
             return grad_x, grad_weight
         return grad_x, grad_weight, grad.sum(axis=(0, 2, 3)) if needs[2] else None
@@ -312,8 +340,9 @@ class ConvTranspose2d(Function):
         g = _transposed_geometry(x.shape, weight.shape, stride, padding, output_padding,
                                  groups, dilation)
         _check_bias("conv_transpose2d", bias, g.c)
-        y = _input_grad(_to_grid(x, g), weight, g)
-        y = y + bias.reshape(1, -1, 1, 1) if bias is not None else y.copy()
+        y = _correlate_adjoint(x, weight, g)
+        if bias is not None:
+            y += bias.reshape(1, -1, 1, 1)
         ctx.geometry = g
         ctx.save_for_backward(x, weight)
         return y
@@ -322,9 +351,8 @@ class ConvTranspose2d(Function):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         g, needs = ctx.geometry, ctx.needs_input_grad
-        columns = _im2col(grad, g)
-        grad_x = _multiply(weight, columns, None, g) if needs[0] else None
-        grad_weight = _weight_grad(_to_grid(x, g), columns, g) if needs[1] else None
+        grad_x = _correlate(grad, weight, None, g) if needs[0] else None
+        grad_weight = _correlate_weight_grad(grad, x, g) if needs[1] else None
         if len(needs) == 2:
             return grad_x, grad_weight
         return grad_x, grad_weight, grad.sum(axis=(0, 2, 3)) if needs[2] else None

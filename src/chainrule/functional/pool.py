@@ -97,12 +97,13 @@ class _Windows:
         make = xp.empty if self.tiles_exactly else xp.zeros
         grad = make(self.leading + self.padded, dtype)
         for k, (u, v) in enumerate(self.offsets):
-            share = per_window if routes is None else per_window * routes(k)
             target = grad[self.tap(u, v)]
             if self.overlapping:
-                target += share
+                target += per_window if routes is None else per_window * routes(k)
+            elif routes is None:
+                target[...] = per_window
             else:
-                target[...] = share
+                xp.multiply(per_window, routes(k), out=target)
         return grad[self.inside]
 
     def total(self, padded):
