@@ -186,15 +186,23 @@ def _lstm_step(gates, c, c_new, tanh_c, h_new):
 
 def _lstm_step_backward(gates, c, tanh_c, g_h, g_c, dA):
     """From ∂L/∂h' and ∂L/∂c' of one step, write the pre-activation gradient into dA (N, 4H);
-    return ∂L/∂c."""
+    return ∂L/∂c. dA starts as every gate's local derivative — σ' = s(1 − s) over all four
+    blocks in two whole-array ops, then tanh' = 1 − g² over the g block — and each block is
+    then multiplied by what flows into its gate."""
+    xp = get_array_module(gates)
     hidden = c.shape[1]
     i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+    d_i, d_f, d_g, d_o = (dA[:, k * hidden:(k + 1) * hidden] for k in range(4))
+    xp.subtract(1, gates, out=dA)
+    dA *= gates
+    xp.multiply(g, g, out=d_g)
+    xp.subtract(1, d_g, out=d_g)
     dc_new = g_h * o * (1 - tanh_c * tanh_c)
     dc_new += g_c
-    dA[:, :hidden] = dc_new * g * i * (1 - i)
-    dA[:, hidden:2 * hidden] = dc_new * c * f * (1 - f)
-    dA[:, 2 * hidden:3 * hidden] = dc_new * i * (1 - g * g)
-    dA[:, 3 * hidden:] = g_h * tanh_c * o * (1 - o)
+    d_i *= dc_new * g
+    d_f *= dc_new * c
+    d_g *= dc_new * i
+    d_o *= g_h * tanh_c
     return dc_new * f
 
 
