@@ -57,13 +57,14 @@ class Context:
     whether input ``i`` wants a gradient, so work for the others can be skipped.
     """
 
+    saved_tensors = ()
+    outputs_meta = ()  # (shape, dtype) of each output, for zero gradients of unused outputs
+    freed = False
+
     def __init__(self, function, inputs, needs_input_grad):
         self.function = function
         self.inputs = inputs
         self.needs_input_grad = needs_input_grad
-        self.saved_tensors = ()
-        self.outputs_meta = ()
-        self.freed = False
 
     def save_for_backward(self, *arrays):
         self.saved_tensors = arrays
@@ -107,20 +108,16 @@ class Function:
             ctx = Context(cls, None, (False,) * len(tensors))
         raw = cls.forward(ctx, *[t.data for t in tensors], **options)
         if type(raw) is tuple:
-            raw = tuple([_ndarray(a) for a in raw])
+            raw = tuple([np.asarray(a) if isinstance(a, np.generic) else a for a in raw])
             outputs = tuple([Tensor(a, requires_grad, ctx, i) for i, a in enumerate(raw)])
             if requires_grad:
                 ctx.outputs_meta = tuple([(a.shape, a.dtype) for a in raw])
             return outputs
-        raw = _ndarray(raw)
+        if isinstance(raw, np.generic):  # NumPy gives scalars for 0-d results; keep arrays
+            raw = np.asarray(raw)
         if requires_grad:
             ctx.outputs_meta = ((raw.shape, raw.dtype),)
         return Tensor(raw, requires_grad, ctx, 0)
-
-
-def _ndarray(raw):
-    """NumPy hands back a scalar (np.float32 …) for 0-d results; keep every output an array."""
-    return np.asarray(raw) if isinstance(raw, np.generic) else raw
 
 
 def _as_tensors(op, inputs):
@@ -157,21 +154,24 @@ def _wrap(x, reference):
 
 
 def _check_compatible(op, tensors):
-    """Same array type (so same device) and at most one floating dtype among the inputs."""
-    array_type, float_dtype = type(tensors[0].data), None
+    """Same device and at most one floating dtype among the inputs (fast when all match)."""
+    first = tensors[0].data
+    array_type, dtype = type(first), first.dtype
     for t in tensors:
-        if type(t.data) is not array_type and t.device != tensors[0].device:
-            described = ", ".join(f"{t.shape} on {t.device}" for t in tensors)
-            raise backend.DeviceError(f"{op}: inputs are on different devices ({described}); "
-                                      "move them with .to(device) first")
-        dtype = t.data.dtype
-        if dtype.kind == "f":
-            if float_dtype is None:
-                float_dtype = dtype
-            elif dtype != float_dtype:
-                described = ", ".join(f"{t.shape} {t.dtype}" for t in tensors)
-                raise TypeError(f"{op}: inputs have different floating dtypes ({described}); "
-                                "convert them with .to(dtype) first")
+        if type(t.data) is not array_type or t.data.dtype is not dtype:
+            _check_mixed(op, tensors)
+            return
+
+
+def _check_mixed(op, tensors):
+    if len({t.device for t in tensors}) > 1:
+        described = ", ".join(f"{t.shape} on {t.device}" for t in tensors)
+        raise backend.DeviceError(f"{op}: inputs are on different devices ({described}); "
+                                  "move them with .to(device) first")
+    if len({t.dtype for t in tensors if t.dtype.kind == "f"}) > 1:
+        described = ", ".join(f"{t.shape} {t.dtype}" for t in tensors)
+        raise TypeError(f"{op}: inputs have different floating dtypes ({described}); "
+                        "convert them with .to(dtype) first")
 
 
 class Tensor:

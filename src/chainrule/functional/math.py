@@ -271,7 +271,7 @@ class MatMul(Function):
     Deck 001: for z = W a, dJ/dW = δ aᵀ and dJ/da = Wᵀ δ; here dL/da = g bᵀ and dL/db = aᵀ g,
     summed over broadcast batch axes. Each input's gradient is one GEMM: when one operand is a
     plain matrix and the other is batched, the batch is folded into the GEMM's rows (or
-    contracted by ``tensordot``) instead of looping over it.
+    contracted by ``tensordot``) instead of looping over it or summing a batch of products.
     """
 
     @staticmethod
@@ -301,14 +301,14 @@ class MatMul(Function):
         grad_a = grad_b = None
         if b2 is not None:
             if len(shape_a) <= 2 < grad.ndim:  # matrix a, batched b: Σ_batch g bᵀ
-                grad_a = _sum_over_batch(grad, b2, grad.ndim - 1, b2.ndim - 1)
+                grad_a = _sum_over_batch(grad, b2)
             else:
                 grad_a = unbroadcast(_matrix_product(grad, b2.swapaxes(-1, -2)),
                                      _promoted(shape_a, row=True))
             grad_a = grad_a.reshape(shape_a)
         if a2 is not None:
-            if len(shape_b) <= 2 < grad.ndim:  # batched a, matrix b: Σ_batch aᵀ g
-                grad_b = _sum_over_batch(a2, grad, a2.ndim - 2, grad.ndim - 2)
+            if len(shape_b) <= 2 < grad.ndim:  # batched a, matrix b: batch folded into rows
+                grad_b = a2.reshape(-1, a2.shape[-1]).T @ grad.reshape(-1, grad.shape[-1])
             else:
                 grad_b = unbroadcast(_matrix_product(a2.swapaxes(-1, -2), grad),
                                      _promoted(shape_b, row=False))
@@ -330,11 +330,10 @@ def _matrix_product(a, b):
     return a @ b
 
 
-def _sum_over_batch(x, y, x_axis, y_axis):
-    """Σ over the leading batch axes and over ``x_axis``/``y_axis`` of x ⊗ y: one GEMM
-    (``tensordot``) giving the gradient of the plain-matrix operand of a batched product."""
-    batch = tuple(range(x.ndim - 2))
-    return get_array_module(x).tensordot(x, y, axes=(batch + (x_axis,), batch + (y_axis,)))
+def _sum_over_batch(grad, b):
+    """Σ_batch grad bᵀ as one GEMM (``tensordot`` contracts the batch axes and the last)."""
+    contracted = tuple(range(grad.ndim - 2)) + (grad.ndim - 1,)
+    return get_array_module(grad).tensordot(grad, b, axes=(contracted, contracted))
 
 
 # -- reductions ------------------------------------------------------------------------------
