@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import chainrule as cr
+import chainrule.functional as F
 
 _X = np.random.default_rng(0).standard_normal((2, 1, 3, 4))
 
@@ -125,3 +126,19 @@ def test_index_with_tensors_and_masks():
     np.testing.assert_array_equal(masked.numpy(), [7.0, 8.0, 9.0, 10.0, 11.0])
     (picked.sum() + masked.sum()).backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[1, 1, 1, 1], [0, 0, 0, 1], [3, 3, 3, 3]])
+
+
+@pytest.mark.parametrize("expression, message", [
+    (lambda a, b: a + b, r"add: shapes \(2, 3\) and \(4,\)"),
+    (lambda a, b: a * b, r"mul: shapes \(2, 3\) and \(4,\)"),
+    (lambda a, b: a / b, r"div: shapes \(2, 3\) and \(4,\)"),
+    (lambda a, b: a @ b, r"matmul: shapes \(2, 3\) and \(4,\)"),
+    (lambda a, b: a.reshape(5, -1), r"reshape.*\(2, 3\).*\(5, -1\)"),
+    (lambda a, b: a.permute(0, 0), r"permute.*\(2, 3\)"),
+    (lambda a, b: F.cat([a, b]), r"cat: shapes \(2, 3\), \(4,\)"),
+    (lambda a, b: F.stack([a, b]), r"stack.*\(2, 3\), \(4,\)"),
+    (lambda a, b: a.clamp(), "clamp: at least one"),
+])
+def test_bad_shapes_raise_errors_naming_the_op(expression, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        expression(cr.tensor(np.ones((2, 3))), cr.tensor(np.ones(4)))

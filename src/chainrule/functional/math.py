@@ -30,7 +30,8 @@ def unbroadcast(grad, shape):
         return grad
     lead = grad.ndim - len(shape)
     stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
-    return grad.sum(axis=tuple(range(lead)) + stretched).reshape(shape)
+    summed = grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True)
+    return summed.reshape(shape) if lead else summed
 
 
 def _normalize_dims(dim, ndim):
@@ -53,6 +54,10 @@ def _reduced_count(shape, axes):
     return int(np.prod(shape if axes is None else [shape[a] for a in axes], dtype=np.int64))
 
 
+def _broadcast_error(op, a, b):
+    return ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast together")
+
+
 # -- element-wise arithmetic -----------------------------------------------------------------
 
 class Add(Function):
@@ -61,7 +66,10 @@ class Add(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = a.shape, b.shape
-        return a + b
+        try:
+            return a + b
+        except ValueError:
+            raise _broadcast_error("add", a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -76,7 +84,10 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = a.shape, b.shape
-        return a - b
+        try:
+            return a - b
+        except ValueError:
+            raise _broadcast_error("sub", a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -93,7 +104,10 @@ class Mul(Function):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(b if need_a else None, a if need_b else None)
         ctx.shapes = a.shape, b.shape
-        return a * b
+        try:
+            return a * b
+        except ValueError:
+            raise _broadcast_error("mul", a, b) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -109,7 +123,10 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a / b
+        try:
+            out = a / b
+        except ValueError:
+            raise _broadcast_error("div", a, b) from None
         ctx.save_for_backward(b, out if ctx.needs_input_grad[1] else None)
         ctx.shapes = a.shape, b.shape
         return out
@@ -305,14 +322,16 @@ class MatMul(Function):
             else:
                 grad_a = unbroadcast(_matrix_product(grad, b2.swapaxes(-1, -2)),
                                      _promoted(shape_a, row=True))
-            grad_a = grad_a.reshape(shape_a)
+            if grad_a.shape != shape_a:  # a 1-D operand
+                grad_a = grad_a.reshape(shape_a)
         if a2 is not None:
             if len(shape_b) <= 2 < grad.ndim:  # batched a, matrix b: batch folded into rows
                 grad_b = a2.reshape(-1, a2.shape[-1]).T @ grad.reshape(-1, grad.shape[-1])
             else:
                 grad_b = unbroadcast(_matrix_product(a2.swapaxes(-1, -2), grad),
                                      _promoted(shape_b, row=False))
-            grad_b = grad_b.reshape(shape_b)
+            if grad_b.shape != shape_b:  # a 1-D operand
+                grad_b = grad_b.reshape(shape_b)
         return grad_a, grad_b
 
 
@@ -581,6 +600,8 @@ def clamp(input, min=None, max=None):
     """Limit every element to [min, max]; either bound may be None (but not both)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        raise TypeError("clamp: min and max must be numbers; for tensor bounds use where()")
     return Clamp.apply(input, low=min, high=max)
 
 
