@@ -1,11 +1,14 @@
 """The ``chainrule`` command: parse the arguments, then call the library.
 
     chainrule train mlp --dataset mnist --epochs 10 --optimizer adam --out runs/mlp
+    chainrule train lenet5 --variant classic --dataset mnist --out runs/lenet5
     chainrule train mlp ... --out runs/mlp --resume      # continue a stopped run
     chainrule eval runs/mlp                              # test metrics of its last checkpoint
     chainrule info                                       # versions, devices, BLAS, data found
 
 ``--limit-train N`` trains on the first N training samples only (quick checks and tests).
+Options left out take the model's registered recipe (``models.RECIPES``, e.g. LeNet-5's epochs,
+optimizer, learning rate and schedule), then ``RunConfig``'s defaults.
 Failures the user can fix (missing data, unknown names, a GPU that is not there) are printed as
 one sentence on stderr with exit code 2, not as a traceback.
 """
@@ -44,14 +47,25 @@ def _parser():
     train = commands.add_parser("train", help="train a model and write a run folder")
     train.add_argument("model", choices=sorted(models.TRAINABLE), help="the model to train")
     defaults = run.RunConfig()
+    variants = sorted({v for names in models.VARIANTS.values() for v in names})
+    train.add_argument("--variant", choices=variants, default=None,
+                       help="the model's variant (default: its first; lenet5: classic)")
     train.add_argument("--dataset", choices=sorted(run.DATASETS), default=defaults.dataset)
-    train.add_argument("--epochs", type=int, default=defaults.epochs)
-    train.add_argument("--optimizer", choices=list(run.OPTIMIZERS), default=defaults.optimizer)
+    train.add_argument("--epochs", type=int, default=None,
+                       help=f"default: the model's recipe, else {defaults.epochs}")
+    train.add_argument("--optimizer", choices=list(run.OPTIMIZERS), default=None,
+                       help=f"default: the model's recipe, else {defaults.optimizer}")
     train.add_argument("--lr", type=float, default=None,
-                       help="learning rate (default: the optimizer's standard one: " +
+                       help="learning rate (default: the model's recipe, else the optimizer's "
+                            "standard one: " +
                             ", ".join(f"{k} {v[1]:g}" for k, v in run.OPTIMIZERS.items()) + ")")
-    train.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
-    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    train.add_argument("--lr-schedule", choices=list(run.LR_SCHEDULES), default=None,
+                       help=f"default: the model's recipe, else {defaults.lr_schedule}")
+    train.add_argument("--weight-decay", type=float, default=None)
+    train.add_argument("--batch-size", type=int, default=None,
+                       help=f"default: the model's recipe, else {defaults.batch_size}")
+    train.add_argument("--distort", action="store_true", default=None,
+                       help="train on randomly distorted images (LeCun et al. 1998)")
     train.add_argument("--val-size", type=int, default=defaults.val_size,
                        help="hold out the last N training samples for validation (default 5000)")
     train.add_argument("--limit-train", type=int, default=None, metavar="N",
@@ -85,10 +99,14 @@ def _parser():
 
 def _train(args):
     names = {f.name for f in dataclasses.fields(run.RunConfig)}
-    config = run.RunConfig(**{k: v for k, v in vars(args).items() if k in names})
+    if args.variant is not None and args.variant not in models.VARIANTS[args.model]:
+        raise run.ConfigError(f"model {args.model} has no variant {args.variant!r} (its "
+                              f"variants: {', '.join(models.VARIANTS[args.model]) or 'none'})")
+    given = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    config = run.RunConfig(**{**models.RECIPES[args.model], **given})
     backend.normalize_device(config.device)
     splits = run.load_splits(config, download=args.download)
-    model = models.build(config.model, splits.input_shape, splits.num_classes)
+    model = models.build(config.model, splits.input_shape, splits.num_classes, config.variant)
     metrics = run.train_run(config, model, splits, args.out, resume=args.resume,
                             progress=not args.no_progress)
     print(f"test accuracy {metrics['test_accuracy']:.4f}, test loss {metrics['test_loss']:.4f} "
@@ -102,7 +120,7 @@ def _eval(args):
     overrides = {k: getattr(args, k) for k in ("device", "data_dir") if getattr(args, k)}
     config = dataclasses.replace(config, **overrides)
     splits = run.load_splits(config)
-    model = models.build(config.model, splits.input_shape, splits.num_classes)
+    model = models.build(config.model, splits.input_shape, splits.num_classes, config.variant)
     metrics = run.evaluate_run(args.run_dir, model, splits, config, which=args.checkpoint)
     print(json.dumps({k: v for k, v in metrics.items() if k != "test_confusion"}))
     print("confusion (rows: true class, columns: predicted):")

@@ -41,11 +41,12 @@ class FitState:
     stop: bool = False
 
 
-def fit(model, optimizer, train_loader, epochs, loss_fn=F.cross_entropy, val_loader=None,
+def fit(model, optimizer, train_loader, epochs, loss_fn=None, val_loader=None,
         scheduler=None, callbacks=(), device="cpu", max_grad_norm=None, resume=None):
     """Train ``model`` for ``epochs`` epochs (in total, counting any resumed ones).
 
-    Each batch: ``loss_fn(model(x), y)``, ``backward()``, gradient clipping to
+    Each batch: ``loss_fn(model(x), y)`` (``loss_fn=None``: the model's own ``loss`` method if
+    it has one, else ``cross_entropy``), ``backward()``, gradient clipping to
     ``max_grad_norm`` when given, ``optimizer.step()``. After each epoch: evaluate on
     ``val_loader`` (logged as ``val_loss``, ``val_accuracy``), step ``scheduler`` (a
     ``ReduceLROnPlateau`` is given ``val_loss``, or ``loss`` without validation data), then call
@@ -56,6 +57,7 @@ def fit(model, optimizer, train_loader, epochs, loss_fn=F.cross_entropy, val_loa
     ``val_loss``, ``val_accuracy``, ``lr``, ``seconds``, ``samples_per_second``).
     """
     model.to(device)
+    loss_fn = _loss_of(model, loss_fn)
     state = FitState(model, optimizer, train_loader, epochs, scheduler, list(callbacks))
     if resume is not None:
         checkpoint.restore(state, checkpoint.load(resume) if _is_path(resume) else resume)
@@ -78,7 +80,7 @@ def fit(model, optimizer, train_loader, epochs, loss_fn=F.cross_entropy, val_loa
 def _train_epoch(state, loss_fn, device, max_grad_norm):
     model, optimizer, callbacks = state.model, state.optimizer, state.callbacks
     model.train()
-    state.running = running = RunningMetrics()
+    state.running = running = RunningMetrics(predict=getattr(model, "predict", None))
     lr = optimizer.param_groups[0]["lr"]
     started = time.perf_counter()
     for x, y in state.train_loader:
@@ -100,12 +102,15 @@ def _train_epoch(state, loss_fn, device, max_grad_norm):
     return logs
 
 
-def evaluate(model, loader, loss_fn=F.cross_entropy, device="cpu"):
+def evaluate(model, loader, loss_fn=None, device="cpu"):
     """Mean loss, accuracy and confusion matrix (NumPy, rows = true class) of ``model`` on
-    ``loader``, in eval mode and without recording a graph. The model's mode is restored."""
+    ``loader``, in eval mode and without recording a graph. The model's mode is restored.
+    ``loss_fn`` and the predicted classes default to the model's own ``loss`` and ``predict``
+    methods where it has them (else cross-entropy and the argmax)."""
+    loss_fn = _loss_of(model, loss_fn)
     was_training = model.training
     model.eval()
-    running = RunningMetrics(confusion=True)
+    running = RunningMetrics(confusion=True, predict=getattr(model, "predict", None))
     with no_grad():
         for x, y in loader:
             x, y = as_tensor(x, device=device), as_tensor(y, device=device)
@@ -116,6 +121,12 @@ def evaluate(model, loader, loss_fn=F.cross_entropy, device="cpu"):
     if running.confusion is not None:
         result["confusion"] = to_device(running.confusion, "cpu")
     return result
+
+
+def _loss_of(model, loss_fn):
+    if loss_fn is not None:
+        return loss_fn
+    return getattr(model, "loss", F.cross_entropy)
 
 
 def _step_scheduler(scheduler, logs):

@@ -46,10 +46,13 @@ class RunningMetrics:
     ``update(loss, scores, labels)`` adds the batch's loss times its size and, for classification
     outputs (scores of shape (N, C) with integer labels), its number of correct predictions; with
     ``confusion=True`` it also accumulates the confusion matrix. All sums stay device arrays.
+    ``predict(scores)`` turns outputs into class indices (default: the argmax; a model whose
+    outputs are distances, such as LeNet-5's RBF layer, passes its own ``predict``).
     """
 
-    def __init__(self, confusion=False):
+    def __init__(self, confusion=False, predict=None):
         self.track_confusion = confusion
+        self.predict = predict
         self.count = 0
         self.loss_sum = None
         self.correct = None
@@ -63,7 +66,7 @@ class RunningMetrics:
         self.loss_sum = batch_loss if self.loss_sum is None else self.loss_sum + batch_loss
         if scores.ndim != 2 or labels.ndim != 1 or labels.dtype.kind not in "iu":
             return
-        predicted = scores.argmax(axis=1)
+        predicted = scores.argmax(axis=1) if self.predict is None else self.predict(scores)
         correct = (predicted == labels).sum()
         self.correct = correct if self.correct is None else self.correct + correct
         if self.track_confusion:

@@ -26,29 +26,35 @@ import numpy as np
 
 from .. import data, optim, random
 from ..creation import as_tensor
+from ..data.augment import RandomDistortion
 from . import checkpoint
 from .callbacks import (CSVLogger, CurvePlot, EarlyStopping, JSONLinesLogger, ModelCheckpoint,
                         ProgressBar)
 from .loop import evaluate, fit
 
-__all__ = ["RunConfig", "OPTIMIZERS", "DATASETS", "Splits", "make_optimizer", "load_splits",
-           "train_run", "evaluate_run", "read_config", "ConfigError"]
+__all__ = ["RunConfig", "OPTIMIZERS", "LR_SCHEDULES", "DATASETS", "Splits", "make_optimizer",
+           "load_splits", "train_run", "evaluate_run", "read_config", "ConfigError"]
 
 
 @dataclass
 class RunConfig:
     """Every choice of a training run; saved as ``config.json`` in the run folder.
 
-    ``lr=None`` takes the optimiser's standard rate from ``OPTIMIZERS``. ``limit_train`` keeps
-    only the first N training samples (quick runs and tests). ``patience`` turns on early
-    stopping on ``val_loss``.
+    ``lr=None`` takes the optimiser's standard rate from ``OPTIMIZERS``; ``lr_schedule`` is a
+    key of ``LR_SCHEDULES``, stepped once per epoch. ``limit_train`` keeps only the first N
+    training samples (quick runs and tests). ``patience`` turns on early stopping on
+    ``val_loss``. ``variant`` picks one of the model's registered variants (None: its default).
+    ``distort`` draws a fresh random distortion (``data.augment.RandomDistortion``) of every
+    training image each time it is used.
     """
 
     model: str = "mlp"
+    variant: str = None
     dataset: str = "mnist"
     epochs: int = 10
     optimizer: str = "adam"
     lr: float = None
+    lr_schedule: str = "constant"
     weight_decay: float = 0.0
     batch_size: int = 128
     val_size: int = 5000
@@ -57,6 +63,7 @@ class RunConfig:
     seed: int = 0
     device: str = "cpu"
     data_dir: str = None
+    distort: bool = False
 
     def resolved_lr(self):
         return OPTIMIZERS[self.optimizer][1] if self.lr is None else self.lr
@@ -77,6 +84,14 @@ OPTIMIZERS = {
     "rmsprop": (lambda p, lr, wd: optim.RMSprop(p, lr=lr, weight_decay=wd), 1e-3),
     "adam": (lambda p, lr, wd: optim.Adam(p, lr=lr, weight_decay=wd), 1e-3),
     "adamw": (lambda p, lr, wd: optim.AdamW(p, lr=lr, weight_decay=wd or 1e-2), 1e-3),
+}
+
+
+# name -> factory(optimizer, epochs): the scheduler stepped after every epoch, or None
+LR_SCHEDULES = {
+    "constant": lambda optimizer, epochs: None,
+    "cosine": lambda optimizer, epochs: optim.lr_scheduler.CosineAnnealingLR(optimizer,
+                                                                              T_max=epochs),
 }
 
 
@@ -103,12 +118,15 @@ class Splits:
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 
 
-def _mnist(data_dir, download):
-    transform = data.transforms.Compose([data.transforms.ToTensor(),
-                                         data.transforms.Normalize(MNIST_MEAN, MNIST_STD)])
-    train = data.MNIST(data_dir, train=True, download=download, transform=transform)
-    test = data.MNIST(data_dir, train=False, download=download, transform=transform)
-    return train, test, (1, 28, 28), 10
+def _mnist(data_dir, download, distort=False):
+    def transform(*distortion):
+        return data.transforms.Compose([data.transforms.ToTensor(), *distortion,
+                                        data.transforms.Normalize(MNIST_MEAN, MNIST_STD)])
+    train = data.MNIST(data_dir, train=True, download=download, transform=transform())
+    test = data.MNIST(data_dir, train=False, download=download, transform=transform())
+    distorted = data.MNIST(data_dir, train=True, transform=transform(
+        RandomDistortion())) if distort else None
+    return train, test, (1, 28, 28), 10, distorted
 
 
 DATASETS = {"mnist": _mnist}
@@ -124,12 +142,14 @@ def load_splits(config, download=False):
     if config.dataset not in DATASETS:
         raise KeyError(f"unknown dataset {config.dataset!r}; choose one of {', '.join(DATASETS)}")
     read = DATASETS[config.dataset]
-    train, test, input_shape, num_classes = read(config.data_dir, download)
+    train, test, input_shape, num_classes, distorted = read(config.data_dir, download,
+                                                            config.distort)
     if not 0 <= config.val_size < len(train):
         raise ConfigError(f"val_size must be between 0 and {len(train) - 1}, got {config.val_size}")
     cut = len(train) - config.val_size
     kept = cut if config.limit_train is None else min(config.limit_train, cut)
-    return Splits(train=_rows(train, 0, kept, config.device),
+    return Splits(train=(data.Subset(distorted, range(kept)) if config.distort
+                         else _rows(train, 0, kept, config.device)),
                   val=_rows(train, cut, len(train), config.device) if config.val_size else None,
                   test=_rows(test, 0, len(test), config.device),
                   input_shape=input_shape, num_classes=num_classes)
@@ -159,6 +179,7 @@ def train_run(config, model, splits, out_dir, resume=False, progress=True):
     model.to(config.device)
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr,
                                config.weight_decay)
+    scheduler = LR_SCHEDULES[config.lr_schedule](optimizer, config.epochs)
     train_loader = data.DataLoader(splits.train, batch_size=config.batch_size, shuffle=True,
                                    seed=config.seed)
     val_loader = _eval_loader(splits.val, config) if splits.val is not None else None
@@ -173,7 +194,8 @@ def train_run(config, model, splits, out_dir, resume=False, progress=True):
         callbacks.append(ProgressBar())
     started = time.perf_counter()
     history = fit(model, optimizer, train_loader, config.epochs, val_loader=val_loader,
-                  callbacks=callbacks, device=config.device, resume=snapshot)
+                  scheduler=scheduler, callbacks=callbacks, device=config.device,
+                  resume=snapshot)
     seconds = time.perf_counter() - started
     metrics = _test_metrics(model, splits.test, config)
     np.savetxt(os.path.join(out_dir, "confusion.csv"), metrics.pop("test_confusion"), fmt="%d",
