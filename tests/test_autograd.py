@@ -170,8 +170,10 @@ def test_inputs_on_different_devices_name_the_op_and_shapes(monkeypatch):
 
 def test_python_scalars_take_the_tensor_dtype():
     x = cr.tensor([1.0, 2.0])
-    for result in (x * 2.5, 2.5 - x, x / 3, 2 ** x, x ** 2, F.where(x > 1, x, 0.0)):
+    for result in (x * 2.5, 2.5 - x, x / 3, 2 ** x, x ** 2, F.where(x > 1, x, 0.0),
+                   x * np.float64(2.5), np.float64(2.5) * x):
         assert result.dtype == cr.float32
+    assert (x.to(cr.float64) * np.float32(2)).dtype == cr.float64
     assert (cr.tensor([1, 2]) * 2).dtype == cr.int64
 
 

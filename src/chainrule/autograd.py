@@ -71,7 +71,7 @@ class Context:
 
     def free(self):
         """Drop what forward saved; a second backward through this node then fails clearly."""
-        kept = {name: self.__dict__[name] for name in ("function", "inputs", "outputs_meta")}
+        kept = {name: getattr(self, name) for name in ("function", "inputs", "outputs_meta")}
         self.__dict__.clear()
         self.__dict__.update(kept, needs_input_grad=(), saved_tensors=None, freed=True)
 
@@ -140,14 +140,17 @@ def _as_tensors(op, inputs):
 
 
 def _wrap(x, reference):
-    """One input as a Tensor, on ``reference``'s device when it is a number or a list."""
+    """One input as a Tensor, on ``reference``'s device when it is a number or a list.
+
+    A number (Python's or a NumPy scalar) is a constant of the reference's floating dtype.
+    """
     if isinstance(x, Tensor):
         return x
-    if reference is not None and isinstance(x, (int, float)):
+    if reference is not None and isinstance(x, (int, float, np.number)):
         xp = backend.get_array_module(reference.data)
         dtype = reference.dtype
         if dtype.kind != "f":
-            dtype = backend.get_default_dtype() if isinstance(x, float) else None
+            dtype = backend.get_default_dtype() if isinstance(x, (float, np.floating)) else None
         return Tensor(xp.asarray(x, dtype=dtype))
     device = reference.device if reference is not None else backend.device_of(x)
     return Tensor(backend.as_array(x, device=device))
