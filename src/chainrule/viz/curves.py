@@ -1,14 +1,9 @@
 """Training curves: loss and accuracy per epoch for one run, or loss per step for many.
 
-Drawn with matplotlib's Agg backend (no display needed) straight into a PNG file.
+Drawn off-screen (``figure.py``: matplotlib's Agg backend) straight into a PNG file.
 """
 
-import os
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+from .figure import plt, save
 
 __all__ = ["plot_history", "plot_loss_curves"]
 
@@ -29,7 +24,8 @@ def plot_history(history, path):
         ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         ax.legend()
-    _save(figure, path)
+    figure.tight_layout()
+    save(figure, path)
 
 
 def plot_loss_curves(curves, path, title=None, log_scale=True):
@@ -45,13 +41,5 @@ def plot_loss_curves(curves, path, title=None, log_scale=True):
         ax.set_title(title)
     ax.grid(alpha=0.3, which="both")
     ax.legend()
-    _save(figure, path)
-
-
-def _save(figure, path):
-    directory = os.path.dirname(os.fspath(path))
-    if directory:
-        os.makedirs(directory, exist_ok=True)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save(figure, path)
