@@ -169,33 +169,35 @@ def bilinear_sample(images, rows, cols):
 
     The image is padded with a one-pixel border of zeros and positions are clipped into it, so
     every position has four neighbours inside the padded array; the neighbours of all positions
-    of all images (and every channel) are gathered with one ``take_along_axis``. The weights
-    of neighbour (r₀ + i, c₀ + j) are (1 − a or a)·(1 − b or b) with a, b the fractional parts.
+    of all images (and every channel) are read with one fancy index into the flattened batch.
+    The weights of neighbour (r₀ + i, c₀ + j) are (1 − a or a)·(1 − b or b), with a and b the
+    fractional parts of the position.
     """
     xp = get_array_module(images)
     dtype = _float_dtype(images)
     n, height, width = images.shape[0], *images.shape[-2:]
     out_shape = rows.shape[1:]
-    channels = images.shape[1:-2]
     padded = xp.pad(images.reshape(n, -1, height, width), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    channels, plane, stride = padded.shape[1], (height + 2) * (width + 2), width + 2
     rows = xp.clip(rows, -1, height).astype(dtype, copy=False)
     cols = xp.clip(cols, -1, width).astype(dtype, copy=False)
     row0 = xp.minimum(xp.floor(rows), height - 1)
     col0 = xp.minimum(xp.floor(cols), width - 1)
     a = (rows - row0)[:, None]  # (N, 1, H_out, W_out): shared by every channel
     b = (cols - col0)[:, None]
-    # Flat index of the top-left neighbour in the padded image (shifted by the border of 1).
-    top_left = ((row0.astype(np.int64) + 1) * (width + 2) + col0.astype(np.int64) + 1)
-    top_left = top_left.reshape(n, 1, -1)
-    neighbours = xp.concatenate([top_left, top_left + 1, top_left + width + 2,
-                                 top_left + width + 3], axis=2)
-    flat = padded.reshape(n, padded.shape[1], -1)
-    values = xp.take_along_axis(flat, neighbours, axis=2).astype(dtype, copy=False)
-    v00, v01, v10, v11 = values.reshape(n, flat.shape[1], 4, *out_shape).transpose(2, 0, 1, 3, 4)
+    # Flat index of the top-left neighbour in the padded batch (shifted by the border of 1) ...
+    top_left = (row0.astype(np.intp) + 1) * stride + col0.astype(np.intp) + 1
+    planes = xp.arange(n * channels, dtype=np.intp).reshape(n, channels, 1) * plane
+    top_left = top_left.reshape(n, 1, -1) + planes
+    # ... and of all four neighbours: (N, C, 4, H_out · W_out).
+    corners = xp.asarray([0, 1, stride, stride + 1], dtype=np.intp)[:, None]
+    values = padded.reshape(-1)[top_left[:, :, None, :] + corners]
+    v00, v01, v10, v11 = (values[:, :, i].reshape(n, channels, *out_shape).astype(dtype)
+                          for i in range(4))
     top = v00 + b * (v01 - v00)
     bottom = v10 + b * (v11 - v10)
     out = top + a * (bottom - top)
-    out = out.reshape(n, *channels, *out_shape)
+    out = out.reshape(images.shape[:-2] + out_shape)
     if images.dtype.kind != "f":
         info = np.iinfo(images.dtype)
         return xp.clip(xp.rint(out), info.min, info.max).astype(images.dtype)
