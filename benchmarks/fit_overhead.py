@@ -13,7 +13,7 @@ Method (docs: shared/guide/BENCHMARKING.md): the same number of threads for both
 through threadpoolctl, ``torch.set_num_threads``), warm-up, several blocks per contestant with
 the order rotated every round and a 0.2 s pause between blocks; the median block is quoted.
 
-    .venv/bin/python benchmarks/fit_overhead.py [--threads 2] [--rounds 7] [--batches 100]
+    .venv/bin/python benchmarks/fit_overhead.py [--threads 2] [--rounds 11] [--batches 100]
 """
 
 import argparse
@@ -98,7 +98,7 @@ def torch_setup(images, labels, batch_size):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--batches", type=int, default=100, help="batches per timed block")
     parser.add_argument("--batch-size", type=int, default=128)
     args = parser.parse_args()

@@ -52,6 +52,19 @@ def test_early_stopping_ends_fit(mnist_slice):
     assert len(history) == 4 and stopper.stopped_epoch == 4
 
 
+def test_a_resumed_early_stopped_run_stays_stopped(mnist_slice, tmp_path):
+    scores = [0.5, 0.4, 0.45, 0.6, 0.3]
+    model, optimizer, loader, _ = _setup(mnist_slice)
+    keeper = ModelCheckpoint(tmp_path, monitor="score", mode="max")
+    history = fit(model, optimizer, loader, epochs=5, callbacks=[
+        _ScriptedScore(scores), EarlyStopping("score", patience=2, mode="max"), keeper])
+    assert len(history) == 3
+    model, optimizer, loader, _ = _setup(mnist_slice)
+    resumed = fit(model, optimizer, loader, epochs=5, resume=keeper.last_path, callbacks=[
+        _ScriptedScore(scores), EarlyStopping("score", patience=2, mode="max")])
+    assert len(resumed) == 3
+
+
 class _Kill(Callback):
     """Simulates the process dying in the middle of epoch ``epoch`` (1-based)."""
 

@@ -88,6 +88,10 @@ class EarlyStopping(Callback):
         self.wait = 0
         self.stopped_epoch = None
 
+    def on_train_begin(self, state):
+        if self.wait >= self.patience:  # resuming a run that had already stopped
+            state.stop = True
+
     def on_epoch_end(self, state, logs):
         value = _monitored(logs, self.monitor, "EarlyStopping")
         if _better(self.mode, value, self.best, self.min_delta):
