@@ -4,13 +4,20 @@ non-square kernels and strides, count_include_pad, unbatched input; Lp pooling f
 adaptive average pooling to 1 (global), to sizes that divide and that do not, and up-sampling.
 
 Max-pooling inputs are continuous random draws, so windows have no ties and finite differences
-see a locally linear function."""
+see a locally linear function, except in the two "ties" rows (PyTorch only)."""
 
 import torch.nn.functional as TF
 
 import chainrule.functional as F
 
-from .differential import Case, randn, uniform
+from .differential import Case, Input, randn, uniform
+
+
+def small_integers(*shape):
+    """Values in {0, 1, 2}: windows full of ties (as after a ReLU), to check that the first
+    maximum in row-major order gets the gradient, as in PyTorch. Differentiated, but with no
+    finite differences (max is not differentiable at a tie)."""
+    return Input(lambda rng: rng.integers(0, 3, shape).astype(float))
 
 
 def _with(f, *args, **options):
@@ -31,6 +38,10 @@ CASES = [
     _pool("max_pool2d", "nonsquare", (2, 2, 7, 9), (2, 3), (1, 2), (1, 1)),
     _pool("max_pool2d", "stride-larger-than-kernel", (1, 2, 9, 9), 2, 3),
     _pool("max_pool2d", "unbatched", (3, 6, 6), 2),
+    Case("max_pool2d/ties-2x2", _with(F.max_pool2d, 2), _with(TF.max_pool2d, 2),
+         [small_integers(2, 3, 8, 6)], fd=False),
+    Case("max_pool2d/ties-3x3-stride-2-padding-1", _with(F.max_pool2d, 3, 2, 1),
+         _with(TF.max_pool2d, 3, 2, 1), [small_integers(2, 2, 9, 8)], fd=False),
 
     _pool("avg_pool2d", "2x2-stride-2", (2, 3, 8, 6), 2),
     _pool("avg_pool2d", "2x2-odd-size-batch1", (1, 2, 7, 5), 2),

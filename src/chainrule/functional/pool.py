@@ -7,11 +7,14 @@ pixels at a time, and summarises each window by one number (deck 001, "down(·)"
     average pooling  y_k = (1/|R_k|) Σ_{i∈R_k} x_i
     Lp pooling       y_k = (Σ_{i∈R_k} x_i^p)^(1/p)
 
-Every window offset (u, v) picks one strided view of the input, x[..., u::s, v::s] cut to the
-output size, so a pooling is kh·kw element-wise operations on whole arrays — ``np.maximum`` or
-``+`` over the views — and never a Python loop over windows. Backward adds the gradient back
-through the same views: deck 003's up-sampling of δ, which routes δ to the arg-max for max
-pooling and spreads it evenly (the Kronecker product δ ⊗ 1/(n·n)) for mean pooling.
+A rectangular window is separable: the max (or sum) over a kh × kw window is the max over its
+kh rows of the max over each row's kw pixels. So every pooling here runs in two passes, first
+across the rows (kw strided views x[..., v::s] of the input, combined element-wise with
+``np.maximum`` or ``+``), then down the columns (kh strided views of that result). Each pass is
+a few whole-array operations, never a Python loop over windows; the row pass runs over long
+contiguous loops. Backward goes through the same views in reverse order: deck 003's
+up-sampling of δ, which routes δ to the arg-max for max pooling and spreads it evenly (the
+Kronecker product δ ⊗ 1/(n·n)) for mean pooling.
 
 Inputs are (N, C, H, W) or unbatched (C, H, W): pooling acts on the last two axes.
 """
@@ -32,8 +35,8 @@ def _pair(value, op, name):
 
 
 class _Windows:
-    """The windows of one pooling: kernel (kh, kw), stride, zero/−∞ padding, output size, and for
-    each kernel offset (u, v) the strided view ``tap(u, v)`` of the padded input it sees."""
+    """The windows of one pooling: kernel (kh, kw), stride, padding and output size, and the
+    one-axis passes every pooling is made of (see the module docstring)."""
 
     def __init__(self, op, shape, kernel_size, stride, padding):
         if len(shape) not in (3, 4):
@@ -48,33 +51,13 @@ class _Windows:
         if any(p < 0 or 2 * p > k for p, k in zip(self.padding, self.kernel)):
             raise ValueError(f"{op}: padding {self.padding} must be between 0 and half the "
                              f"kernel size {self.kernel}")
-        self.leading, (h, w) = tuple(shape[:-2]), shape[-2:]
-        self.size = (h, w)
-        self.padded = (h + 2 * self.padding[0], w + 2 * self.padding[1])
-        self.out = tuple((p - k) // s + 1 for p, k, s in zip(self.padded, self.kernel,
+        self.leading, self.size = tuple(shape[:-2]), tuple(shape[-2:])
+        self.padded = tuple(n + 2 * p for n, p in zip(self.size, self.padding))
+        self.out = tuple((n - k) // s + 1 for n, k, s in zip(self.padded, self.kernel,
                                                              self.stride))
         if min(self.out) < 1:
             raise ValueError(f"{op}: kernel {self.kernel} is larger than the padded input "
                              f"{self.padded}")
-
-    @property
-    def offsets(self):
-        """Every kernel offset (u, v), in row-major order (torch's order for ties in max)."""
-        return [(u, v) for u in range(self.kernel[0]) for v in range(self.kernel[1])]
-
-    @property
-    def overlapping(self):
-        return self.kernel[0] > self.stride[0] or self.kernel[1] > self.stride[1]
-
-    @property
-    def tiles_exactly(self):
-        """True when the windows cover the padded input once each (2×2, stride 2 on even sizes)."""
-        return all(k == s and p == o * k for k, s, p, o in
-                   zip(self.kernel, self.stride, self.padded, self.out))
-
-    def tap(self, u, v):
-        (sh, sw), (ho, wo) = self.stride, self.out
-        return (Ellipsis, slice(u, u + sh * (ho - 1) + 1, sh), slice(v, v + sw * (wo - 1) + 1, sw))
 
     def pad(self, x, fill):
         """x padded with ``fill`` on every side (x itself when there is no padding)."""
@@ -90,67 +73,122 @@ class _Windows:
         (ph, pw), (h, w) = self.padding, self.size
         return Ellipsis, slice(ph, ph + h), slice(pw, pw + w)
 
-    def spread(self, per_window, dtype, routes=None):
-        """The adjoint of reading the windows: add ``per_window`` (× the mask ``routes(k)`` for
-        offset k, if given) back onto every pixel of each window; the padding is cropped."""
-        xp = get_array_module(per_window)
-        make = xp.empty if self.tiles_exactly else xp.zeros
-        grad = make(self.leading + self.padded, dtype)
-        for k, (u, v) in enumerate(self.offsets):
-            target = grad[self.tap(u, v)]
-            if self.overlapping:
-                target += per_window if routes is None else per_window * routes(k)
-            elif routes is None:
-                target[...] = per_window
-            else:
-                xp.multiply(per_window, routes(k), out=target)
-        return grad[self.inside]
+    def passes(self):
+        """The two one-axis passes, (axis, kernel, stride, output length): rows, then columns."""
+        return [(-1, self.kernel[1], self.stride[1], self.out[1]),
+                (-2, self.kernel[0], self.stride[0], self.out[0])]
+
+    def shape_before(self, axis):
+        """The shape a pass along ``axis`` reads: the padded input for the row pass, the row
+        pass's result for the column pass."""
+        return self.leading + (self.padded[0], self.out[1] if axis == -2 else self.padded[1])
 
     def total(self, padded):
-        """Σ over each window: kh·kw additions of strided views."""
-        taps = iter(self.offsets)
-        total = padded[self.tap(*next(taps))].copy()
-        for u, v in taps:
-            total += padded[self.tap(u, v)]
-        return total
+        """Σ over each window: the row sums, then the column sums of those."""
+        for axis, kernel, stride, count in self.passes():
+            views = _offset_views(padded, axis, kernel, stride, count)
+            padded = views[0].copy()
+            for view in views[1:]:
+                padded += view
+        return padded
+
+    def spread(self, per_window):
+        """The adjoint of ``total``: every pixel of each window receives the window's value
+        (summed over the windows it belongs to); the padding is cropped."""
+        for axis, kernel, stride, count in reversed(self.passes()):
+            per_window = _spread_along(per_window, self.shape_before(axis), axis, kernel, stride,
+                                       count, [None] * kernel)
+        return per_window[self.inside]
+
+
+def _offset_views(array, axis, kernel, stride, count):
+    """For each kernel offset v, the strided view array[..., v + stride·j, ...] (j < count)
+    along ``axis``."""
+    views = []
+    for v in range(kernel):
+        index = [slice(None)] * array.ndim
+        index[axis] = slice(v, v + stride * (count - 1) + 1, stride)
+        views.append(array[tuple(index)])
+    return views
+
+
+def _spread_along(values, shape, axis, kernel, stride, count, masks):
+    """An array of ``shape`` whose offset-v view along ``axis`` receives ``values`` (× masks[v]
+    unless it is None), added up where windows overlap: the adjoint of reading the views."""
+    xp = get_array_module(values)
+    exact = kernel == stride and shape[axis] == kernel * count
+    out = (xp.empty if exact else xp.zeros)(shape, values.dtype)
+    for view, mask in zip(_offset_views(out, axis, kernel, stride, count), masks):
+        if kernel > stride:
+            view += values if mask is None else values * mask
+        elif mask is None:
+            view[...] = values
+        else:
+            xp.multiply(values, mask, out=view)
+    return out
+
+
+def _running_max(views, track):
+    """Element-wise max over ``views``; with ``track`` also the masks views[k] > max(views[:k])
+    for k ≥ 1 (strict, so the first of equal maxima wins, as in PyTorch)."""
+    xp = get_array_module(views[0])
+    if len(views) == 1:
+        return views[0].copy(), []
+    best, betters = views[0], []
+    for k, view in enumerate(views[1:]):
+        if track:
+            betters.append(view > best)
+        best = xp.maximum(best, view, out=None if k == 0 else best)
+    return best, betters
+
+
+def _winner_masks(betters):
+    """From _running_max's masks, the mask of where each view held the (first) maximum: view k
+    won where it beat every earlier one and no later one beat it."""
+    won, beaten = [None] * (len(betters) + 1), None
+    for k in range(len(betters), 0, -1):
+        better = betters[k - 1]
+        won[k] = better if beaten is None else better & ~beaten
+        beaten = better if beaten is None else beaten | better
+    won[0] = None if beaten is None else ~beaten
+    return won
 
 
 class MaxPool2d(Function):
     """y_k = max_{i∈R_k} x_i over windows R_k (padding counts as −∞).
 
-    Forward is kh·kw ``maximum``s of strided views (for 2×2, stride 2 that is four views, about
-    four times faster than a reshape and ``max`` over the window axes). When a gradient is
-    wanted it also records, per window, which offset held the maximum (the first one on ties,
-    as PyTorch).
+    Forward: the row pass takes the max of the kw views x[..., v::s] with ``np.maximum``, the
+    column pass the max of kh views of that: for 2×2, stride 2, two ``maximum``s of strided
+    views (several times faster than a reshape and ``max`` over window axes). When a gradient
+    is wanted each pass also keeps, per offset, where it beat the earlier ones, so the first
+    maximum in row-major order wins ties, as in PyTorch.
 
-    Backward (deck 003): δ is routed to the arg-max of each window and every other pixel gets 0;
-    a pixel in several overlapping windows collects δ from each window it won.
+    Backward (deck 003): δ is routed to the arg-max of each window and every other pixel gets 0
+    (down the column pass, then across the row pass); a pixel in several overlapping windows
+    collects δ from each window it won.
     """
 
     @staticmethod
     def forward(ctx, x, *, kernel_size, stride, padding):
-        xp = get_array_module(x)
         windows = _Windows("max_pool2d", x.shape, kernel_size, stride, padding)
-        padded = windows.pad(x, -np.inf)
-        offsets = windows.offsets
-        out = padded[windows.tap(*offsets[0])].copy()
         track = ctx.needs_input_grad[0]
-        if track:
-            winner = xp.zeros(out.shape, np.min_scalar_type(len(offsets) - 1))
-        for k, (u, v) in enumerate(offsets[1:], start=1):
-            view = padded[windows.tap(u, v)]
-            if track:
-                xp.copyto(winner, k, where=view > out)
-            xp.maximum(out, view, out=out)
+        out, betters = windows.pad(x, -np.inf), []
+        for axis, kernel, stride_, count in windows.passes():
+            out, better = _running_max(_offset_views(out, axis, kernel, stride_, count), track)
+            betters.append(better)
         if track:
             ctx.windows = windows
-            ctx.save_for_backward(winner)
+            ctx.save_for_backward(*betters)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (winner,) = ctx.saved_tensors
-        return ctx.windows.spread(grad, grad.dtype, routes=lambda k: winner == k)
+        windows = ctx.windows
+        for (axis, kernel, stride, count), better in zip(reversed(windows.passes()),
+                                                         reversed(ctx.saved_tensors)):
+            grad = _spread_along(grad, windows.shape_before(axis), axis, kernel, stride, count,
+                                 _winner_masks(better))
+        return grad[windows.inside]
 
 
 class AvgPool2d(Function):
@@ -172,7 +210,7 @@ class AvgPool2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return ctx.windows.spread(grad / ctx.divisor, grad.dtype)
+        return ctx.windows.spread(grad / ctx.divisor)
 
 
 def _window_sizes(windows, count_include_pad, xp, dtype):
@@ -208,7 +246,7 @@ class LpPool2d(Function):
     @staticmethod
     def backward(ctx, grad):
         x, total, out = ctx.saved_tensors
-        spread = ctx.windows.spread(grad * out / total, grad.dtype)
+        spread = ctx.windows.spread(grad * out / total)
         return spread * get_array_module(x).power(x, ctx.norm_type - 1)
 
 
