@@ -179,8 +179,9 @@ class ELU(Function):
 
 
 class Softmax(Function):
-    """softmax(x)_i = e^(x_i) / Σ_j e^(x_j) along ``dim`` (deck 002 lists it with the sigmoid,
-    its two-class case). Computed as e^(x − max x): the same value, never overflowing.
+    """softmax(x)_i = e^(x_i) / Σ_j e^(x_j) along ``dim``. Deck 002's "Softmax" slide writes only
+    the two-class case, the logistic 1/(1 + exp(−wᵀx)) (softmax of (wᵀx, 0)); this is the
+    general form. Computed as e^(x − max x): the same value, never overflowing.
 
     Jacobian ∂y_i/∂x_j = y_i(δ_ij − y_j), so the vector-Jacobian product is y ⊙ (g − Σ_j g_j y_j).
     """

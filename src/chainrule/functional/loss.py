@@ -68,7 +68,8 @@ class MSELoss(Function):
 
 
 def mse_loss(input, target, reduction="mean"):
-    """Mean (or summed, or per-element) squared error (x − t)². See ``MSELoss``."""
+    """Mean (or summed, or per-element) squared error (x − t)². The shapes must match (torch
+    only warns and broadcasts, which is nearly always a bug). See ``MSELoss``."""
     _check_reduction("mse_loss", reduction)
     _check_same_shape("mse_loss", input, target)
     return MSELoss.apply(input, target, reduction=reduction)
