@@ -50,6 +50,14 @@ def test_leaf_gradients_are_own_writable_arrays():
     np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
 
 
+def test_leaf_gradient_does_not_alias_the_callers_gradient():
+    a = leaf([1.0, 2.0])
+    g = np.array([1.0, 1.0])
+    (a + 0.0).backward(g)
+    a.grad.data *= 3
+    np.testing.assert_allclose(g, [1.0, 1.0])
+
+
 def test_backward_with_explicit_gradient_matches_torch():
     x = np.random.default_rng(0).standard_normal((2, 3))
     g = np.random.default_rng(1).standard_normal((2, 3))

@@ -308,7 +308,7 @@ class Tensor:
                                "requires_grad=True?)")
         seed = self._seed_gradient(grad)
         if self._node is None:
-            _accumulate_leaf(self, seed, set())
+            _accumulate_leaf(self, seed, {id(seed)})
             return
         _run_backward(self._node, self._output_index, seed, retain_graph)
 
@@ -362,7 +362,7 @@ def _topological_order(root):
 def _run_backward(root, root_index, seed, retain_graph):
     pending = {root: [None] * len(root.outputs_meta)}
     pending[root][root_index] = seed
-    claimed = set()  # ids of the arrays handed to leaves as their .grad in this pass
+    claimed = {id(seed)}  # arrays a leaf must not adopt: the caller's, and those adopted
     xp = backend.get_array_module(seed)
     for node in _topological_order(root):
         if node.freed:
