@@ -704,7 +704,7 @@ def _data(x):
 
 
 def _ndim(x):
-    return np.ndim(_data(x)) if not isinstance(x, Tensor) else x.ndim
+    return x.ndim if isinstance(x, Tensor) else np.ndim(x)
 
 
 def _torch_index_steps(index):
