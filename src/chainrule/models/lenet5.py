@@ -485,8 +485,8 @@ def lenet5(variant="classic", background=0.0, foreground=1.0, sparsity=0.0):
 
 
 @register("lenet5", variants=VARIANTS,
-          recipe={"epochs": 15, "optimizer": "adam", "lr": 1e-3, "lr_schedule": "cosine",
-                  "batch_size": 64})
+          recipe={"epochs": 10, "optimizer": "adam", "lr": 2e-3, "lr_schedule": "cosine",
+                  "batch_size": 128})
 def lenet5_for(input_shape, num_classes, variant="classic"):
     """LeNet-5 for ``chainrule train``: (1, 28, 28) or (1, 32, 32) digits, normalised as the
     run normalises MNIST, 10 classes (the RBF codes are digits). The recipe — chosen on the
