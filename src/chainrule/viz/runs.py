@@ -1,0 +1,48 @@
+"""A trained model back from the run folder that ``chainrule train`` wrote, for the pictures.
+
+The folder's ``config.json`` names the model, its variant and the data set; the model is
+rebuilt from the registry exactly as ``chainrule eval`` does and given the weights of a
+checkpoint. The test split comes with it, as the model sees it (normalised).
+"""
+
+import dataclasses
+import os
+from dataclasses import dataclass
+
+from .. import models
+from ..backend import to_device
+from ..train import checkpoint, run
+
+__all__ = ["TrainedRun", "load_run"]
+
+
+@dataclass
+class TrainedRun:
+    """A rebuilt model in eval mode, its ``RunConfig``, and the test set as NumPy arrays:
+    ``images`` (N, C, H, W) normalised as in training and ``labels`` (N,)."""
+
+    model: object
+    config: object
+    images: object
+    labels: object
+    directory: str
+
+
+def load_run(run_dir, which="last", data_dir=None, device="cpu"):
+    """The model of run folder ``run_dir`` with the weights of checkpoint ``which`` (``last`` or
+    ``best``), on ``device``. ``data_dir`` overrides the run's data root."""
+    config = run.read_config(run_dir)
+    config = dataclasses.replace(config, device=device,
+                                 data_dir=data_dir if data_dir else config.data_dir)
+    path = os.path.join(run_dir, "checkpoints", f"{which}.ckpt")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{run_dir} has no '{which}' checkpoint (looked for {path}); "
+                                "was it written by `chainrule train`?")
+    splits = run.load_splits(dataclasses.replace(config, distort=False))
+    model = models.build(config.model, splits.input_shape, splits.num_classes, config.variant)
+    model.to(device)
+    model.load_state_dict(checkpoint.load(path)["model"])
+    model.eval()
+    images, labels = (to_device(array, "cpu") for array in splits.test.arrays)
+    return TrainedRun(model=model, config=config, images=images, labels=labels,
+                      directory=str(run_dir))
