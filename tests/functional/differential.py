@@ -99,7 +99,7 @@ def _as_tuple(out):
 
 def draw_inputs(case):
     rng = np.random.default_rng(_seed(case.name))
-    return [spec.make(rng) for spec in case.inputs]
+    return [np.asarray(spec.make(rng)) for spec in case.inputs]
 
 
 def _weights(case, outputs):
