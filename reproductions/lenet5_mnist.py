@@ -28,7 +28,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import threadpoolctl
 
 from chainrule import models, serialization
@@ -110,7 +109,7 @@ def _connection_table(model):
     for i, row in enumerate(alpha):
         print(f"S2 {i}: " + " ".join(f"{a:.2f}{'*' if i in C3_TABLE[j] else ' '}"
                                      for j, a in enumerate(row)))
-    return np.round(alpha, 4).tolist()
+    return [" ".join(f"{a:.3f}" for a in row) for row in alpha]
 
 
 def _plot(history, path, tag, summary):

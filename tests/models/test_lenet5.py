@@ -5,7 +5,9 @@ Oracles: the per-layer parameter and connection counts and Table I printed in Le
 every custom layer and of the whole network with copied weights.
 """
 
+import dataclasses
 import importlib
+import json
 import math
 
 import numpy as np
@@ -15,7 +17,7 @@ import torch.nn.functional as TF
 
 import chainrule as cr
 from chainrule import creation, data, models, optim, random
-from chainrule.train import evaluate, fit
+from chainrule.train import evaluate, fit, run
 from tests.train.conftest import mnist_root
 
 L = importlib.import_module("chainrule.models.lenet5")  # the module (models.lenet5 is the builder)
@@ -373,3 +375,42 @@ def test_a_few_steps_on_mnist_reduce_the_loss_and_fit_uses_the_models_loss(digit
                       rtol=1e-5)
     assert np.isclose(after["accuracy"], float((model.predict(out) == y).mean()))
     np.testing.assert_array_equal(after["confusion"].sum(axis=1), np.bincount(y, minlength=10))
+
+
+def test_cli_trains_a_variant_with_the_registered_recipe_and_eval_rebuilds_it(tmp_path, capsys):
+    from chainrule.cli import main
+    root = mnist_root()
+    if root is None:
+        pytest.skip("MNIST not found (set CHAINRULE_DATA to the data mirror)")
+    out = tmp_path / "run"
+    assert main(["train", "lenet5", "--variant", "modern", "--dataset", "mnist", "--data-dir",
+                 root, "--epochs", "1", "--limit-train", "300", "--val-size", "300",
+                 "--no-progress", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    recipe = models.RECIPES["lenet5"]
+    assert config["variant"] == "modern" and config["epochs"] == 1
+    assert all(config[k] == recipe[k] for k in ("optimizer", "lr", "lr_schedule", "batch_size"))
+    trained = json.loads((out / "metrics.json").read_text())["test_accuracy"]
+    capsys.readouterr()
+    assert main(["eval", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[0])["test_accuracy"] == trained
+    assert main(["train", "mlp", "--variant", "classic", "--out", str(tmp_path / "x")]) == 2
+    assert "mlp has no variant 'classic'" in capsys.readouterr().err
+
+
+def test_distort_draws_new_distortions_of_the_training_images_each_time():
+    root = mnist_root()
+    if root is None:
+        pytest.skip("MNIST not found (set CHAINRULE_DATA to the data mirror)")
+    config = run.RunConfig(model="lenet5", data_dir=root, distort=True, limit_train=50,
+                           val_size=100)
+    splits = run.load_splits(config)
+    plain = run.load_splits(dataclasses.replace(config, distort=False)).train
+    first, labels = splits.train.get_batch(np.arange(50))
+    second, _ = splits.train.get_batch(np.arange(50))
+    undistorted, plain_labels = plain.get_batch(np.arange(50))
+    assert first.shape == undistorted.shape == (50, 1, 28, 28)
+    np.testing.assert_array_equal(labels, plain_labels)
+    assert not np.allclose(first, second) and not np.allclose(first, undistorted)
+    background = (0 - run.MNIST_MEAN) / run.MNIST_STD
+    assert np.isclose(np.median(first), background, atol=1e-5)  # normalised after distorting

@@ -231,16 +231,13 @@ class PartialConv2d(nn.Module):
         return len(self.table[j]) * self.kernel_size ** 2
 
     def reset_parameters(self):
-        """U(±2.4/F_in) with F_in = (number of joined maps)·k² for each output map."""
-        bounds = np.repeat([2.4 / self.fan_in(j) for j in range(self.out_channels)],
-                           [len(row) for row in self.table])
-        xp = backend.get_array_module(self.weight.data)
-        draws = init.uniform_(creation.zeros(*self.weight.shape, dtype=self.weight.dtype), -1, 1)
-        self.weight.data[...] = draws.data * xp.asarray(bounds, dtype=self.weight.dtype)[:, None,
-                                                                                         None]
-        bias_bounds = [2.4 / self.fan_in(j) for j in range(self.out_channels)]
-        draws = init.uniform_(creation.zeros(self.out_channels, dtype=self.bias.dtype), -1, 1)
-        self.bias.data[...] = draws.data * xp.asarray(bias_bounds, dtype=self.bias.dtype)
+        """U(±2.4/F_in) with F_in = (number of joined maps)·k², per output map."""
+        bounds = np.array([2.4 / self.fan_in(j) for j in range(self.out_channels)])
+        slice_bounds = np.repeat(bounds, [len(row) for row in self.table])
+        for parameter, scale in ((self.weight, slice_bounds[:, None, None]), (self.bias, bounds)):
+            init.uniform_(parameter, -1.0, 1.0)
+            xp = backend.get_array_module(parameter.data)
+            parameter.data *= xp.asarray(scale, dtype=parameter.dtype)
 
     def kernel(self):
         """The full (out, in, k, k) kernel, zero where the table has no connection."""
@@ -362,6 +359,8 @@ class LeNet5(nn.Module):
     ``loss(output, target)`` and ``predict(output)`` interpret them (``fit`` uses both).
     """
 
+    LAYERS = ("c1", "s2", "c3", "s4", "c5", "f6", "output")
+
     def __init__(self, variant="classic", background=0.0, foreground=1.0, sparsity=0.0):
         super().__init__()
         if variant not in VARIANTS:
@@ -443,8 +442,6 @@ class LeNet5(nn.Module):
         if self.variant != "learned-connections":
             raise AttributeError(f"lenet5 {self.variant!r} has no {name}(); only the "
                                  "'learned-connections' variant learns C3's connections")
-
-    LAYERS = ("c1", "s2", "c3", "s4", "c5", "f6", "output")
 
     def parameter_counts(self):
         """Trainable parameters per layer, {"c1": 156, …}."""
