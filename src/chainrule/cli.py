@@ -5,6 +5,8 @@
     chainrule train mlp ... --out runs/mlp --resume      # continue a stopped run
     chainrule eval runs/mlp                              # test metrics of its last checkpoint
     chainrule info                                       # versions, devices, BLAS, data found
+    chainrule viz kernels --image photo.jpg              # classic kernels applied to an image
+    chainrule viz filters|features|errors runs/lenet5    # pictures of a trained run
 
 ``--limit-train N`` trains on the first N training samples only (quick checks and tests).
 Options left out take the model's registered recipe (``models.RECIPES``, e.g. LeNet-5's epochs,
@@ -94,7 +96,40 @@ def _parser():
     info = commands.add_parser("info", help="versions, devices, BLAS and data sets found")
     info.add_argument("--data-dir", default=None)
     info.set_defaults(command=_info)
+    _add_viz(commands)
     return parser
+
+
+def _add_viz(commands):
+    pictures = commands.add_parser("viz", help="pictures: kernels, learned filters, feature "
+                                               "maps, errors (PNG files)")
+    kinds = pictures.add_subparsers(required=True, metavar="PICTURE")
+    kernels = kinds.add_parser("kernels", help="deck 001's classic 3x3 kernels on an image")
+    source = kernels.add_mutually_exclusive_group(required=True)
+    source.add_argument("--image", metavar="PATH",
+                        help="an image file, or ARCHIVE.zip:MEMBER (needs Pillow)")
+    source.add_argument("--mnist-index", type=int, metavar="N", help="MNIST test digit N")
+    kernels.add_argument("--data-dir", default=None,
+                         help="data root for --mnist-index (default: $CHAINRULE_DATA, else "
+                              "~/.cache/chainrule)")
+    kernels.add_argument("--out", default="classic_kernels.png", metavar="PNG")
+    kernels.set_defaults(command=_viz_kernels)
+    for name, command, help in (("filters", _viz_filters, "the first conv layer's kernels"),
+                                ("features", _viz_features, "every layer's output for one "
+                                                            "test image"),
+                                ("errors", _viz_errors, "misclassified test images and the "
+                                                        "confusion matrix")):
+        picture = kinds.add_parser(name, help=f"{help} (of a run folder's model)")
+        picture.add_argument("run_dir", metavar="RUN_DIR")
+        picture.add_argument("--checkpoint", choices=("last", "best"), default="last")
+        picture.add_argument("--data-dir", default=None, help="default: the run's data root")
+        picture.add_argument("--out", default=None, metavar="PNG",
+                             help=f"default: RUN_DIR/{name}.png" + (" and RUN_DIR/confusion.png"
+                                                                    if name == "errors" else ""))
+        if name == "features":
+            picture.add_argument("--index", type=int, default=0, metavar="N",
+                                 help="test image N (default 0)")
+        picture.set_defaults(command=command)
 
 
 def _train(args):
@@ -144,6 +179,63 @@ def _info(args):
     for name, found in _datasets_found(root):
         print(f"  {name:<16} {found}")
     return 0
+
+
+def _viz_kernels(args):
+    from .viz import kernels
+    if args.image is not None:
+        image, source = kernels.read_image(args.image), args.image
+    else:
+        digits = data.MNIST(args.data_dir, train=False).data
+        image, source = digits[args.mnist_index] / 255, f"MNIST test digit {args.mnist_index}"
+    kernels.plot_classic_kernels(image, args.out)
+    print(f"{source}: classic kernels written to {args.out}")
+    return 0
+
+
+def _viz_filters(args):
+    from .viz import filters, runs
+    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir)
+    out = args.out or os.path.join(args.run_dir, "filters.png")
+    filters.plot_filters(filters.first_conv_weight(trained.model), out,
+                         title=f"first convolution of {_run_name(trained)}")
+    print(f"learned kernels written to {out}")
+    return 0
+
+
+def _viz_features(args):
+    from .viz import errors, features, runs
+    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir)
+    if not 0 <= args.index < len(trained.labels):
+        raise run.ConfigError(f"--index must be between 0 and {len(trained.labels) - 1}, "
+                              f"got {args.index}")
+    image = trained.images[args.index]
+    predicted = errors.predict_classes(trained.model, image[None])[0]
+    out = args.out or os.path.join(args.run_dir, f"features_{args.index}.png")
+    features.plot_feature_maps(trained.model, image, out,
+                               title=f"{_run_name(trained)}, test image {args.index}: "
+                                     f"label {trained.labels[args.index]}, predicted {predicted}")
+    print(f"feature maps written to {out}")
+    return 0
+
+
+def _viz_errors(args):
+    from .viz import errors, runs
+    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir)
+    predicted = errors.predict_classes(trained.model, trained.images)
+    out = args.out or os.path.join(args.run_dir, "errors.png")
+    confusion_out = os.path.join(os.path.dirname(out), "confusion.png")
+    wrong = errors.plot_misclassified(trained.images, trained.labels, predicted, out)
+    errors.plot_confusion(errors.confusion_matrix(predicted, trained.labels, trained.num_classes),
+                          confusion_out)
+    print(f"{len(wrong)} of {len(predicted)} test images misclassified; pictures written to "
+          f"{out} and {confusion_out}")
+    return 0
+
+
+def _run_name(trained):
+    config = trained.config
+    return f"{config.model}" + (f" ({config.variant})" if config.variant else "")
 
 
 def _gpus():

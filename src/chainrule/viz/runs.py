@@ -19,12 +19,13 @@ __all__ = ["TrainedRun", "load_run"]
 @dataclass
 class TrainedRun:
     """A rebuilt model in eval mode, its ``RunConfig``, and the test set as NumPy arrays:
-    ``images`` (N, C, H, W) normalised as in training and ``labels`` (N,)."""
+    ``images`` (N, C, H, W) normalised as in training and ``labels`` (N,) of ``num_classes``."""
 
     model: object
     config: object
     images: object
     labels: object
+    num_classes: int
     directory: str
 
 
@@ -45,4 +46,4 @@ def load_run(run_dir, which="last", data_dir=None, device="cpu"):
     model.eval()
     images, labels = (to_device(array, "cpu") for array in splits.test.arrays)
     return TrainedRun(model=model, config=config, images=images, labels=labels,
-                      directory=str(run_dir))
+                      num_classes=splits.num_classes, directory=str(run_dir))
