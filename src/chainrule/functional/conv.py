@@ -25,8 +25,8 @@ convolution of δ with the kernel rotated by 180°: each input pixel collects δ
 whose window covered it, weighted by the kernel tap that joined them.
 
 Per-image products keep the result in (N, O, Ho, Wo) order without a transpose, and for small
-layers such as LeNet's OpenBLAS runs them 1.5–3× faster than one wide GEMM over the batch (its
-small-matrix kernels); on large layers the two are equal. On the CPU the batch is processed in
+layers OpenBLAS runs them faster than one wide GEMM over the batch (its small-matrix kernels:
+2–3× on LeNet's first layer, on par for its second); on large layers the two are equal. On the CPU the batch is processed in
 chunks whose columns fit in cache (``_chunks``).
 
 For stride 1 the columns use a "wide" grid: output pixels are laid out on rows of the padded
@@ -262,7 +262,7 @@ def _correlate_weight_grad(x, grad, g):
         columns = _per_group(_im2col(x[batch], part), part)
         grid = _to_grid(grad[batch], part)
         transposed += xp.matmul(columns, grid.transpose(0, 1, 3, 2)).sum(axis=0)
-    return transposed.transpose(0, 2, 1).reshape(g.o, g.cg, g.kh, g.kw)
+    return xp.ascontiguousarray(transposed.transpose(0, 2, 1)).reshape(g.o, g.cg, g.kh, g.kw)
 
 
 def _check_bias(op, bias, channels):
