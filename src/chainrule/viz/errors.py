@@ -33,10 +33,11 @@ def misclassified(predicted, labels):
     return np.flatnonzero(np.asarray(predicted) != np.asarray(labels))
 
 
-def plot_misclassified(images, labels, predicted, path, limit=100, columns=10, title=None):
+def plot_misclassified(images, labels, predicted, path, limit=100, columns=10, label=None):
     """A grid of the first ``limit`` misclassified images (N, 1, H, W) or (N, H, W), each with
-    "true→predicted" under it (deck 003's LeNet-5 slide). Returns the indices of all
-    misclassified samples."""
+    "true→predicted" under it (deck 003's LeNet-5 slide); the title counts the errors, after
+    ``label`` (e.g. the model's name) if given. Returns the indices of all misclassified
+    samples."""
     images = np.asarray(images)
     images = images.reshape(len(images), *images.shape[-2:])
     wrong = misclassified(predicted, labels)
@@ -50,16 +51,17 @@ def plot_misclassified(images, labels, predicted, path, limit=100, columns=10, t
         ax.imshow(images[i], cmap="gray_r", interpolation="nearest")
         ax.set_title(f"{labels[i]}→{predicted[i]}", fontsize=9, y=-0.3)
     count = len(labels)
-    figure.suptitle(title or f"{len(wrong)} of {count} test images misclassified "
-                    f"({100 * len(wrong) / count:.2f}% error); first {len(shown)}, "
-                    "true→predicted", fontsize=10)
+    figure.suptitle(_titled(label, f"{len(wrong)} of {count} misclassified "
+                                   f"({100 * len(wrong) / count:.2f}% error); first "
+                                   f"{len(shown)}, true→predicted"), fontsize=10)
     save(figure, path)
     return wrong
 
 
-def plot_confusion(matrix, path, title=None, class_names=None):
+def plot_confusion(matrix, path, label=None, class_names=None):
     """The confusion matrix (rows: true class, columns: predicted) with every count written in
-    its cell; colours on a log scale so that the few errors off the diagonal show."""
+    its cell; colours on a log scale so that the few errors off the diagonal show. The title
+    gives the accuracy, after ``label`` if given."""
     matrix = np.asarray(matrix)
     classes = len(matrix)
     names = class_names or [str(i) for i in range(classes)]
@@ -77,6 +79,10 @@ def plot_confusion(matrix, path, title=None, class_names=None):
     ax.set_ylabel("true class")
     figure.colorbar(image, ax=ax, shrink=0.8, label="log10(1 + count)")
     correct = np.trace(matrix)
-    ax.set_title(title or f"confusion matrix: {correct} of {matrix.sum()} right "
-                 f"({100 * correct / max(matrix.sum(), 1):.2f}%)", fontsize=10)
+    ax.set_title(_titled(label, f"confusion matrix: {correct} of {matrix.sum()} right "
+                                f"({100 * correct / max(matrix.sum(), 1):.2f}%)"), fontsize=10)
     save(figure, path)
+
+
+def _titled(label, text):
+    return f"{label}: {text}" if label else text

@@ -55,10 +55,10 @@ def plot_feature_maps(model, image, path, title=None, max_maps=16):
                if not isinstance(modules[name], PASS_THROUGH)]
     maps = [out.shape[0] for _, out in records if _is_map(out)]
     columns = max(min(max_maps, max(maps, default=1)), 1)
-    width, height = 1.0 * columns + 1.4, 1.0 * (len(records) + 1) + 0.5
+    width, height = 1.0 * columns + 1.4, 1.0 * (len(records) + 1) + 0.8
     figure = plt.figure(figsize=(width, height))
     grid = figure.add_gridspec(len(records) + 1, columns, left=1.3 / width, right=0.98,
-                               bottom=0.1 / height, top=1 - 0.45 / height, hspace=0.15,
+                               bottom=0.35 / height, top=1 - 0.45 / height, hspace=0.15,
                                wspace=0.1)
     _draw(figure.add_subplot(grid[0, 0]), image[0], "input")
     for row, (name, out) in enumerate(records, start=1):
