@@ -92,6 +92,7 @@ def test_progress_bar_shows_metrics_and_rate():
     for _ in range(3):
         running.update(np.float32(0.5), np.eye(4, dtype=np.float32), np.arange(4))
         bar.on_batch_end(state, 4)
-    bar.on_epoch_end(state, {"epoch": 1, "loss": 0.5, "accuracy": 1.0})
+    bar.on_epoch_end(state, {"epoch": 1, "loss": 0.5, "accuracy": 1.0, "seconds": 0.5,
+                             "samples_per_second": 24.0})
     text = out.getvalue()
-    assert "3/3" in text and "loss=0.5" in text and "samples/s" in text
+    assert "3/3" in text and "loss=0.5" in text and "samples/s=24" in text

@@ -18,6 +18,8 @@ import os
 import sys
 import time
 
+from tqdm.auto import tqdm
+
 from . import checkpoint
 
 __all__ = ["Callback", "ProgressBar", "CSVLogger", "JSONLinesLogger", "EarlyStopping",
@@ -204,7 +206,7 @@ class CurvePlot(Callback):
         self.path = os.fspath(path)
 
     def on_epoch_end(self, state, logs):
-        from ..viz.curves import plot_history
+        from ..viz.curves import plot_history  # matplotlib loads only when a plot is asked for
         plot_history(state.history, self.path)
 
 
@@ -220,7 +222,6 @@ class ProgressBar(Callback):
         self.file = file
 
     def on_epoch_begin(self, state):
-        from tqdm.auto import tqdm
         total = len(state.train_loader) if hasattr(state.train_loader, "__len__") else None
         self.bar = tqdm(total=total, desc=f"epoch {state.epoch + 1}/{state.epochs}",
                         unit="batch", file=self.file or sys.stderr, leave=True,
@@ -234,19 +235,18 @@ class ProgressBar(Callback):
         self.samples += batch_size
         now = time.perf_counter()
         if now - self.refreshed >= self.interval:
-            self._refresh(state.running.compute(), now)
+            self.refreshed = now
+            self._refresh(state.running.compute(), self.samples / (now - self.started))
 
     def on_epoch_end(self, state, logs):
         shown = {k: v for k, v in logs.items()
                  if k not in ("epoch", "seconds", "samples_per_second")}
-        self._refresh(shown, time.perf_counter())
+        self._refresh(shown, logs["samples_per_second"])  # the training rate, not validation's
         self.bar.close()
 
-    def _refresh(self, metrics, now):
+    def _refresh(self, metrics, rate):
         self.bar.update(self.pending_batches)
         self.pending_batches = 0
-        self.refreshed = now
-        rate = self.samples / max(now - self.started, 1e-9)
         postfix = {k: _short(v) for k, v in metrics.items()}
         postfix["samples/s"] = f"{rate:,.0f}"
         self.bar.set_postfix(postfix, refresh=True)
