@@ -5,6 +5,9 @@
     chainrule train mlp ... --out runs/mlp --resume      # continue a stopped run
     chainrule eval runs/mlp                              # test metrics of its last checkpoint
     chainrule info                                       # versions, devices, BLAS, data found
+    chainrule train char-lm --corpus tinyshakespeare --model lstm --layers 2 --hidden 256 \
+        --seq-len 100 --batch-size 64 --epochs 4 --lr 2e-3 --clip 5 --out runs/shakespeare
+    chainrule sample runs/shakespeare --prime "ROMEO:" --temperature 0.8 --top-k 10 --seed 1
     chainrule viz kernels --image photo.jpg              # classic kernels applied to an image
     chainrule viz filters|features|errors runs/lenet5    # pictures of a trained run
 
@@ -23,9 +26,17 @@ import platform
 import sys
 
 from . import backend, data, models
-from .train import run
+from .models.char_rnn import CELLS, sample
+from .train import lm, run
 
 EXIT_USAGE = 2
+CHAR_LM = "char-lm"
+# char-lm command-line option (its argparse dest) -> LMConfig field
+_LM_OPTIONS = {"corpus": "corpus", "cell": "model", "layers": "layers", "hidden": "hidden",
+               "dropout": "dropout", "seq_len": "seq_len", "steps": "steps", "clip": "clip",
+               "epochs": "epochs", "optimizer": "optimizer", "lr": "lr",
+               "lr_schedule": "lr_schedule", "batch_size": "batch_size", "seed": "seed",
+               "device": "device", "data_dir": "data_dir"}
 
 _FIXABLE = (data.DatasetNotFoundError, data.ChecksumError, data.DownloadError,
             data.IDXFormatError, backend.DeviceError, run.ConfigError, FileNotFoundError)
@@ -47,7 +58,8 @@ def _parser():
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     train = commands.add_parser("train", help="train a model and write a run folder")
-    train.add_argument("model", choices=sorted(models.TRAINABLE), help="the model to train")
+    train.add_argument("model", choices=sorted(models.TRAINABLE) + [CHAR_LM],
+                       help="the model to train (char-lm: a character language model)")
     defaults = run.RunConfig()
     variants = sorted({v for names in models.VARIANTS.values() for v in names})
     train.add_argument("--variant", choices=variants, default=None,
@@ -84,7 +96,23 @@ def _parser():
     train.add_argument("--resume", action="store_true",
                        help="continue the run in RUN_DIR from its last checkpoint")
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_char_lm_options(train.add_argument_group(
+        "char-lm options", "a character-level RNN language model trained with truncated BPTT "
+        "on the first 90%% of a corpus, validated on the last 10%%"))
     train.set_defaults(command=_train)
+
+    generate = commands.add_parser("sample", help="generate text with a trained char-lm run")
+    generate.add_argument("run_dir", metavar="RUN_DIR")
+    generate.add_argument("--prime", default="\n", help="text to start from (default: newline)")
+    generate.add_argument("--temperature", type=float, default=1.0,
+                          help="divide the logits by T before the softmax (default 1)")
+    generate.add_argument("--top-k", type=int, default=None,
+                          help="draw only among the K most likely characters")
+    generate.add_argument("--length", type=int, default=1000, help="characters to generate")
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--checkpoint", choices=("last", "best"), default="last")
+    generate.add_argument("--device", default="cpu")
+    generate.set_defaults(command=_sample)
 
     evaluate = commands.add_parser("eval", help="test metrics of a trained run")
     evaluate.add_argument("run_dir", metavar="RUN_DIR")
@@ -132,7 +160,31 @@ def _add_viz(commands):
         picture.set_defaults(command=command)
 
 
+def _add_char_lm_options(group):
+    group.add_argument("--corpus", default=None,
+                       help="tinyshakespeare, c-code or a UTF-8 text file (default "
+                            "tinyshakespeare)")
+    group.add_argument("--model", dest="cell", choices=sorted(CELLS), default=None,
+                       help="recurrent cell (default lstm)")
+    group.add_argument("--layers", type=int, default=None, help="recurrent layers (default 2)")
+    group.add_argument("--hidden", type=int, default=None, help="units per layer (default 256)")
+    group.add_argument("--dropout", type=float, default=None, help="default 0")
+    group.add_argument("--seq-len", type=int, default=None, help="BPTT length (default 100)")
+    group.add_argument("--steps", type=int, default=None,
+                       help="stop after this many optimiser steps in all")
+    group.add_argument("--clip", type=float, default=None,
+                       help="gradient-norm bound (default 5)")
+
+
 def _train(args):
+    if args.model == CHAR_LM:
+        return _train_char_lm(args)
+    lm_only = [f"--{k.replace('_', '-')}" for k in ("corpus", "layers", "hidden", "dropout",
+                                                    "seq_len", "steps", "clip")
+               if getattr(args, k) is not None] + (["--model"] if args.cell else [])
+    if lm_only:
+        raise run.ConfigError(f"these options are for `chainrule train char-lm` only: "
+                              f"{', '.join(lm_only)}")
     names = {f.name for f in dataclasses.fields(run.RunConfig)}
     if args.variant is not None and args.variant not in models.VARIANTS[args.model]:
         raise run.ConfigError(f"model {args.model} has no variant {args.variant!r} (its "
@@ -147,6 +199,32 @@ def _train(args):
     print(f"test accuracy {metrics['test_accuracy']:.4f}, test loss {metrics['test_loss']:.4f} "
           f"after {metrics['epochs']} epochs in {metrics['seconds']:.1f} s; "
           f"run written to {args.out}")
+    return 0
+
+
+def _train_char_lm(args):
+    given = {field: getattr(args, option) for option, field in _LM_OPTIONS.items()
+             if getattr(args, option) is not None}
+    config = lm.LMConfig(**given)
+    backend.normalize_device(config.device)
+    metrics = lm.train_lm(config, args.out, resume=args.resume, progress=not args.no_progress,
+                          download=args.download)
+    print(f"validation loss {metrics['val_loss']:.4f} nats/char "
+          f"({metrics['val_bits_per_char']:.4f} bits/char) after {metrics['epochs']} epochs "
+          f"({metrics['steps']} steps) in {metrics['seconds']:.1f} s; run written to {args.out}")
+    return 0
+
+
+def _sample(args):
+    model, vocab, _ = lm.load_trained(args.run_dir, args.checkpoint, args.device)
+    unknown = sorted(set(args.prime) - set(vocab.chars))
+    if unknown:
+        raise run.ConfigError(f"the prime holds characters the model never saw: "
+                              f"{''.join(unknown)!r}")
+    if args.temperature <= 0 or (args.top_k is not None and args.top_k < 1):
+        raise run.ConfigError("--temperature must be positive and --top-k at least 1")
+    print(sample(model, vocab, args.prime, args.length, args.temperature, args.top_k,
+                 args.seed, args.device))
     return 0
 
 
