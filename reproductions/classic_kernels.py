@@ -26,7 +26,8 @@ def main():
                              "test/horse/0000.jpg under the data root)")
     parser.add_argument("--out", default=str(RESULTS / "classic_kernels.png"))
     args = parser.parse_args()
-    image_path = args.image or f"{data_root()[0] / 'cifar10' / 'cifar10-jpg.zip'}:test/horse/0000.jpg"
+    archive = data_root()[0] / "cifar10" / "cifar10-jpg.zip"
+    image_path = args.image or f"{archive}:test/horse/0000.jpg"
     kernels.plot_classic_kernels(kernels.read_image(image_path), args.out)
     print(f"{image_path} -> {args.out}")
 

@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from tests.data.conftest import data_root  # noqa: F401  (the MNIST data root fixture)
+from tests.data.conftest import data_root  # noqa: F401,F811  (the MNIST data root fixture)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

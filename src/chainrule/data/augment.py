@@ -55,7 +55,8 @@ class RandomDistortion(Transform):
                  elastic_alpha=0.0, elastic_sigma=4.0):
         low, high = scale
         if not 0 < low <= high:
-            raise ValueError(f"RandomDistortion: scale must be a range 0 < low <= high, got {scale}")
+            raise ValueError(f"RandomDistortion: scale must be a range 0 < low <= high, "
+                             f"got {scale}")
         if not 0 <= squeeze < 1:
             raise ValueError(f"RandomDistortion: squeeze must be in [0, 1), got {squeeze}")
         if min(translate, shear, elastic_alpha) < 0 or elastic_sigma <= 0:

@@ -46,9 +46,9 @@ def feature_maps(model, images):
 def plot_feature_maps(model, image, path, title=None, max_maps=16):
     """The input image, then one row per layer call: up to ``max_maps`` channels of a
     convolutional output (N, C, H, W) as grey images (one grey scale per row), or a vector
-    output (N, F) — or maps of 1×1 — as one strip. Layers that only reshape or are the identity at evaluation
-    (``Flatten``, ``Dropout``) are left out. ``image`` is one sample (C, H, W). Returns the
-    ``feature_maps`` records drawn."""
+    output (N, F) — or maps of 1×1 — as one strip. Layers that only reshape or are the
+    identity at evaluation (``Flatten``, ``Dropout``) are left out. ``image`` is one sample
+    (C, H, W). Returns the ``feature_maps`` records drawn."""
     image = np.asarray(to_device(image.data if isinstance(image, Tensor) else image, "cpu"))
     modules = dict(model.named_modules())
     records = [(name, out[0]) for name, out in feature_maps(model, image[None])
