@@ -194,3 +194,23 @@ def test_bad_arguments_name_the_transform():
         A.RandomDistortion(scale=(1.1, 0.9))
     with pytest.raises(ValueError, match="RandomDistortion"):
         A.RandomDistortion().apply_batch(np.zeros((28, 28)))
+
+
+def test_cupy_batches_match_numpy():
+    from chainrule import backend
+    if not backend.cuda_is_available():
+        pytest.skip("no GPU (CuPy with a CUDA device)")
+    cupy = backend.cupy
+    digits = np.random.default_rng(6).integers(0, 256, (5, 1, 28, 28), dtype=np.uint8)
+    rng = np.random.default_rng(7)
+    params = dict(translation=rng.uniform(-2, 2, (5, 2)), scale=rng.uniform(0.9, 1.1, 5),
+                  squeeze=rng.uniform(-0.1, 0.1, 5), shear=rng.uniform(-0.15, 0.15, 5),
+                  displacement=A.gaussian_smooth(rng.uniform(-1, 1, (2, 5, 28, 28)), 4.0) * 34)
+    for batch in (digits, digits.astype(np.float32) / 255):
+        expected = A.distort(batch, **params)
+        on_gpu = A.distort(cupy.asarray(batch), **{k: cupy.asarray(v) for k, v in params.items()})
+        assert isinstance(on_gpu, cupy.ndarray) and on_gpu.dtype == batch.dtype
+        tolerance = 1 if batch.dtype == np.uint8 else 1e-5  # uint8: rounding may differ by 1
+        np.testing.assert_allclose(cupy.asnumpy(on_gpu), expected, atol=tolerance)
+    out = A.RandomDistortion(elastic_alpha=34.0).apply_batch(cupy.asarray(digits))
+    assert isinstance(out, cupy.ndarray) and out.shape == digits.shape
