@@ -59,10 +59,14 @@ def _add_biases(pre, *biases):
 
 
 def _project_inputs(x, w_ih, *biases):
-    """X W_ihᵀ (+ biases) for all T·N rows of a (T, N, I) sequence in one GEMM → (T, N, k·H)."""
+    """X W_ihᵀ (+ biases) for all T·N rows of a (T, N, I) sequence in one GEMM → (T, N, k·H).
+    The biases are summed first, so the big array is passed over once."""
     steps, batch, _ = x.shape
     pre = (x.reshape(steps * batch, -1) @ w_ih.T).reshape(steps, batch, -1)
-    return _add_biases(pre, *biases)
+    present = [b for b in biases if b is not None]
+    if present:
+        pre += sum(present[1:], present[0])
+    return pre
 
 
 def _as_rows(sequence):
@@ -76,9 +80,14 @@ def _weight_grads(ctx, first_weight, x, h, dA_x, dA_h):
     grads = [dA_x.T @ x if needs[first_weight] else None,
              dA_h.T @ h if needs[first_weight + 1] else None]
     index = first_weight + 2
+    sums = {}  # b_ih and b_hh share one sum when dA_x is dA_h
     for here, dA in zip(ctx.present, (dA_x, dA_h)):
         if here:
-            grads.append(dA.sum(axis=0) if needs[index] else None)
+            if needs[index]:
+                grads.append(sums[id(dA)].copy() if id(dA) in sums else dA.sum(axis=0))
+                sums[id(dA)] = grads[-1]
+            else:
+                grads.append(None)
             index += 1
     return grads
 
@@ -177,11 +186,29 @@ def _lstm_step(gates, c, c_new, tanh_c, h_new):
     _sigmoid_(gates[:, :2 * hidden])
     xp.tanh(gates[:, 2 * hidden:3 * hidden], out=gates[:, 2 * hidden:3 * hidden])
     _sigmoid_(gates[:, 3 * hidden:])
+    _lstm_cell_update(gates, c, c_new, tanh_c, h_new)
+
+
+def _lstm_cell_update(gates, c, c_new, tanh_c, h_new):
+    """From gate activations [i f g o] (N, 4H), write c' = f ⊙ c + i ⊙ g, tanh c' and
+    h' = o ⊙ tanh c' into the given (N, H) arrays."""
+    xp = get_array_module(gates)
+    hidden = c.shape[1]
     i, f, g, o = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
     xp.multiply(f, c, out=c_new)
     c_new += i * g
     xp.tanh(c_new, out=tanh_c)
     xp.multiply(o, tanh_c, out=h_new)
+
+
+def _lstm_gate_scale(xp, hidden, dtype):
+    """s (4H,) = ½ on the rows of the sigmoid gates i, f, o and 1 on g's. With pre-activations
+    s ⊙ a (from weights and biases scaled row-wise by s), ONE tanh over the whole (N, 4H)
+    block gives every gate: s ⊙ tanh(s ⊙ a) + (1 − s) is σ(a) = ½ tanh(a/2) + ½ where s = ½
+    and tanh(a) where s = 1. Scaling by ½ is exact in floating point."""
+    scale = xp.full((4, hidden), 0.5, dtype=dtype)
+    scale[2] = 1
+    return scale.reshape(-1)
 
 
 def _lstm_step_backward(gates, c, tanh_c, g_h, g_c, dA):
@@ -345,7 +372,8 @@ class LSTM(Function):
     step, with the work arranged for speed (the DESIGN's "precompute the input projection").
 
     Forward: A_x = X W_ihᵀ + b_ih + b_hh for all T·N rows in one GEMM, then per step only
-    A_t = A_x[t] + h_{t−1} W_hhᵀ and the fused gates. Backward (backpropagation through time):
+    A_t = A_x[t] + h_{t−1} W_hhᵀ and the fused gates — one tanh over all four gates, with the
+    weights' rows pre-scaled (``_lstm_gate_scale``). Backward (backpropagation through time):
     walking t = T … 1, ∂L/∂h_{t−1} = dA_t W_hh and ∂L/∂c_{t−1} = dc'_t ⊙ f_t feed the previous
     step; afterwards the stacked dA (T·N, 4H) gives dX = dA W_ih, dW_ih = dAᵀ X and
     dW_hh = dAᵀ [h_0 … h_{T−1}] as three big GEMMs.
@@ -356,15 +384,26 @@ class LSTM(Function):
         xp = get_array_module(x)
         steps, batch, _ = x.shape
         hidden = h0.shape[1]
-        gates = _project_inputs(x, w_ih, *_unpack_biases(biases, present))
+        scale = _lstm_gate_scale(xp, hidden, x.dtype)
+        offset = 1 - scale
+        scaled_biases = (None if b is None else b * scale
+                         for b in _unpack_biases(biases, present))
+        gates = _project_inputs(x, w_ih * scale[:, None], *scaled_biases)
         hs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
         cs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
         tanh_cs = xp.empty((steps, batch, hidden), dtype=x.dtype)
         hs[0], cs[0] = h0, c0
-        w_hh_t = xp.ascontiguousarray(w_hh.T)  # a plain GEMM per step beats a transposed one
+        # (s ⊙ W_hh)ᵀ made contiguous in the same pass: a plain GEMM per step beats a transposed one
+        w_hh_t = xp.multiply(w_hh.T, scale, out=xp.empty((hidden, 4 * hidden), dtype=x.dtype))
+        product = xp.empty((batch, 4 * hidden), dtype=x.dtype)
         for t in range(steps):
-            gates[t] += hs[t] @ w_hh_t
-            _lstm_step(gates[t], cs[t], cs[t + 1], tanh_cs[t], hs[t + 1])
+            xp.matmul(hs[t], w_hh_t, out=product)
+            step_gates = gates[t]
+            step_gates += product
+            xp.tanh(step_gates, out=step_gates)
+            step_gates *= scale
+            step_gates += offset
+            _lstm_cell_update(step_gates, cs[t], cs[t + 1], tanh_cs[t], hs[t + 1])
         ctx.save_for_backward(x, w_ih, w_hh, gates, hs, cs, tanh_cs)
         ctx.present = present
         return hs[1:].copy(), hs[steps].copy(), cs[steps].copy()
