@@ -172,20 +172,22 @@ class MaxPool2d(Function):
     def forward(ctx, x, *, kernel_size, stride, padding):
         windows = _Windows("max_pool2d", x.shape, kernel_size, stride, padding)
         track = ctx.needs_input_grad[0]
-        out, betters = windows.pad(x, -np.inf), []
+        out, masks = windows.pad(x, -np.inf), []
         for axis, kernel, stride_, count in windows.passes():
             out, better = _running_max(_offset_views(out, axis, kernel, stride_, count), track)
-            betters.append(better)
+            masks += better
         if track:
             ctx.windows = windows
-            ctx.save_for_backward(*betters)
+            ctx.save_for_backward(*masks)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         windows = ctx.windows
+        row_masks = windows.kernel[1] - 1
+        masks = [ctx.saved_tensors[:row_masks], ctx.saved_tensors[row_masks:]]
         for (axis, kernel, stride, count), better in zip(reversed(windows.passes()),
-                                                         reversed(ctx.saved_tensors)):
+                                                         reversed(masks)):
             grad = _spread_along(grad, windows.shape_before(axis), axis, kernel, stride, count,
                                  _winner_masks(better))
         return grad[windows.inside]
@@ -222,7 +224,8 @@ def _window_sizes(windows, count_include_pad, xp, dtype):
                                 windows.out):
         start = xp.arange(o) * s - p
         counts.append(xp.minimum(start + k, size) - xp.maximum(start, 0))
-    return xp.multiply.outer(*counts).astype(dtype)
+    rows, cols = counts
+    return (rows[:, None] * cols[None, :]).astype(dtype)
 
 
 class LpPool2d(Function):
