@@ -1,0 +1,239 @@
+"""Character-level LSTM language model on tiny-shakespeare: chainrule beside PyTorch and a 5-gram.
+
+Deck 004's RNN language model (the chain rule of probability, one character at a time) against
+two references on the same contiguous split (first 90 % of the corpus trains, last 10 %
+validates), all measured in nats per character on the validation part:
+
+- ``--framework chainrule``: ``chainrule.train.lm.train_lm`` (what ``chainrule train char-lm``
+  runs) with the recipe below; run folder ``runs/char_lm_<corpus>_chainrule``.
+- ``--framework torch``: the same network in PyTorch (``torch.nn.Embedding``/``LSTM``/
+  ``Linear``), its initial weights *copied from the chainrule model* through ``state_dict``,
+  trained on the same ``BPTTBatches`` chunks in the same order with the same optimiser, clipping
+  and schedule, and evaluated the same way.
+- ``--framework ngram``: an interpolated Kneser–Ney character 5-gram (``chainrule.models.ngram``)
+  counted on the training part; its cross-entropy on the validation part.
+- ``--framework report``: gathers the three into ``results/char_lm_<corpus>.json`` and ``.md``.
+
+Each framework writes ``results/char_lm_<corpus>_<framework>.json`` (``ngram_<corpus>_5gram.json``
+for the n-gram), so the two networks can train at the same time in two processes::
+
+    export CHAINRULE_DATA=/work/shared/data
+    .venv/bin/python reproductions/char_lm.py --framework chainrule &
+    .venv/bin/python reproductions/char_lm.py --framework torch &
+    .venv/bin/python reproductions/char_lm.py --framework ngram
+    .venv/bin/python reproductions/char_lm.py --framework report
+
+``--resume`` continues a stopped chainrule run from its last checkpoint (``--epochs`` may grow).
+"""
+
+import argparse
+import dataclasses
+import json
+import math
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import threadpoolctl
+
+from chainrule.models.char_rnn import sample
+from chainrule.nn.utils.bptt import BPTTBatches
+from chainrule.train import lm
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SAMPLE_PRIME = {"tinyshakespeare": "ROMEO:", "c-code": "static int\n"}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--framework", choices=("chainrule", "torch", "ngram", "report"),
+                        required=True)
+    parser.add_argument("--corpus", default="tinyshakespeare")
+    parser.add_argument("--model", default="lstm")
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--dropout", type=float, default=0.0)
+    parser.add_argument("--seq-len", type=int, default=100)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--lr-schedule", default="cosine")
+    parser.add_argument("--clip", type=float, default=5.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--order", type=int, default=5, help="n of the n-gram reference")
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS / torch threads")
+    args = parser.parse_args()
+    config = lm.LMConfig(corpus=args.corpus, model=args.model, layers=args.layers,
+                         hidden=args.hidden, dropout=args.dropout, seq_len=args.seq_len,
+                         batch_size=args.batch_size, epochs=args.epochs, lr=args.lr,
+                         lr_schedule=args.lr_schedule, clip=args.clip, seed=args.seed)
+    RESULTS.mkdir(exist_ok=True)
+    with threadpoolctl.threadpool_limits(args.threads, user_api="blas"):
+        {"chainrule": train_chainrule, "torch": train_torch, "ngram": ngram_reference,
+         "report": report}[args.framework](config, args)
+
+
+def _slug(corpus):
+    return corpus if corpus in SAMPLE_PRIME else Path(corpus).stem
+
+
+def _write(name, summary):
+    (RESULTS / name).write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in summary.items() if k != "history"}, indent=2))
+
+
+def train_chainrule(config, args):
+    run_dir = f"runs/char_lm_{_slug(config.corpus)}_chainrule"
+    started = time.perf_counter()
+    metrics = lm.train_lm(config, run_dir, resume=args.resume, progress=False)
+    wall = time.perf_counter() - started
+    model, vocab, _ = lm.load_trained(run_dir)
+    text = sample(model, vocab, SAMPLE_PRIME.get(config.corpus, "\n"), 2000, temperature=0.8,
+                  seed=config.seed)
+    slug = _slug(config.corpus)
+    (RESULTS / f"char_lm_{slug}_sample.txt").write_text(text)
+    history = [json.loads(line) for line in open(f"{run_dir}/log.jsonl")]
+    _write(f"char_lm_{slug}_chainrule.json",
+           {"framework": "chainrule", "val_loss": metrics["val_loss"],
+            "best_val_loss": metrics["best_val_loss"], "train_loss": metrics["train_loss"],
+            "epochs": metrics["epochs"], "steps": metrics["steps"],
+            "wall_seconds_this_session": round(wall, 1),
+            "train_seconds_total": metrics["train_seconds_total"],
+            "machine": _machine(args), "config": dataclasses.asdict(config),
+            "sample": f"results/char_lm_{slug}_sample.txt (temperature 0.8, seed {config.seed})",
+            "history": history})
+
+
+def train_torch(config, args):
+    import torch
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(config.seed)
+    data = lm.prepare_data(config)
+    net = TorchCharRNN(len(data.vocab), config)
+    initial = lm.build_model(config, len(data.vocab)).state_dict()
+    net.load_state_dict({k: torch.from_numpy(np.asarray(v.data)) for k, v in initial.items()})
+    optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
+    scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
+                 if config.lr_schedule == "cosine" else None)
+    history, step, started = [], 0, time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        epoch_started = time.perf_counter()
+        lr = optimizer.param_groups[0]["lr"]
+        loss_sum, count = _torch_pass(net, data.train, config, optimizer)
+        step += len(BPTTBatches(data.train, config.batch_size, config.seq_len))
+        seconds = time.perf_counter() - epoch_started
+        with torch.no_grad():
+            val_sum, val_count = _torch_pass(net, data.val, config, None)
+        if scheduler is not None:
+            scheduler.step()
+        history.append({"epoch": epoch, "step": step, "loss": loss_sum / count, "lr": lr,
+                        "seconds": seconds, "chars_per_second": count / seconds,
+                        "val_loss": val_sum / val_count})
+        print(json.dumps(history[-1]), flush=True)
+    slug = _slug(config.corpus)
+    _write(f"char_lm_{slug}_torch.json",
+           {"framework": f"torch {torch.__version__}", "val_loss": history[-1]["val_loss"],
+            "best_val_loss": min(h["val_loss"] for h in history),
+            "train_loss": history[-1]["loss"], "epochs": config.epochs, "steps": step,
+            "wall_seconds_this_session": round(time.perf_counter() - started, 1),
+            "train_seconds_total": round(sum(h["seconds"] for h in history), 3),
+            "machine": _machine(args), "config": dataclasses.asdict(config),
+            "initial_weights": "copied from chainrule's model (same seed) via state_dict",
+            "history": history})
+
+
+def _torch_pass(net, ids, config, optimizer):
+    """One truncated-BPTT pass over ``ids`` (training when ``optimizer`` is given); returns the
+    summed loss over characters and the character count."""
+    import torch
+    net.train(optimizer is not None)
+    hidden, loss_sum, count = None, 0.0, 0
+    for inputs, targets in BPTTBatches(ids, config.batch_size, config.seq_len):
+        inputs, targets = torch.from_numpy(inputs.data), torch.from_numpy(targets.data)
+        if hidden is not None:
+            hidden = tuple(h.detach() for h in hidden)
+        logits, hidden = net(inputs, hidden)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                                 targets.reshape(-1))
+        if optimizer is not None:
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), config.clip)
+            optimizer.step()
+        loss_sum += float(loss.detach()) * targets.numel()
+        count += targets.numel()
+    return loss_sum, count
+
+
+def TorchCharRNN(vocab_size, config):
+    """PyTorch's twin of ``chainrule.models.CharRNN`` (same parameter names and shapes)."""
+    import torch
+
+    class Twin(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            cell = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+            self.embed = torch.nn.Embedding(vocab_size, config.hidden)
+            self.rnn = cell[config.model](config.hidden, config.hidden, config.layers,
+                                          dropout=config.dropout if config.layers > 1 else 0)
+            self.drop = torch.nn.Dropout(config.dropout)
+            self.head = torch.nn.Linear(config.hidden, vocab_size)
+
+        def forward(self, inputs, hidden=None):
+            output, hidden = self.rnn(self.embed(inputs), hidden)
+            return self.head(self.drop(output)), hidden
+
+    return Twin()
+
+
+def ngram_reference(config, args):
+    from chainrule.models.ngram import NGramLM
+    data = lm.prepare_data(config)
+    started = time.perf_counter()
+    model = NGramLM(args.order, smoothing="kneser-ney").fit(data.vocab.decode(data.train))
+    fitted = time.perf_counter() - started
+    val_text = data.vocab.decode(data.val)
+    nats = model.cross_entropy(val_text, context=data.vocab.decode(data.train[-args.order:]))
+    slug = _slug(config.corpus)
+    _write(f"ngram_{slug}_{args.order}gram.json",
+           {"model": f"character {args.order}-gram, interpolated Kneser-Ney (discount 0.75)",
+            "val_loss": nats, "val_bits_per_char": nats / math.log(2),
+            "val_perplexity": math.exp(nats), "train_chars": int(len(data.train)),
+            "val_chars": int(len(data.val)), "vocab_size": len(data.vocab),
+            "fit_seconds": round(fitted, 1),
+            "eval_seconds": round(time.perf_counter() - started - fitted, 1)})
+
+
+def report(config, args):
+    slug = _slug(config.corpus)
+    rows = {}
+    for name, path in (("chainrule", f"char_lm_{slug}_chainrule.json"),
+                       ("torch", f"char_lm_{slug}_torch.json"),
+                       (f"{args.order}-gram KN", f"ngram_{slug}_{args.order}gram.json")):
+        if (RESULTS / path).is_file():
+            rows[name] = json.loads((RESULTS / path).read_text())
+    table = {name: {k: r.get(k) for k in ("val_loss", "best_val_loss", "epochs",
+                                           "train_seconds_total")} for name, r in rows.items()}
+    _write(f"char_lm_{slug}.json", {"corpus": config.corpus, "split": "first 90% train, last "
+                                    "10% validation (contiguous)", "unit": "nats/char",
+                                    "results": table})
+    lines = ["| model | val nats/char (final) | best | epochs | train s |", "|---|---|---|---|---|"]
+    for name, r in table.items():
+        lines.append(f"| {name} | {_fmt(r['val_loss'])} | {_fmt(r['best_val_loss'])} | "
+                     f"{r['epochs'] or '-'} | {_fmt(r['train_seconds_total'], 0)} |")
+    (RESULTS / f"char_lm_{slug}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def _fmt(value, digits=4):
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _machine(args):
+    return f"{platform.machine()} CPU, {args.threads} BLAS thread(s), shared machine"
+
+
+if __name__ == "__main__":
+    main()
