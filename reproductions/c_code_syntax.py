@@ -11,24 +11,25 @@ The script samples text from the run's best checkpoint (temperature 0.8, seeded)
 top-level functions out of it and asks ``gcc -fsyntax-only`` about each one.
 
 **Cutting rule.** Lines are split on "\\n". A *header line* starts in column 0 with an
-identifier (optionally preceded by type words and ``*``s on the same line), followed by
-optional blanks and ``(``; the identifier is not a C keyword (if, for, while, switch, return,
-sizeof, do, else, case, goto), and the line neither starts with ``#`` nor ends with ``;``. If
-the line just above is a column-0 line of only identifiers, blanks and ``*`` (a GNU-style
-return type such as ``int`` or ``static char *``), it is part of the header. From the header
-on, a small lexer skips comments and string/character literals and looks for the first ``{``
-outside parentheses. Between the ``)`` that closes the header's first parenthesis and that
-``{`` only blanks and comments may stand; anything else (a ``;``, a K&R parameter declaration,
-a macro call's continuation) means the header was no function definition. From that ``{`` the braces are matched; the function is
-the text from the header to the matching ``}``. A function whose closing brace never comes
-(the sample ends first) is counted apart as *truncated* and not tested.
+identifier (optionally preceded by type words and ``*``s on the same line), followed by optional
+blanks and ``(``; the identifier is not a C keyword (if, for, while, switch, return, sizeof, do,
+else, case, goto), and the line neither starts with ``#`` nor ends with ``;``. If the line just
+above is a column-0 line of only identifiers, blanks and ``*`` (a GNU-style return type such as
+``int`` or ``static char *``), it is part of the header. From the header on, a small lexer skips
+comments and string/character literals and looks for the first ``{`` outside parentheses.
+Between the ``)`` that closes the header's first parenthesis and that ``{`` only blanks and
+comments may stand; anything else (a ``;``, a K&R parameter declaration, a macro call's
+continuation) means the header was no function definition. From that ``{`` the braces are
+matched; the function is the text from the header to the matching ``}``. A function whose
+closing brace never comes (the sample ends first) is counted apart as *truncated* and not
+tested.
 
 **Test.** Each function is compiled alone after ``PREAMBLE`` (standard headers and empty
 definitions of glibc's internal macros) with ``gcc -fsyntax-only -std=gnu11 -w``: this checks
 syntax and declarations (an undeclared variable or an unknown type fails; an undeclared
-function is only a warning in C with gnu11). The same rule applied to the real glibc code of
-functions spread evenly over the whole corpus gives a reference pass rate (far from every
-real function passes: many need glibc's internal headers and macros).
+function is only a warning in C with gnu11). The same cutting and test applied to real glibc
+functions, spread evenly over the whole corpus, give a reference pass rate (far from every real
+function passes: many need glibc's internal headers and macros).
 
 Results: ``results/char_lm_c-code.json`` and ``results/char_lm_c-code_sample.txt``.
 """

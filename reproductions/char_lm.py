@@ -197,11 +197,16 @@ def ngram_reference(config, args):
     val_text = data.vocab.decode(data.val)
     nats = model.cross_entropy(val_text, context=data.vocab.decode(data.train[-args.order:]))
     slug = _slug(config.corpus)
+    prime = SAMPLE_PRIME.get(config.corpus, "\n")
+    generated = model.sample(500, context=prime, seed=config.seed)
+    (RESULTS / f"ngram_{slug}_{args.order}gram_sample.txt").write_text(prime + generated)
     _write(f"ngram_{slug}_{args.order}gram.json",
            {"model": f"character {args.order}-gram, interpolated Kneser-Ney (discount 0.75)",
             "val_loss": nats, "val_bits_per_char": nats / math.log(2),
             "val_perplexity": math.exp(nats), "train_chars": int(len(data.train)),
             "val_chars": int(len(data.val)), "vocab_size": len(data.vocab),
+            "sample": f"results/ngram_{slug}_{args.order}gram_sample.txt (500 characters after "
+                      f"the prime, seed {config.seed})",
             "fit_seconds": round(fitted, 1),
             "eval_seconds": round(time.perf_counter() - started - fitted, 1)})
 
