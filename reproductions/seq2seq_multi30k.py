@@ -22,8 +22,9 @@ One run trains one (framework, attention) pair:
   of the lowercased, tokenized hypotheses against the references tokenized the same way.
 
 Writes ``reproductions/results/seq2seq_<framework>_<attention>.json`` (figures, recipe, wall
-times, device, 10 sample translations) and the trained weights to
-``runs/seq2seq_<framework>_<attention>/model.safetensors`` (after every epoch).
+times, device, 10 sample translations) and, after every epoch, the trained model with its
+vocabularies to ``runs/seq2seq_<framework>_<attention>/`` (``models.seq2seq.save_translator``;
+``chainrule translate runs/seq2seq_chainrule_dot "Ein Hund läuft."`` reads it).
 ``--train-minutes`` stops before an epoch that would end past that training time (a shared
 machine); the JSON then says how many of ``--epochs`` ran. ``--summarize`` gathers every such
 JSON into ``reproductions/results/seq2seq_multi30k.{json,md}``.
@@ -41,10 +42,10 @@ import numpy as np
 import threadpoolctl
 
 import chainrule
-from chainrule import optim, serialization
+from chainrule import optim
 from chainrule.data.parallel import Multi30k, TranslationBatches
 from chainrule.data.vocab import Vocab, detokenize, tokenize
-from chainrule.models.seq2seq import Seq2Seq
+from chainrule.models.seq2seq import Seq2Seq, save_translator
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
@@ -294,7 +295,7 @@ def run(args):
         print(json.dumps(record), flush=True)
         if twin is not None:
             copy_from_torch(twin, model)
-        serialization.save_file(model.state_dict(), out / "model.safetensors")
+        save_translator(out, model, data["source_vocab"], data["target_vocab"])
     train_seconds = time.perf_counter() - started
     if twin is not None:
         copy_from_torch(twin, model)

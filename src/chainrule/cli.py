@@ -10,6 +10,7 @@
     chainrule sample runs/shakespeare --prime "ROMEO:" --temperature 0.8 --top-k 10 --seed 1
     chainrule viz kernels --image photo.jpg              # classic kernels applied to an image
     chainrule viz filters|features|errors runs/lenet5    # pictures of a trained run
+    chainrule translate runs/seq2seq_chainrule_dot "Ein Hund läuft."   # a trained seq2seq
 
 ``--limit-train N`` trains on the first N training samples only (quick checks and tests).
 Options left out take the model's registered recipe (``models.RECIPES``, e.g. LeNet-5's epochs,
@@ -125,6 +126,7 @@ def _parser():
     info.add_argument("--data-dir", default=None)
     info.set_defaults(command=_info)
     _add_viz(commands)
+    _add_translate(commands)
     return parser
 
 
@@ -174,6 +176,27 @@ def _add_char_lm_options(group):
                        help="stop after this many optimiser steps in all")
     group.add_argument("--clip", type=float, default=None,
                        help="gradient-norm bound (default 5)")
+
+
+def _add_translate(commands):
+    translate = commands.add_parser("translate", help="translate sentences with a trained "
+                                                      "seq2seq model folder")
+    translate.add_argument("run_dir", metavar="RUN_DIR",
+                           help="written by reproductions/seq2seq_multi30k.py")
+    translate.add_argument("sentences", nargs="+", metavar="SENTENCE")
+    translate.add_argument("--beam", type=int, default=5,
+                           help="beam width (default 5; 0 for greedy decoding)")
+    translate.add_argument("--max-len", type=int, default=50)
+    translate.set_defaults(command=_translate)
+
+
+def _translate(args):
+    from .models import seq2seq
+    model, source_vocab, target_vocab = seq2seq.load_translator(args.run_dir)
+    for line in seq2seq.translate(model, args.sentences, source_vocab, target_vocab,
+                                  args.beam, args.max_len):
+        print(line)
+    return 0
 
 
 def _train(args):

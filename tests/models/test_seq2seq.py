@@ -16,8 +16,9 @@ import pytest
 import torch
 
 import chainrule
-from chainrule import backend, optim
-from chainrule.models.seq2seq import Seq2Seq
+from chainrule import backend, cli, optim
+from chainrule.data.vocab import Vocab, tokenize
+from chainrule.models.seq2seq import Seq2Seq, load_translator, save_translator, translate
 
 TWIN_SCRIPT = Path(__file__).resolve().parents[2] / "reproductions" / "seq2seq_multi30k.py"
 PAD, BOS, EOS = 0, 2, 3
@@ -227,3 +228,35 @@ def test_bad_arguments_are_named():
         Seq2Seq(5, 5, cell="rnn")
     with pytest.raises(ValueError, match="attention"):
         Seq2Seq(5, 5, attention="cosine")
+
+
+def test_translate_and_a_saved_translator_read_back(tmp_path, capsys):
+    german = ["Ein Hund läuft.", "Zwei Männer spielen Fußball im Park."]
+    english = ["A dog runs.", "Two men play soccer in the park."]
+    source_vocab = Vocab.build([tokenize(s) for s in german])
+    target_vocab = Vocab.build([tokenize(s) for s in english])
+    chainrule.manual_seed(8)
+    model = Seq2Seq(len(source_vocab), len(target_vocab), embedding_dim=8, hidden_size=8,
+                    cell="lstm", attention="additive")
+    optimizer = optim.Adam(model.parameters(), lr=0.02)
+    source = np.array([[2, 2], *[[source_vocab[w] for w in pair] for pair in zip(
+        ["ein", "hund", "läuft", ".", "<eos>", "<pad>", "<pad>", "<pad>"],
+        ["zwei", "männer", "spielen", "fußball", "im", "park", ".", "<eos>"])]])
+    target = np.array([[2, 2], *[[target_vocab[w] for w in pair] for pair in zip(
+        ["a", "dog", "runs", ".", "<eos>", "<pad>", "<pad>", "<pad>", "<pad>"],
+        ["two", "men", "play", "soccer", "in", "the", "park", ".", "<eos>"])]])
+    for _ in range(60):
+        optimizer.zero_grad()
+        model.loss(source, target).backward()
+        optimizer.step()
+    expected = ["a dog runs .", "two men play soccer in the park ."]
+    assert translate(model, german, source_vocab, target_vocab, beam_width=3) == expected
+    assert translate(model, german, source_vocab, target_vocab, beam_width=0) == expected
+    save_translator(tmp_path / "run", model, source_vocab, target_vocab)
+    loaded, loaded_source, loaded_target = load_translator(tmp_path / "run")
+    assert loaded.config == model.config and loaded_target.itos == target_vocab.itos
+    assert translate(loaded, german, loaded_source, loaded_target) == expected
+    assert cli.main(["translate", str(tmp_path / "run"), *german, "--beam", "2"]) == 0
+    assert capsys.readouterr().out.splitlines() == expected
+    assert cli.main(["translate", str(tmp_path), "Ein Hund."]) == cli.EXIT_USAGE
+    assert "seq2seq.json" in capsys.readouterr().err

@@ -30,22 +30,30 @@ batch), finished ones carried along unchanged, and returns the one with the best
 length-normalised log-probability log p(y|x) / |y|^α (|y| counting ``<eos>``; α =
 ``length_penalty``, 0 for the raw probability).
 
+``translate`` turns German text into English text with a trained model and its vocabularies;
+``save_translator``/``load_translator`` keep all three in a folder (``model.safetensors`` and
+``seq2seq.json``: the constructor arguments and both word lists), which is what
+``chainrule translate RUN_DIR "ein Satz"`` reads.
+
 Token arrays are time-major (S, N) / (T, N) int64, padded with ``pad_index``, sentences wrapped
 in ``<bos>`` … ``<eos>`` (``data.vocab``). Parameter names and shapes match the equivalent
 PyTorch model (``torch.nn.Embedding``/``GRU``/``LSTM``/``Linear``), so state dicts move across.
 """
 
+import json
 from dataclasses import dataclass
-
-import numpy as np
+from pathlib import Path
 
 from .. import functional as F
-from .. import nn
+from .. import nn, serialization
 from ..autograd import Tensor, no_grad
 from ..backend import get_array_module
+from ..data.parallel import pad_sequences
+from ..data.vocab import Vocab, detokenize, tokenize
 from ..random import generator
 
-__all__ = ["Seq2Seq", "Encoder", "Decoder", "Attention", "CELLS", "ATTENTIONS"]
+__all__ = ["Seq2Seq", "Encoder", "Decoder", "Attention", "CELLS", "ATTENTIONS", "translate",
+           "save_translator", "load_translator"]
 
 CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
 ATTENTIONS = (None, "dot", "additive")
@@ -208,6 +216,11 @@ class Seq2Seq(nn.Module):
             raise ValueError(f"Seq2Seq: cell must be one of {', '.join(CELLS)}, got {cell!r}")
         if attention not in ATTENTIONS:
             raise ValueError(f"Seq2Seq: attention must be one of {ATTENTIONS}, got {attention!r}")
+        self.config = dict(source_vocab_size=source_vocab_size,
+                           target_vocab_size=target_vocab_size, embedding_dim=embedding_dim,
+                           hidden_size=hidden_size, cell=cell, num_layers=num_layers,
+                           bidirectional=bidirectional, attention=attention, dropout=dropout,
+                           pad_index=pad_index, bos_index=bos_index, eos_index=eos_index)
         self.pad_index, self.bos_index, self.eos_index = pad_index, bos_index, eos_index
         self.encoder = Encoder(source_vocab_size, embedding_dim, hidden_size, cell, num_layers,
                                bidirectional, dropout, pad_index)
@@ -314,3 +327,40 @@ def _select_state(state, rows):
     if isinstance(state, tuple):
         return tuple(s[:, rows] for s in state)
     return state[:, rows]
+
+
+def translate(model, sentences, source_vocab, target_vocab, beam_width=5, max_len=50):
+    """The translations (``str``, tokenized and lowercased) of the texts ``sentences``: beam
+    search of ``beam_width`` (greedy decoding for 0), in evaluation mode."""
+    model.eval()
+    ids = [source_vocab.encode(tokenize(text)) for text in sentences]
+    source = pad_sequences(ids, source_vocab.pad_index)
+    found = model.greedy(source, max_len) if beam_width == 0 else \
+        model.beam_search(source, beam_width, max_len)
+    return [detokenize(target_vocab.decode(words)) for words in found]
+
+
+CONFIG_FILE, WEIGHTS_FILE = "seq2seq.json", "model.safetensors"
+
+
+def save_translator(folder, model, source_vocab, target_vocab):
+    """Write ``model``'s weights, constructor arguments and both vocabularies into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    serialization.save_file(model.state_dict(), folder / WEIGHTS_FILE)
+    document = dict(model=model.config, source_vocab=source_vocab.itos,
+                    target_vocab=target_vocab.itos)
+    (folder / CONFIG_FILE).write_text(json.dumps(document, ensure_ascii=False) + "\n",
+                                      encoding="utf-8")
+
+
+def load_translator(folder):
+    """``(model, source_vocab, target_vocab)`` as ``save_translator`` wrote them."""
+    folder = Path(folder)
+    if not (folder / CONFIG_FILE).is_file():
+        raise FileNotFoundError(f"{folder}: no {CONFIG_FILE} here; is it a folder written by "
+                                "save_translator (reproductions/seq2seq_multi30k.py)?")
+    document = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    model = Seq2Seq(**document["model"])
+    model.load_state_dict(serialization.load_file(folder / WEIGHTS_FILE))
+    return model, Vocab(document["source_vocab"]), Vocab(document["target_vocab"])
