@@ -184,6 +184,11 @@ def _col2im(columns, g):
     for u in range(g.kh):
         for v in range(g.kw):
             windows[:, :, u, v] += blocks[:, :, u, v]
+    return _crop(padded, g)
+
+
+def _crop(padded, g):
+    """The unpadded (N, C, H, W) part of a padded image (a view)."""
     (top, _), (left, _) = g.pad_h, g.pad_w
     return padded[:, :, top:top + g.h, left:left + g.w]
 
@@ -247,10 +252,43 @@ def _correlate_adjoint(grad, weight, g):
     δ with the 180°-rotated kernel. (Also conv_transpose2d's forward.)"""
     xp = get_array_module(grad)
     dx = xp.empty((g.n, g.c, g.h, g.w), grad.dtype)
+    adjoint = _adjoint_by_rows if g.wide and g.c * g.kh * (g.kw - 1) > g.o * g.kw \
+        else _adjoint_by_taps
     for batch, part in _chunks(g, grad):
-        columns = xp.matmul(_grouped(weight, part).transpose(0, 2, 1), _to_grid(grad[batch], part))
-        dx[batch] = _col2im(columns.reshape(part.n, -1, g.pixels), part)
+        dx[batch] = adjoint(grad[batch], weight, part)
     return dx
+
+
+def _adjoint_by_taps(grad, weight, g):
+    """col2im(Wᵀ × G): one GEMM, then kh·kw strided additions."""
+    xp = get_array_module(grad)
+    columns = xp.matmul(_grouped(weight, g).transpose(0, 2, 1), _to_grid(grad, g))
+    return _col2im(columns.reshape(g.n, -1, g.pixels), g)
+
+
+def _adjoint_by_rows(grad, weight, g):
+    """col2im(Wᵀ × G) on the wide grid with each kernel row's kw taps summed inside the GEMM.
+
+    Tap (u, v) adds its block at flat offset u·dh·Wp + v·dw of the image, so the sum over v is
+    itself a product: the kernel flipped along its width (deck 003's rot180, one axis at a
+    time) times G shifted by 0, dw, …, (kw − 1)·dw. Only kh additions remain. Used when the
+    additions it saves, C·kh·(kw − 1) rows, outnumber the O·kw rows of shifted G it copies.
+    """
+    xp = get_array_module(grad)
+    shift, (dh, dw) = (g.kw - 1) * g.dilation[1], g.dilation
+    delayed = xp.zeros((g.n, g.o, shift + g.pixels), grad.dtype)
+    delayed[..., shift:].reshape(g.n, g.o, g.ho, g.grid_w)[..., :g.wo] = grad
+    sn, so, sp = delayed.strides
+    shifted = xp.lib.stride_tricks.as_strided(delayed, (g.n, g.o, g.kw, g.pixels),
+                                              (sn, so, dw * sp, sp))
+    shifted = xp.ascontiguousarray(shifted).reshape(g.n, g.groups, -1, g.pixels)
+    flipped = weight[..., ::-1].reshape(g.groups, g.o // g.groups, g.cg, g.kh, g.kw)
+    flipped = flipped.transpose(0, 2, 3, 1, 4).reshape(g.groups, g.cg * g.kh, -1)
+    rows = xp.matmul(flipped, shifted).reshape(g.n, g.c, g.kh, g.pixels)
+    padded = xp.zeros((g.n, g.c, g.hp * g.wp), grad.dtype)
+    for u in range(g.kh):
+        padded[:, :, u * dh * g.wp:u * dh * g.wp + g.pixels] += rows[:, :, u]
+    return _crop(padded.reshape(g.n, g.c, g.hp, g.wp), g)
 
 
 def _correlate_weight_grad(x, grad, g):
