@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: $(VENV)/.installed
-	CHAINRULE_DATA=$(DATA) $(VENV)/bin/chainrule train mlp --dataset mnist --epochs 10 --optimizer adam --lr 1e-3 --out runs/mlp-mnist
+	CHAINRULE_DATA=$(DATA) $(VENV)/bin/chainrule train lenet5 --variant classic --dataset mnist --out runs/lenet5-classic
 
 test: $(VENV)/.installed
 	CHAINRULE_DATA=$(DATA) $(PYTHON) -m pytest
