@@ -8,11 +8,11 @@ validation (``--val-size 0`` trains on all 60,000). The test set is only measure
 training. An existing run folder is continued (or just re-measured, if finished), so a run
 started with the CLI can be summarised here.
 
-Writes, for ``--variant classic`` (``_distort`` added with ``--distort``):
+Writes, for ``--name NAME`` (default ``lenet5_classic``, ``_distort`` added with ``--distort``):
 
-    RUN_DIR/model.safetensors                     the trained weights (state_dict)
-    reproductions/results/lenet5_classic.json     test error, epochs, wall time, recipe, command
-    reproductions/results/lenet5_classic.png      loss and error per epoch (train, validation)
+    runs/NAME/model.safetensors            the trained weights (state_dict)
+    reproductions/results/NAME.json        test error, epochs, wall time, recipe, command
+    reproductions/results/NAME.png         loss and error per epoch (train, validation)
 
 ``--variant learned-connections`` also prints and saves the learned C3 connection table α.
 
@@ -49,7 +49,10 @@ def main():
     parser.add_argument("--limit-train", type=int, default=None)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--out", default=None, help="run folder (default runs/lenet5_<tag>)")
+    parser.add_argument("--name", default=None,
+                        help="names the run folder runs/NAME and the results NAME.json/.png "
+                             "(default lenet5_<variant>[_distort])")
+    parser.add_argument("--out", default=None, help="run folder (default runs/NAME)")
     parser.add_argument("--threads", type=int, default=None,
                         help="BLAS threads (default: NumPy's choice; 1 on a busy machine)")
     args = parser.parse_args()
@@ -60,8 +63,8 @@ def main():
 
 
 def reproduce(args):
-    tag = args.variant + ("_distort" if args.distort else "")
-    out = Path(args.out or f"runs/lenet5_{tag}")
+    name = args.name or "lenet5_" + args.variant + ("_distort" if args.distort else "")
+    out = Path(args.out or f"runs/{name}")
     options = {"model": "lenet5", "variant": args.variant, "dataset": "mnist",
                "distort": args.distort, "val_size": args.val_size, "device": args.device,
                "limit_train": args.limit_train, "data_dir": args.data_dir}
@@ -97,8 +100,8 @@ def reproduce(args):
     if args.variant == "learned-connections":
         summary["connection_weights"] = _connection_table(model)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"lenet5_{tag}.json").write_text(json.dumps(summary, indent=2) + "\n")
-    _plot(history, RESULTS / f"lenet5_{tag}.png", tag, summary)
+    (RESULTS / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    _plot(history, RESULTS / f"{name}.png", args.variant, summary)
     print(json.dumps(summary, indent=2))
 
 
@@ -112,7 +115,7 @@ def _connection_table(model):
     return [" ".join(f"{a:.3f}" for a in row) for row in alpha]
 
 
-def _plot(history, path, tag, summary):
+def _plot(history, path, variant, summary):
     epochs = [e["epoch"] for e in history]
     figure, (loss_ax, error_ax) = plt.subplots(1, 2, figsize=(10, 3.8))
     for prefix, label in (("", "train"), ("val_", "validation")):
@@ -125,8 +128,8 @@ def _plot(history, path, tag, summary):
                      label=f"test, final ({100 * summary['test_error']:.2f}%)")
     error_ax.axhline(100 * summary["paper_test_error"], color="r", linestyle=":",
                      label=f"paper ({100 * summary['paper_test_error']:.2f}%)")
-    loss_ax.set(xlabel="epoch", ylabel="MAP loss" if "classic" in tag or "learned" in tag
-                else "cross-entropy", yscale="log", title=f"LeNet-5 {tag}")
+    loss_ax.set(xlabel="epoch", ylabel="cross-entropy" if variant == "modern" else "MAP loss",
+                yscale="log", title=f"LeNet-5 {path.stem.removeprefix('lenet5_')}")
     error_ax.set(xlabel="epoch", ylabel="error (%)", yscale="log", title="classification error")
     for ax in (loss_ax, error_ax):
         ax.grid(alpha=0.3)
