@@ -14,7 +14,8 @@ from chainrule.functional import conv
 
 def test_float32_stays_float32_and_matches_torch():
     rng = np.random.default_rng(0)
-    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in [(4, 3, 9, 9), (5, 3, 3, 3), (5,)])
+    shapes = [(4, 3, 9, 9), (5, 3, 3, 3), (5,)]
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in shapes)
     tensors = [cr.tensor(a, requires_grad=True) for a in (x, w, b)]
     out = F.conv2d(*tensors, padding=1)
     out.backward(np.ones(out.shape, np.float32))
@@ -64,7 +65,8 @@ def test_inference_keeps_nothing_for_backward():
 
 @pytest.mark.parametrize("call, message", [
     (lambda: F.conv2d(cr.zeros(2, 3, 8, 8), cr.zeros(4, 2, 3, 3)), "conv2d: input has 3 channels"),
-    (lambda: F.conv2d(cr.zeros(2, 3, 8), cr.zeros(4, 3, 3, 3)), "conv2d: input and weight must be 4-D"),
+    (lambda: F.conv2d(cr.zeros(2, 3, 8), cr.zeros(4, 3, 3, 3)),
+     "conv2d: input and weight must be 4-D"),
     (lambda: F.conv2d(cr.zeros(1, 1, 2, 2), cr.zeros(1, 1, 3, 3)), "conv2d: kernel 3×3"),
     (lambda: F.conv2d(cr.zeros(1, 1, 5, 5), cr.zeros(2, 1, 3, 3), cr.zeros(3)), "conv2d: bias"),
     (lambda: F.conv2d(cr.zeros(1, 1, 5, 5), cr.zeros(1, 1, 3, 3), stride=2, padding="same"),

@@ -26,8 +26,8 @@ whose window covered it, weighted by the kernel tap that joined them.
 
 Per-image products keep the result in (N, O, Ho, Wo) order without a transpose, and for small
 layers OpenBLAS runs them faster than one wide GEMM over the batch (its small-matrix kernels:
-2–3× on LeNet's first layer, on par for its second); on large layers the two are equal. On the CPU the batch is processed in
-chunks whose columns fit in cache (``_chunks``).
+2–3× on LeNet's first layer, on par for its second); on large layers the two are equal. On the
+CPU the batch is processed in chunks whose columns fit in cache (``_chunks``).
 
 For stride 1 the columns use a "wide" grid: output pixels are laid out on rows of the padded
 width Wp instead of Wo, so that every tap's view is one contiguous run of Ho·Wp elements per
