@@ -295,3 +295,18 @@ def test_cell_shape_error_names_the_cell():
         nn.LSTMCell(INPUTS, HIDDEN)(cr.zeros(BATCH, INPUTS + 1))
     with pytest.raises(ValueError, match=r"GRUCell: expected a state of shape \(3, 6\)"):
         nn.GRUCell(INPUTS, HIDDEN)(cr.zeros(BATCH, INPUTS), cr.zeros(BATCH, HIDDEN + 1))
+
+
+@pytest.mark.parametrize("hidden, blocks", [(256, (1, 2)), (512, (1, 4))])
+def test_lstm_sizes_with_tiled_recurrent_products_match_torch(hidden, blocks):
+    """Batch 32 with these hidden sizes sends the per-step products h W_hhᵀ and dA W_hh through
+    the tiled small-GEMM path of F.lstm (split into ``blocks`` K-blocks); same numbers as torch."""
+    from chainrule.functional.recurrent import _StepProduct
+    assert _StepProduct._blocks(np, 32, hidden, 4 * hidden) == blocks[0]
+    assert _StepProduct._blocks(np, 32, 4 * hidden, hidden) == blocks[1]
+    theirs = torch.nn.LSTM(7, hidden).double()
+    ours = nn.LSTM(7, hidden).to(cr.float64)
+    ours.load_state_dict(torch_state_as_numpy(theirs), strict=True)
+    rng = np.random.default_rng(0)
+    states = [rng.standard_normal((1, 32, hidden)) for _ in range(2)]
+    _compare(ours, theirs, rng.standard_normal((3, 32, 7)), states)

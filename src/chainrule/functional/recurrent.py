@@ -23,6 +23,8 @@ Signatures follow ``torch.rnn_tanh_cell``/``torch.lstm_cell``/``torch.gru_cell``
 LSTM takes ``hx`` and ``cx`` as two arguments rather than a pair.
 """
 
+import numpy as np
+
 from ..autograd import Function
 from ..backend import get_array_module
 
@@ -367,6 +369,71 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     return GRUCell.apply(input, hx, w_ih, w_hh, *biases, present=present)
 
 
+_SMALL_GEMM = 1_000_000  # OpenBLAS multiplies without packing when M·N·K ≤ 10⁶
+
+
+class _StepProduct:
+    """``acc += a @ b`` for the T small (N, K) matrices a of a recurrence against one (K, M)
+    matrix b that is fixed for the whole sequence: h_{t−1} W_hhᵀ forward, dA_t W_hh backward.
+
+    A plain GEMM copies all of b into its blocked ("packed") layout at every call, and for
+    N = 32 rows that copy costs about as much as the arithmetic. OpenBLAS, NumPy's BLAS, skips
+    the packing for products with M·N·K ≤ 10⁶ (its small-matrix kernels). So on the CPU b is
+    cut ONCE per sequence into a stack of (K/k, 32) tiles — k blocks of K by M/32 column
+    tiles, k as small as the bound allows — and each step is one batched ``matmul`` of the
+    matching column blocks of a against every tile, the k partial products added into acc.
+    One thread, N = 32, H = 512, 64 steps: forward products 80 → 50 ms, backward 62 → 47 ms.
+    On the GPU, and where no tiling fits the bound, a step is one plain GEMM.
+    ``column_scale`` (M,) scales b's columns on the way (the LSTM's gate scale).
+    """
+
+    tile = 32
+
+    def __init__(self, b, rows, column_scale=None):
+        xp = get_array_module(b)
+        depth, width = b.shape
+        self.rows, self.depth = rows, depth
+        self.blocks = self._blocks(xp, rows, depth, width)
+        if self.blocks is None:
+            layout, product_shape = b, (rows, width)
+        else:
+            tiles = width // self.tile
+            layout = b.reshape(self.blocks, depth // self.blocks, tiles, self.tile)
+            layout = layout.transpose(0, 2, 1, 3)
+            product_shape = (self.blocks, tiles, rows, self.tile)
+            if column_scale is not None:
+                column_scale = column_scale.reshape(1, tiles, 1, self.tile)
+        self.b = xp.empty(layout.shape, dtype=b.dtype)  # contiguous, filled in one pass
+        if column_scale is None:
+            self.b[...] = layout
+        else:
+            xp.multiply(layout, column_scale, out=self.b)
+        self.product = xp.empty(product_shape, dtype=b.dtype)
+
+    @classmethod
+    def _blocks(cls, xp, rows, depth, width):
+        """How many blocks to cut K into for the tiled product; None for a plain GEMM."""
+        if xp is not np or width % cls.tile or rows * depth * width <= _SMALL_GEMM:
+            return None
+        for blocks in (1, 2, 4, 8, 16):
+            if depth % blocks == 0 and rows * (depth // blocks) * cls.tile <= _SMALL_GEMM:
+                return blocks
+        return None
+
+    def add_into(self, a, acc):
+        """acc (N, M) += a (N, K) @ b, both contiguous."""
+        xp = get_array_module(a)
+        if self.blocks is None:
+            xp.matmul(a, self.b, out=self.product)
+            acc += self.product
+            return
+        a_blocks = a.reshape(self.rows, self.blocks, -1).transpose(1, 0, 2)[:, None]
+        xp.matmul(a_blocks, self.b, out=self.product)
+        acc_tiles = acc.reshape(self.rows, -1, self.tile).transpose(1, 0, 2)
+        for partial in self.product:
+            acc_tiles += partial
+
+
 class LSTM(Function):
     """A single-layer LSTM over a whole (T, N, I) sequence: ``LSTMCell``'s equations at every
     step, with the work arranged for speed (the DESIGN's "precompute the input projection").
@@ -393,13 +460,10 @@ class LSTM(Function):
         cs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
         tanh_cs = xp.empty((steps, batch, hidden), dtype=x.dtype)
         hs[0], cs[0] = h0, c0
-        # (s ⊙ W_hh)ᵀ made contiguous in the same pass: a plain GEMM per step beats a transposed one
-        w_hh_t = xp.multiply(w_hh.T, scale, out=xp.empty((hidden, 4 * hidden), dtype=x.dtype))
-        product = xp.empty((batch, 4 * hidden), dtype=x.dtype)
+        recurrence = _StepProduct(w_hh.T, batch, column_scale=scale)  # h ↦ h (s ⊙ W_hh)ᵀ
         for t in range(steps):
-            xp.matmul(hs[t], w_hh_t, out=product)
             step_gates = gates[t]
-            step_gates += product
+            recurrence.add_into(hs[t], step_gates)
             xp.tanh(step_gates, out=step_gates)
             step_gates *= scale
             step_gates += offset
@@ -412,12 +476,15 @@ class LSTM(Function):
     def backward(ctx, g_out, g_h, g_c):
         x, w_ih, w_hh, gates, hs, cs, tanh_cs = ctx.saved_tensors
         xp = get_array_module(x)
-        steps = x.shape[0]
+        steps, batch, _ = x.shape
         dA = xp.empty_like(gates)
-        dh, dc = g_h, g_c
+        recurrence = _StepProduct(w_hh, batch)  # dA_t ↦ dA_t W_hh
+        dh, dc = xp.array(g_h), g_c  # dh: ∂L/∂h_t from the steps after t
         for t in reversed(range(steps)):
-            dc = _lstm_step_backward(gates[t], cs[t], tanh_cs[t], g_out[t] + dh, dc, dA[t])
-            dh = dA[t] @ w_hh
+            dh += g_out[t]
+            dc = _lstm_step_backward(gates[t], cs[t], tanh_cs[t], dh, dc, dA[t])
+            dh.fill(0)
+            recurrence.add_into(dA[t], dh)
         rows = _as_rows(dA)
         needs = ctx.needs_input_grad
         dx = (rows @ w_ih).reshape(x.shape) if needs[0] else None
