@@ -373,7 +373,7 @@ _SMALL_GEMM = 1_000_000  # OpenBLAS multiplies without packing when M·N·K ≤ 
 
 
 class _StepProduct:
-    """``acc += a @ b`` for the T small (N, K) matrices a of a recurrence against one (K, M)
+    """``out = a @ b`` for the T small (N, K) matrices a of a recurrence against one (K, M)
     matrix b that is fixed for the whole sequence: h_{t−1} W_hhᵀ forward, dA_t W_hh backward.
 
     A plain GEMM copies all of b into its blocked ("packed") layout at every call, and for
@@ -381,7 +381,8 @@ class _StepProduct:
     the packing for products with M·N·K ≤ 10⁶ (its small-matrix kernels). So on the CPU b is
     cut ONCE per sequence into a stack of (K/k, 32) tiles — k blocks of K by M/32 column
     tiles, k as small as the bound allows — and each step is one batched ``matmul`` of the
-    matching column blocks of a against every tile, the k partial products added into acc.
+    matching column blocks of a against every tile, written straight into out's tiles (k = 1)
+    or summed into them.
     One thread, N = 32, H = 512, 64 steps: forward products 80 → 50 ms, backward 62 → 47 ms.
     On the GPU, and where no tiling fits the bound, a step is one plain GEMM.
     ``column_scale`` (M,) scales b's columns on the way (the LSTM's gate scale).
@@ -392,23 +393,24 @@ class _StepProduct:
     def __init__(self, b, rows, column_scale=None):
         xp = get_array_module(b)
         depth, width = b.shape
-        self.rows, self.depth = rows, depth
+        self.rows = rows
         self.blocks = self._blocks(xp, rows, depth, width)
+        self.partials = None
         if self.blocks is None:
-            layout, product_shape = b, (rows, width)
+            layout = b
         else:
             tiles = width // self.tile
             layout = b.reshape(self.blocks, depth // self.blocks, tiles, self.tile)
             layout = layout.transpose(0, 2, 1, 3)
-            product_shape = (self.blocks, tiles, rows, self.tile)
             if column_scale is not None:
                 column_scale = column_scale.reshape(1, tiles, 1, self.tile)
+            if self.blocks > 1:
+                self.partials = xp.empty((self.blocks, tiles, rows, self.tile), dtype=b.dtype)
         self.b = xp.empty(layout.shape, dtype=b.dtype)  # contiguous, filled in one pass
         if column_scale is None:
             self.b[...] = layout
         else:
             xp.multiply(layout, column_scale, out=self.b)
-        self.product = xp.empty(product_shape, dtype=b.dtype)
 
     @classmethod
     def _blocks(cls, xp, rows, depth, width):
@@ -420,18 +422,19 @@ class _StepProduct:
                 return blocks
         return None
 
-    def add_into(self, a, acc):
-        """acc (N, M) += a (N, K) @ b, both contiguous."""
+    def write_into(self, a, out):
+        """out (N, M) = a (N, K) @ b, both contiguous."""
         xp = get_array_module(a)
         if self.blocks is None:
-            xp.matmul(a, self.b, out=self.product)
-            acc += self.product
+            xp.matmul(a, self.b, out=out)
+            return
+        out_tiles = out.reshape(self.rows, -1, self.tile).transpose(1, 0, 2)  # (M/32, N, 32)
+        if self.blocks == 1:
+            xp.matmul(a, self.b[0], out=out_tiles)
             return
         a_blocks = a.reshape(self.rows, self.blocks, -1).transpose(1, 0, 2)[:, None]
-        xp.matmul(a_blocks, self.b, out=self.product)
-        acc_tiles = acc.reshape(self.rows, -1, self.tile).transpose(1, 0, 2)
-        for partial in self.product:
-            acc_tiles += partial
+        xp.matmul(a_blocks, self.b, out=self.partials)
+        xp.sum(self.partials, axis=0, out=out_tiles)
 
 
 class LSTM(Function):
@@ -455,7 +458,8 @@ class LSTM(Function):
         offset = 1 - scale
         scaled_biases = (None if b is None else b * scale
                          for b in _unpack_biases(biases, present))
-        gates = _project_inputs(x, w_ih * scale[:, None], *scaled_biases)
+        inputs = _project_inputs(x, w_ih * scale[:, None], *scaled_biases)
+        gates = xp.empty_like(inputs)
         hs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
         cs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
         tanh_cs = xp.empty((steps, batch, hidden), dtype=x.dtype)
@@ -463,7 +467,8 @@ class LSTM(Function):
         recurrence = _StepProduct(w_hh.T, batch, column_scale=scale)  # h ↦ h (s ⊙ W_hh)ᵀ
         for t in range(steps):
             step_gates = gates[t]
-            recurrence.add_into(hs[t], step_gates)
+            recurrence.write_into(hs[t], step_gates)
+            step_gates += inputs[t]
             xp.tanh(step_gates, out=step_gates)
             step_gates *= scale
             step_gates += offset
@@ -483,8 +488,7 @@ class LSTM(Function):
         for t in reversed(range(steps)):
             dh += g_out[t]
             dc = _lstm_step_backward(gates[t], cs[t], tanh_cs[t], dh, dc, dA[t])
-            dh.fill(0)
-            recurrence.add_into(dA[t], dh)
+            recurrence.write_into(dA[t], dh)
         rows = _as_rows(dA)
         needs = ctx.needs_input_grad
         dx = (rows @ w_ih).reshape(x.shape) if needs[0] else None
