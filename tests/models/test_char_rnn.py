@@ -194,3 +194,14 @@ def test_cli_errors_are_sentences(tmp_path, capsys):
     assert "not a chainrule run folder" in capsys.readouterr().err
     assert main(["train", "mlp", "--hidden", "8", "--out", str(tmp_path)]) == 2
     assert "`chainrule train char-lm` only: --hidden" in capsys.readouterr().err
+
+
+def test_resuming_with_more_epochs_stretches_the_cosine(corpus, tmp_path):
+    options = dict(corpus=corpus, hidden=8, layers=1, seq_len=16, batch_size=4, steps=None,
+                   lr=0.01, lr_schedule="cosine")
+    out = str(tmp_path / "run")
+    lm.train_lm(lm.LMConfig(epochs=2, **options), out, progress=False)
+    lm.train_lm(lm.LMConfig(epochs=4, **options), out, resume=True, progress=False)
+    lrs = [json.loads(line)["lr"] for line in open(tmp_path / "run" / "log.jsonl")]
+    # epochs 1-2 on cos over 2 epochs; epochs 3-4 on cos over 4: lr·(1 + cos(π·e/4))/2
+    assert lrs == pytest.approx([0.01, 0.005, 0.005, 0.01 * (1 + np.cos(3 * np.pi / 4)) / 2])

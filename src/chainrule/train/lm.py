@@ -19,7 +19,8 @@ A run folder holds::
 
 Checkpoints, logs and the curve are ``train.callbacks``' (the same as ``chainrule train mlp``),
 so ``--resume`` continues from the last finished epoch with the model, optimiser, scheduler and
-random state restored. An epoch cut short by ``steps`` counts as finished.
+random state restored. An epoch cut short by ``steps`` counts as finished. Resuming with more
+``epochs`` under the cosine schedule stretches the cosine over the new total.
 """
 
 import dataclasses
@@ -36,6 +37,7 @@ from ..data.text import load_corpus, split_text
 from ..models.char_rnn import CharRNN, Vocabulary
 from ..nn.utils.bptt import BPTTBatches, detach_hidden
 from ..optim import clip_grad_norm_
+from ..optim.lr_scheduler import CosineAnnealingLR
 from . import checkpoint
 from .callbacks import CSVLogger, CurvePlot, JSONLinesLogger, ModelCheckpoint, ProgressBar
 from .loop import FitState
@@ -182,9 +184,21 @@ def train_lm(config, out_dir, resume=False, progress=True, download=False):
     state = FitState(model, optimizer, batches, config.epochs, scheduler, callbacks)
     if snapshot is not None:
         checkpoint.restore(state, snapshot)
+        _stretch_cosine(state, config.epochs)
     started = time.perf_counter()
     _run_epochs(state, data, config)
     return _finish(state, config, out_dir, time.perf_counter() - started, snapshot)
+
+
+def _stretch_cosine(state, epochs):
+    """A run resumed with more epochs spreads its cosine schedule over the new total: the
+    lr of the next epoch becomes the new cosine's value there (instead of the old cosine rising
+    again past its end)."""
+    scheduler = state.scheduler
+    if isinstance(scheduler, CosineAnnealingLR) and scheduler.T_max != epochs:
+        scheduler.T_max = epochs
+        for group, lr in zip(state.optimizer.param_groups, scheduler.get_lr()):
+            group["lr"] = lr
 
 
 def _run_epochs(state, data, config):
