@@ -17,7 +17,8 @@ One run trains one (framework, attention) pair:
   (``TorchSeq2Seq`` below, written independently with ``torch.nn`` and packed sequences) is
   given the same initial weights through its state dict;
 - training: Adam (``--lr``), gradient norm clipped to 1, teacher forcing, ``--epochs`` epochs;
-- test: greedy decoding in the run's own framework, and beam search (width ``--beam``, length
+- test: after every epoch, greedy decoding in the run's own framework (BLEU logged, never
+  used to choose anything); at the end, and beam search (width ``--beam``, length
   penalty 1) with chainrule's decoder on the trained weights; BLEU is sacrebleu's corpus BLEU
   of the lowercased, tokenized hypotheses against the references tokenized the same way.
 
@@ -288,9 +289,12 @@ def run(args):
             if args.log_every and i % args.log_every == 0:
                 print(f"epoch {epoch} batch {i}/{len(train)} loss {losses[-1]:.3f} "
                       f"{time.perf_counter() - epoch_start:.0f} s", flush=True)
+        seconds = time.perf_counter() - epoch_start
+        greedy = translate_all(lambda s: trainer.greedy(s, args.max_len), data["test"][0],
+                               args.batch_size, data["target_vocab"])
         record = dict(epoch=epoch, train_loss=float(np.mean(losses)),
-                      val_loss=trainer.evaluate(val),
-                      seconds=time.perf_counter() - epoch_start)
+                      val_loss=trainer.evaluate(val), seconds=seconds,
+                      test_bleu_greedy=bleu(greedy, data["test_tokens"][1]))
         history.append(record)
         print(json.dumps(record), flush=True)
         if twin is not None:

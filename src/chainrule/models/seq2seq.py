@@ -97,10 +97,9 @@ class Encoder(nn.Module):
                                           reverse=direction == 1)
                 outputs.append(output)
                 states.append(state)
-            layer_input = outputs[0] if len(outputs) == 1 else F.cat(outputs, dim=2)
-            finals.append([F.cat([s[kind] for s in states], dim=1) if len(states) > 1
-                           else states[0][kind] for kind in range(len(states[0]))])
-        final = [F.stack([f[kind] for f in finals]) for kind in range(len(finals[0]))]
+            layer_input = _join(outputs, dim=2)
+            finals.append([_join(list(kind), dim=1) for kind in zip(*states)])  # h (and c)
+        final = [F.stack(list(kind)) for kind in zip(*finals)]
         return layer_input, (tuple(final) if self.cell == "lstm" else final[0])
 
     def _run(self, inputs, mask, state, weights, reverse):
@@ -115,6 +114,11 @@ class Encoder(nn.Module):
             state = tuple(F.where(mask[t], n, s) for n, s in zip(new, state))
             outputs[t] = state[0]
         return F.stack(outputs), state
+
+
+def _join(directions, dim):
+    """One direction's tensor, or both concatenated (forward first) along ``dim``."""
+    return directions[0] if len(directions) == 1 else F.cat(directions, dim=dim)
 
 
 def _weights(rnn, layer, direction):
