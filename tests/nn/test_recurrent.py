@@ -297,16 +297,22 @@ def test_cell_shape_error_names_the_cell():
         nn.GRUCell(INPUTS, HIDDEN)(cr.zeros(BATCH, INPUTS), cr.zeros(BATCH, HIDDEN + 1))
 
 
-@pytest.mark.parametrize("hidden, blocks", [(256, (1, 2)), (512, (1, 4))])
-def test_lstm_sizes_with_tiled_recurrent_products_match_torch(hidden, blocks):
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("hidden", [256, 512])
+def test_sizes_with_tiled_recurrent_products_match_torch(kind, hidden):
     """Batch 32 with these hidden sizes sends the per-step products h W_hhᵀ and dA W_hh through
-    the tiled small-GEMM path of F.lstm (split into ``blocks`` K-blocks); same numbers as torch."""
+    the tiled small-GEMM path of the sequence kernels (the backward one of the LSTM and GRU cut
+    into several K-blocks); same numbers as torch."""
     from chainrule.functional.recurrent import _StepProduct
-    assert _StepProduct._blocks(np, 32, hidden, 4 * hidden) == blocks[0]
-    assert _StepProduct._blocks(np, 32, 4 * hidden, hidden) == blocks[1]
-    theirs = torch.nn.LSTM(7, hidden).double()
-    ours = nn.LSTM(7, hidden).to(cr.float64)
+    gates = {"lstm": 4, "gru": 3}.get(kind, 1)
+    assert _StepProduct._blocks(np, 32, hidden, gates * hidden) == 1
+    backward_blocks = {(256, 1): 1, (256, 3): 1, (256, 4): 2, (512, 1): 1, (512, 3): 2,
+                       (512, 4): 4}[hidden, gates]
+    assert _StepProduct._blocks(np, 32, gates * hidden, hidden) == backward_blocks
+    make_ours, make_theirs = KINDS[kind]
+    theirs = make_theirs(input_size=7, hidden_size=hidden).double()
+    ours = make_ours(input_size=7, hidden_size=hidden).to(cr.float64)
     ours.load_state_dict(torch_state_as_numpy(theirs), strict=True)
     rng = np.random.default_rng(0)
-    states = [rng.standard_normal((1, 32, hidden)) for _ in range(2)]
+    states = [rng.standard_normal((1, 32, hidden)) for _ in range(2 if kind == "lstm" else 1)]
     _compare(ours, theirs, rng.standard_normal((3, 32, 7)), states)

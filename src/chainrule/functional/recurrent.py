@@ -524,9 +524,11 @@ class RNN(Function):
         pre = _project_inputs(x, w_ih, *_unpack_biases(biases, present))
         hs = xp.empty((steps + 1,) + h0.shape, dtype=pre.dtype)
         hs[0] = h0
-        w_hh_t = xp.ascontiguousarray(w_hh.T)
+        recurrence = _StepProduct(w_hh.T, h0.shape[0])  # h ↦ h W_hhᵀ
+        product = xp.empty(h0.shape, dtype=pre.dtype)
         for t in range(steps):
-            pre[t] += hs[t] @ w_hh_t
+            recurrence.write_into(hs[t], product)
+            pre[t] += product
             _rnn_activate(pre[t], nonlinearity, out=hs[t + 1])
         ctx.save_for_backward(x, w_ih, w_hh, hs)
         ctx.present, ctx.nonlinearity = present, nonlinearity
@@ -538,10 +540,11 @@ class RNN(Function):
         xp = get_array_module(x)
         steps = x.shape[0]
         dA = xp.empty_like(hs[1:])
-        dh = g_h
+        recurrence = _StepProduct(w_hh, g_h.shape[0])  # dA_t ↦ dA_t W_hh
+        dh = xp.array(g_h)
         for t in reversed(range(steps)):
             dA[t] = _rnn_step_backward(g_out[t] + dh, hs[t + 1], ctx.nonlinearity)
-            dh = dA[t] @ w_hh
+            recurrence.write_into(dA[t], dh)
         rows = _as_rows(dA)
         dx = (rows @ w_ih).reshape(x.shape) if ctx.needs_input_grad[0] else None
         grads = _weight_grads(ctx, 2, _as_rows(x), _as_rows(hs[:steps]), rows, rows)
@@ -586,9 +589,11 @@ class GRU(Function):
         rzs = xp.empty((steps, batch, 2 * hidden), dtype=pre_x.dtype)
         ns, ms = (xp.empty((steps, batch, hidden), dtype=pre_x.dtype) for _ in range(2))
         hs[0] = h0
-        w_hh_t = xp.ascontiguousarray(w_hh.T)
+        recurrence = _StepProduct(w_hh.T, batch)  # h ↦ h W_hhᵀ
+        pre_h = xp.empty((batch, 3 * hidden), dtype=pre_x.dtype)
         for t in range(steps):
-            pre_h = _add_biases(hs[t] @ w_hh_t, b_hh)
+            recurrence.write_into(hs[t], pre_h)
+            _add_biases(pre_h, b_hh)
             _gru_step(pre_x[t], pre_h, hs[t], rzs[t], ns[t], hs[t + 1])
             ms[t] = pre_h[:, 2 * hidden:]
         ctx.save_for_backward(x, w_ih, w_hh, hs, rzs, ns, ms)
@@ -602,11 +607,12 @@ class GRU(Function):
         steps = x.shape[0]
         dA_x, dA_h = (xp.empty(rzs.shape[:2] + (w_hh.shape[0],), dtype=hs.dtype)
                       for _ in range(2))
-        dh = g_h
+        recurrence = _StepProduct(w_hh, g_h.shape[0])  # dA_h,t ↦ dA_h,t W_hh
+        dh = xp.array(g_h)
         for t in reversed(range(steps)):
             dh_direct = _gru_step_backward(g_out[t] + dh, hs[t], rzs[t], ns[t], ms[t], dA_x[t],
                                            dA_h[t])
-            dh = dA_h[t] @ w_hh
+            recurrence.write_into(dA_h[t], dh)
             dh += dh_direct
         rows_x, rows_h = _as_rows(dA_x), _as_rows(dA_h)
         dx = (rows_x @ w_ih).reshape(x.shape) if ctx.needs_input_grad[0] else None
