@@ -212,22 +212,41 @@ def ngram_reference(config, args):
 
 
 def report(config, args):
+    """Side by side at the epochs both networks trained (the torch twin's count), per epoch;
+    then any further chainrule epochs (a resumed run) and the n-gram."""
     slug = _slug(config.corpus)
-    rows = {}
-    for name, path in (("chainrule", f"char_lm_{slug}_chainrule.json"),
-                       ("torch", f"char_lm_{slug}_torch.json"),
-                       (f"{args.order}-gram KN", f"ngram_{slug}_{args.order}gram.json")):
-        if (RESULTS / path).is_file():
-            rows[name] = json.loads((RESULTS / path).read_text())
-    table = {name: {k: r.get(k) for k in ("val_loss", "best_val_loss", "epochs",
-                                           "train_seconds_total")} for name, r in rows.items()}
-    _write(f"char_lm_{slug}.json", {"corpus": config.corpus, "split": "first 90% train, last "
-                                    "10% validation (contiguous)", "unit": "nats/char",
-                                    "results": table})
-    lines = ["| model | val nats/char (final) | best | epochs | train s |", "|---|---|---|---|---|"]
-    for name, r in table.items():
-        lines.append(f"| {name} | {_fmt(r['val_loss'])} | {_fmt(r['best_val_loss'])} | "
-                     f"{r['epochs'] or '-'} | {_fmt(r['train_seconds_total'], 0)} |")
+    found = {name: json.loads((RESULTS / path).read_text())
+             for name, path in (("chainrule", f"char_lm_{slug}_chainrule.json"),
+                                ("torch", f"char_lm_{slug}_torch.json"),
+                                ("ngram", f"ngram_{slug}_{args.order}gram.json"))
+             if (RESULTS / path).is_file()}
+    ours, theirs = found.get("chainrule"), found.get("torch")
+    epochs = [] if not (ours and theirs) else [
+        {"epoch": a["epoch"], "chainrule_val_loss": a["val_loss"], "torch_val_loss": b["val_loss"],
+         "chainrule_train_loss": a["loss"], "torch_train_loss": b["loss"],
+         "chainrule_seconds": round(a["seconds"], 1), "torch_seconds": round(b["seconds"], 1)}
+        for a, b in zip(ours["history"], theirs["history"])]
+    summary = {"corpus": config.corpus,
+               "split": "first 90% train, last 10% validation (contiguous)",
+               "unit": "nats/char", "recipe": theirs["config"] if theirs else None,
+               "side_by_side": epochs,
+               "chainrule_final": None if not ours else {
+                   k: ours[k] for k in ("val_loss", "best_val_loss", "epochs", "steps",
+                                        "train_seconds_total")},
+               f"{args.order}gram_kneser_ney_val_loss": found["ngram"]["val_loss"]
+               if "ngram" in found else None}
+    _write(f"char_lm_{slug}.json", summary)
+    lines = ["| epoch | chainrule val | torch val | chainrule train | torch train | "
+             "chainrule s | torch s |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {e['epoch']} | {e['chainrule_val_loss']:.4f} | {e['torch_val_loss']:.4f} | "
+              f"{e['chainrule_train_loss']:.4f} | {e['torch_train_loss']:.4f} | "
+              f"{e['chainrule_seconds']:.0f} | {e['torch_seconds']:.0f} |" for e in epochs]
+    for later in (ours or {}).get("history", [])[len(epochs):]:
+        lines.append(f"| {later['epoch']} (resumed) | {later['val_loss']:.4f} | - | "
+                     f"{later['loss']:.4f} | - | {later['seconds']:.0f} | - |")
+    if "ngram" in found:
+        lines.append(f"\ncharacter {args.order}-gram, interpolated Kneser-Ney, same split: "
+                     f"{found['ngram']['val_loss']:.4f} nats/char")
     (RESULTS / f"char_lm_{slug}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
