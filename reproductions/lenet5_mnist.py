@@ -3,9 +3,9 @@ distortions), deck 003's "LeNet-5 on MNIST" slide.
 
 The same run as ``chainrule train lenet5 --variant classic --dataset mnist [--distort]``: the
 recipe registered with the model (``chainrule.models.RECIPES["lenet5"]``: Adam, lr 2e-3 with a
-cosine schedule to 0, batch 128, 10 epochs), 55,000 training images with the last 5,000 held out for
-validation (``--val-size 0`` trains on all 60,000). The test set is only measured, after
-training. An existing run folder is continued (or just re-measured, if finished), so a run
+cosine schedule to 0, batch 128, 20 epochs), trained on all 60,000 training images. The recipe
+was chosen with ``--val-size 5000`` (the last 5,000 training images held out for validation);
+the test set is only measured, after training. An existing run folder is continued (or just re-measured, if finished), so a run
 started with the CLI can be summarised here.
 
 Writes, for ``--name NAME`` (default ``lenet5_classic``, ``_distort`` added with ``--distort``):
@@ -31,7 +31,7 @@ from pathlib import Path
 import threadpoolctl
 
 from chainrule import models, serialization
-from chainrule.models.lenet5 import C3_TABLE, VARIANTS
+from chainrule.models.lenet5 import C3_TABLE, PAPER_CONNECTIONS, PAPER_PARAMETERS, VARIANTS
 from chainrule.train import run
 from chainrule.viz.figure import plt, save
 
@@ -45,7 +45,8 @@ def main():
     parser.add_argument("--distort", action="store_true",
                         help="train on randomly distorted digits (data.augment.RandomDistortion)")
     parser.add_argument("--epochs", type=int, default=None, help="default: the recipe's")
-    parser.add_argument("--val-size", type=int, default=5000)
+    parser.add_argument("--val-size", type=int, default=None,
+                        help="hold out the last N training images (default: the recipe's, 0)")
     parser.add_argument("--limit-train", type=int, default=None)
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--device", default="cpu")
@@ -66,10 +67,10 @@ def reproduce(args):
     name = args.name or "lenet5_" + args.variant + ("_distort" if args.distort else "")
     out = Path(args.out or f"runs/{name}")
     options = {"model": "lenet5", "variant": args.variant, "dataset": "mnist",
-               "distort": args.distort, "val_size": args.val_size, "device": args.device,
+               "distort": args.distort, "device": args.device,
                "limit_train": args.limit_train, "data_dir": args.data_dir}
-    if args.epochs is not None:
-        options["epochs"] = args.epochs
+    options.update({k: v for k, v in (("epochs", args.epochs), ("val_size", args.val_size))
+                    if v is not None})
     config = run.RunConfig(**{**models.RECIPES["lenet5"], **options})
     started = time.perf_counter()
     splits = run.load_splits(config)
@@ -86,7 +87,7 @@ def reproduce(args):
         "epochs": metrics["epochs"],
         "train_images": len(splits.train),
         "best_val_error": min(1 - e["val_accuracy"] for e in history if "val_accuracy" in e)
-        if args.val_size else None,
+        if config.val_size else None,
         "train_seconds": metrics["train_seconds_total"],
         "wall_seconds_this_invocation": round(time.perf_counter() - started, 1),
         "resumed_from_epoch": metrics["resumed_from_epoch"],
@@ -97,6 +98,12 @@ def reproduce(args):
                             "weight_decay", "val_size", "distort", "seed")},
         "machine": f"{platform.machine()}, {args.device}, shared with other jobs",
     }
+    if args.variant == "classic":
+        summary["layers"] = {name: {"parameters": count,
+                                    "paper_parameters": PAPER_PARAMETERS[name],
+                                    "connections": model.connections().get(name),
+                                    "paper_connections": PAPER_CONNECTIONS.get(name)}
+                             for name, count in model.parameter_counts().items()}
     if args.variant == "learned-connections":
         summary["connection_weights"] = _connection_table(model)
     RESULTS.mkdir(exist_ok=True)

@@ -81,8 +81,9 @@ def _parser():
                        help=f"default: the model's recipe, else {defaults.batch_size}")
     train.add_argument("--distort", action="store_true", default=None,
                        help="train on randomly distorted images (LeCun et al. 1998)")
-    train.add_argument("--val-size", type=int, default=defaults.val_size,
-                       help="hold out the last N training samples for validation (default 5000)")
+    train.add_argument("--val-size", type=int, default=None, metavar="N",
+                       help="hold out the last N training samples for validation (default: the "
+                            f"model's recipe, else {defaults.val_size}; 0 trains on all of them)")
     train.add_argument("--limit-train", type=int, default=None, metavar="N",
                        help="train on the first N training samples only (quick runs)")
     train.add_argument("--patience", type=int, default=None,
@@ -99,7 +100,7 @@ def _parser():
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_char_lm_options(train.add_argument_group(
         "char-lm options", "a character-level RNN language model trained with truncated BPTT "
-        "on the first 90%% of a corpus, validated on the last 10%%"))
+        "on the first 90% of a corpus, validated on the last 10%"))
     train.set_defaults(command=_train)
 
     generate = commands.add_parser("sample", help="generate text with a trained char-lm run")

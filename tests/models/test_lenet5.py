@@ -384,12 +384,15 @@ def test_cli_trains_a_variant_with_the_registered_recipe_and_eval_rebuilds_it(tm
         pytest.skip("MNIST not found (set CHAINRULE_DATA to the data mirror)")
     out = tmp_path / "run"
     assert main(["train", "lenet5", "--variant", "modern", "--dataset", "mnist", "--data-dir",
-                 root, "--epochs", "1", "--limit-train", "300", "--val-size", "300",
-                 "--no-progress", "--out", str(out)]) == 0
+                 root, "--epochs", "1", "--limit-train", "300", "--no-progress", "--out",
+                 str(out)]) == 0
     config = json.loads((out / "config.json").read_text())
     recipe = models.RECIPES["lenet5"]
     assert config["variant"] == "modern" and config["epochs"] == 1
-    assert all(config[k] == recipe[k] for k in ("optimizer", "lr", "lr_schedule", "batch_size"))
+    assert all(config[k] == recipe[k]
+               for k in ("optimizer", "lr", "lr_schedule", "batch_size", "val_size"))
+    assert config["val_size"] == 0  # the recipe, chosen on held-out images, trains on all 60,000
+    assert "val_loss" not in json.loads((out / "log.jsonl").read_text().splitlines()[-1])
     trained = json.loads((out / "metrics.json").read_text())["test_accuracy"]
     capsys.readouterr()
     assert main(["eval", str(out)]) == 0
