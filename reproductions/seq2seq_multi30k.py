@@ -257,7 +257,7 @@ def translate_all(decode, sources, batch_size, vocab):
 def bleu(hypotheses, references):
     import sacrebleu
     return sacrebleu.corpus_bleu([detokenize(h) for h in hypotheses],
-                                 [[detokenize(r) for r in references]]).score
+                                 [[detokenize(r) for r in references]], force=True).score
 
 
 def run(args):
