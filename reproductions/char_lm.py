@@ -5,16 +5,17 @@ two references on the same contiguous split (first 90 % of the corpus trains, la
 validates), all measured in nats per character on the validation part:
 
 - ``--framework chainrule``: ``chainrule.train.lm.train_lm`` (what ``chainrule train char-lm``
-  runs) with the recipe below; run folder ``runs/char_lm_<corpus>_chainrule``.
+  runs) with the recipe below; run folder ``runs/<name>_chainrule``.
 - ``--framework torch``: the same network in PyTorch (``torch.nn.Embedding``/``LSTM``/
   ``Linear``), its initial weights *copied from the chainrule model* through ``state_dict``,
   trained on the same ``BPTTBatches`` chunks in the same order with the same optimiser, clipping
   and schedule, and evaluated the same way.
 - ``--framework ngram``: an interpolated Kneser–Ney character 5-gram (``chainrule.models.ngram``)
   counted on the training part; its cross-entropy on the validation part.
-- ``--framework report``: gathers the three into ``results/char_lm_<corpus>.json`` and ``.md``.
+- ``--framework report``: gathers the three into ``results/<name>.json`` and ``.md``.
 
-Each framework writes ``results/char_lm_<corpus>_<framework>.json`` (``ngram_<corpus>_5gram.json``
+``<name>`` is ``--name`` (default ``char_lm_<corpus>``), so runs of several recipes sit side by
+side. Each framework writes ``results/<name>_<framework>.json`` (``ngram_<corpus>_5gram.json``
 for the n-gram), so the two networks can train at the same time in two processes::
 
     export CHAINRULE_DATA=/work/shared/data
@@ -64,6 +65,9 @@ def main():
     parser.add_argument("--order", type=int, default=5, help="n of the n-gram reference")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--threads", type=int, default=1, help="BLAS / torch threads")
+    parser.add_argument("--name", default=None,
+                        help="names the run folder and result files (default char_lm_CORPUS), "
+                             "so runs with other recipes sit side by side")
     args = parser.parse_args()
     config = lm.LMConfig(corpus=args.corpus, model=args.model, layers=args.layers,
                          hidden=args.hidden, dropout=args.dropout, seq_len=args.seq_len,
@@ -79,30 +83,34 @@ def _slug(corpus):
     return corpus if corpus in SAMPLE_PRIME else Path(corpus).stem
 
 
+def _prefix(config, args):
+    return args.name or f"char_lm_{_slug(config.corpus)}"
+
+
 def _write(name, summary):
     (RESULTS / name).write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps({k: v for k, v in summary.items() if k != "history"}, indent=2))
 
 
 def train_chainrule(config, args):
-    run_dir = f"runs/char_lm_{_slug(config.corpus)}_chainrule"
+    prefix = _prefix(config, args)
+    run_dir = f"runs/{prefix}_chainrule"
     started = time.perf_counter()
     metrics = lm.train_lm(config, run_dir, resume=args.resume, progress=False)
     wall = time.perf_counter() - started
     model, vocab, _ = lm.load_trained(run_dir)
     text = sample(model, vocab, SAMPLE_PRIME.get(config.corpus, "\n"), 2000, temperature=0.8,
                   seed=config.seed)
-    slug = _slug(config.corpus)
-    (RESULTS / f"char_lm_{slug}_sample.txt").write_text(text)
+    (RESULTS / f"{prefix}_sample.txt").write_text(text)
     history = [json.loads(line) for line in open(f"{run_dir}/log.jsonl")]
-    _write(f"char_lm_{slug}_chainrule.json",
+    _write(f"{prefix}_chainrule.json",
            {"framework": "chainrule", "val_loss": metrics["val_loss"],
             "best_val_loss": metrics["best_val_loss"], "train_loss": metrics["train_loss"],
             "epochs": metrics["epochs"], "steps": metrics["steps"],
             "wall_seconds_this_session": round(wall, 1),
             "train_seconds_total": metrics["train_seconds_total"],
             "machine": _machine(args), "config": dataclasses.asdict(config),
-            "sample": f"results/char_lm_{slug}_sample.txt (temperature 0.8, seed {config.seed})",
+            "sample": f"results/{prefix}_sample.txt (temperature 0.8, seed {config.seed})",
             "history": history})
 
 
@@ -132,8 +140,7 @@ def train_torch(config, args):
                         "seconds": seconds, "chars_per_second": count / seconds,
                         "val_loss": val_sum / val_count})
         print(json.dumps(history[-1]), flush=True)
-    slug = _slug(config.corpus)
-    _write(f"char_lm_{slug}_torch.json",
+    _write(f"{_prefix(config, args)}_torch.json",
            {"framework": f"torch {torch.__version__}", "val_loss": history[-1]["val_loss"],
             "best_val_loss": min(h["val_loss"] for h in history),
             "train_loss": history[-1]["loss"], "epochs": config.epochs, "steps": step,
@@ -214,10 +221,10 @@ def ngram_reference(config, args):
 def report(config, args):
     """Side by side at the epochs both networks trained (the torch twin's count), per epoch;
     then any further chainrule epochs (a resumed run) and the n-gram."""
-    slug = _slug(config.corpus)
+    slug, prefix = _slug(config.corpus), _prefix(config, args)
     found = {name: json.loads((RESULTS / path).read_text())
-             for name, path in (("chainrule", f"char_lm_{slug}_chainrule.json"),
-                                ("torch", f"char_lm_{slug}_torch.json"),
+             for name, path in (("chainrule", f"{prefix}_chainrule.json"),
+                                ("torch", f"{prefix}_torch.json"),
                                 ("ngram", f"ngram_{slug}_{args.order}gram.json"))
              if (RESULTS / path).is_file()}
     ours, theirs = found.get("chainrule"), found.get("torch")
@@ -235,7 +242,7 @@ def report(config, args):
                                         "train_seconds_total")},
                f"{args.order}gram_kneser_ney_val_loss": found["ngram"]["val_loss"]
                if "ngram" in found else None}
-    _write(f"char_lm_{slug}.json", summary)
+    _write(f"{prefix}.json", summary)
     lines = ["| epoch | chainrule val | torch val | chainrule train | torch train | "
              "chainrule s | torch s |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {e['epoch']} | {e['chainrule_val_loss']:.4f} | {e['torch_val_loss']:.4f} | "
@@ -247,7 +254,7 @@ def report(config, args):
     if "ngram" in found:
         lines.append(f"\ncharacter {args.order}-gram, interpolated Kneser-Ney, same split: "
                      f"{found['ngram']['val_loss']:.4f} nats/char")
-    (RESULTS / f"char_lm_{slug}.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{prefix}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
