@@ -55,7 +55,9 @@ def main(argv=None):
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="chainrule", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="chainrule", description="Train, evaluate, sample from and draw the networks of "
+                                      "the lecture decks (chainrule COMMAND --help for more).")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     train = commands.add_parser("train", help="train a model and write a run folder")
