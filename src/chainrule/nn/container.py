@@ -5,7 +5,22 @@ from collections import OrderedDict
 from .module import Module, _indent
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: their registered modules in order, ``len``,
+    iteration and ``append`` (the next index as the name)."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Feed the input through each module in turn: ``Sequential(Linear(784, 10), ReLU())`` or,
     with names, ``Sequential(OrderedDict([("fc", Linear(784, 10)), ("act", ReLU())]))``.
 
@@ -33,18 +48,8 @@ class Sequential(Module):
             return Sequential(OrderedDict(items[index]))
         return items[_check_index(index, len(items), "Sequential")][1]
 
-    def __len__(self):
-        return len(self._modules)
 
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the parent sees (a plain Python list would hide them).
 
     It has no ``forward``: the owner decides how to use its items.
@@ -65,15 +70,6 @@ class ModuleList(Module):
         index = _check_index(index, len(self), "ModuleList")
         self.add_module(str(index), module)
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         for module in modules:

@@ -42,7 +42,7 @@ from . import checkpoint
 from .callbacks import CSVLogger, CurvePlot, JSONLinesLogger, ModelCheckpoint, ProgressBar
 from .loop import FitState
 from .metrics import RunningMetrics
-from .run import LR_SCHEDULES, ConfigError, make_optimizer
+from .run import LR_SCHEDULES, ConfigError, check_same_run, make_optimizer, write_json
 
 __all__ = ["LMConfig", "LMData", "prepare_data", "build_model", "evaluate_lm", "train_epoch",
            "train_lm", "load_trained", "read_lm_config"]
@@ -165,10 +165,10 @@ def train_lm(config, out_dir, resume=False, progress=True, download=False):
     last = os.path.join(out_dir, "checkpoints", "last.ckpt")
     snapshot = None
     if resume and os.path.isfile(last):
-        _check_same_run(read_lm_config(out_dir), config)
+        check_same_run(read_lm_config(out_dir), config, may_differ=("epochs", "steps", "device"))
         snapshot = checkpoint.load(last)
     data = prepare_data(config, download)
-    _write_json(os.path.join(out_dir, "config.json"), dataclasses.asdict(config))
+    write_json(os.path.join(out_dir, "config.json"), dataclasses.asdict(config))
     data.vocab.save(os.path.join(out_dir, "vocab.json"))
     model = build_model(config, len(data.vocab)).to(config.device)
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr)
@@ -233,7 +233,7 @@ def _finish(state, config, out_dir, seconds, snapshot):
                "train_seconds_total": round(sum(h["seconds"] for h in history), 3),
                "resumed_from_epoch": None if snapshot is None else int(snapshot["epoch"]),
                "config": dataclasses.asdict(config)}
-    _write_json(os.path.join(out_dir, "metrics.json"), metrics)
+    write_json(os.path.join(out_dir, "metrics.json"), metrics)
     return metrics
 
 
@@ -265,22 +265,6 @@ def read_lm_config(out_dir):
     return LMConfig(**saved)
 
 
-def _check_same_run(saved, config):
-    ignored = {"epochs", "steps", "device"}
-    different = [f"{k}: {v!r} in the run, {getattr(config, k)!r} now"
-                 for k, v in dataclasses.asdict(saved).items()
-                 if k not in ignored and getattr(config, k) != v]
-    if different:
-        raise ConfigError("cannot resume: the options differ from the run being resumed ("
-                          + "; ".join(different) + ")")
-
-
 def _call(state, hook, *args):
     for callback in state.callbacks:
         getattr(callback, hook)(state, *args)
-
-
-def _write_json(path, obj):
-    with open(path, "w") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")

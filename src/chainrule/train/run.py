@@ -172,9 +172,9 @@ def train_run(config, model, splits, out_dir, resume=False, progress=True):
     last = os.path.join(out_dir, "checkpoints", "last.ckpt")
     snapshot = None
     if resume and os.path.isfile(last):
-        _check_same_run(read_config(out_dir), config)
+        check_same_run(read_config(out_dir), config)
         snapshot = checkpoint.load(last)
-    _write_json(os.path.join(out_dir, "config.json"), dataclasses.asdict(config))
+    write_json(os.path.join(out_dir, "config.json"), dataclasses.asdict(config))
     random.manual_seed(config.seed)
     model.to(config.device)
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr,
@@ -205,7 +205,7 @@ def train_run(config, model, splits, out_dir, resume=False, progress=True):
                    resumed_from_epoch=None if snapshot is None else int(snapshot["epoch"]),
                    final_epoch=history[-1] if history else None,
                    config=dataclasses.asdict(config))
-    _write_json(os.path.join(out_dir, "metrics.json"), metrics)
+    write_json(os.path.join(out_dir, "metrics.json"), metrics)
     return metrics
 
 
@@ -239,17 +239,18 @@ def _eval_loader(dataset, config):
     return data.DataLoader(dataset, batch_size=max(config.batch_size, 1000))
 
 
-def _check_same_run(saved, config):
-    ignored = {"epochs", "device"}
+def check_same_run(saved, config, may_differ=("epochs", "device")):
+    """Raise ``ConfigError`` naming every option of ``config`` (a dataclass) that differs from
+    the ``saved`` config of the run being resumed, except those in ``may_differ``."""
     different = [f"{k}: {v!r} in the run, {getattr(config, k)!r} now"
                  for k, v in dataclasses.asdict(saved).items()
-                 if k not in ignored and getattr(config, k) != v]
+                 if k not in may_differ and getattr(config, k) != v]
     if different:
         raise ConfigError("cannot resume: the options differ from the run being "
-                                  "resumed (" + "; ".join(different) + ")")
+                          "resumed (" + "; ".join(different) + ")")
 
 
-def _write_json(path, obj):
+def write_json(path, obj):
     with open(path, "w") as f:
         json.dump(obj, f, indent=2)
         f.write("\n")
