@@ -61,14 +61,7 @@ def _compare(ours, theirs, x, states=None, seed=0):
     outs_theirs = _as_list(theirs(x_theirs, hx(states_theirs)))
     assert len(outs_ours) == len(outs_theirs)
     rng = np.random.default_rng(seed)
-    loss_ours = loss_theirs = 0
-    for name, a, b in zip(["output", "h_n", "c_n"], outs_ours, outs_theirs):
-        assert_close(a, b, name)
-        w = rng.standard_normal(b.shape)
-        loss_ours = loss_ours + (a * cr.tensor(w)).sum()
-        loss_theirs = loss_theirs + (b * torch.tensor(w)).sum()
-    loss_ours.backward()
-    loss_theirs.backward()
+    _check_outputs_and_backprop(["output", "h_n", "c_n"], outs_ours, outs_theirs, rng)
     assert_close(x_ours.grad, x_theirs.grad, "grad of input")
     for name, a, b in zip(["h_0", "c_0"], states_ours, states_theirs):
         assert_close(a.grad, b.grad, f"grad of {name}")
@@ -76,6 +69,19 @@ def _compare(ours, theirs, x, states=None, seed=0):
     assert list(ours_params) == list(theirs_params)
     for name, param in theirs_params.items():
         assert_close(ours_params[name].grad, param.grad, f"grad of {name}")
+
+
+def _check_outputs_and_backprop(names, outs_ours, outs_theirs, rng):
+    """Assert each output equal in both frameworks, then backpropagate Σ w·output, with the
+    same random weights w, through both."""
+    loss_ours = loss_theirs = 0
+    for name, a, b in zip(names, outs_ours, outs_theirs):
+        assert_close(a, b, name)
+        w = rng.standard_normal(b.shape)
+        loss_ours = loss_ours + (a * cr.tensor(w)).sum()
+        loss_theirs = loss_theirs + (b * torch.tensor(w)).sum()
+    loss_ours.backward()
+    loss_theirs.backward()
 
 
 def _input(batched=True, batch_first=False, seed=0):
@@ -271,14 +277,7 @@ def test_cell_matches_torch_cell(kind, given_state, batched, bias):
         return list(result) if kind == "lstm" else [result]
 
     outs_ours, outs_theirs = call(ours, x_ours, s_ours), call(theirs, x_theirs, s_theirs)
-    loss_ours = loss_theirs = 0
-    for name, a, b in zip(["h'", "c'"], outs_ours, outs_theirs):
-        assert_close(a, b, name)
-        w = rng.standard_normal(b.shape)
-        loss_ours = loss_ours + (a * cr.tensor(w)).sum()
-        loss_theirs = loss_theirs + (b * torch.tensor(w)).sum()
-    loss_ours.backward()
-    loss_theirs.backward()
+    _check_outputs_and_backprop(["h'", "c'"], outs_ours, outs_theirs, rng)
     assert_close(x_ours.grad, x_theirs.grad, "grad of input")
     if given_state:
         for a, b in zip(s_ours, s_theirs):
