@@ -11,8 +11,9 @@ PyTorch's CUDA caching allocator exists for the same reason on the GPU (CuPy has
 too). On the CPU, glibc can be asked to keep freed memory with two ``mallopt`` settings, which
 ``keep_freed_memory`` makes once, when ``chainrule`` is imported:
 
-- ``M_MMAP_THRESHOLD`` = 32 MiB (glibc's largest allowed value on 64-bit machines): blocks up to
-  that size come from the heap, whose freed memory the next allocation reuses;
+- ``M_MMAP_THRESHOLD`` = 32 MiB (the ceiling of glibc's own sliding threshold on 64-bit
+  machines, DEFAULT_MMAP_THRESHOLD_MAX): blocks up to that size come from the heap, whose freed
+  memory the next allocation reuses;
 - ``M_TRIM_THRESHOLD`` = 1 GiB: free memory at the top of the heap is returned to the kernel
   only beyond that much.
 
