@@ -36,11 +36,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-import threadpoolctl
 
 from chainrule.models.char_rnn import sample
 from chainrule.nn.utils.bptt import BPTTBatches
 from chainrule.train import lm
+
+import threads
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SAMPLE_PRIME = {"tinyshakespeare": "ROMEO:", "c-code": "static int\n"}
@@ -64,7 +65,7 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--order", type=int, default=5, help="n of the n-gram reference")
     parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS / torch threads")
+    threads.add_option(parser, default=1)
     parser.add_argument("--name", default=None,
                         help="names the run folder and result files (default char_lm_CORPUS), "
                              "so runs with other recipes sit side by side")
@@ -74,7 +75,7 @@ def main():
                          batch_size=args.batch_size, epochs=args.epochs, lr=args.lr,
                          lr_schedule=args.lr_schedule, clip=args.clip, seed=args.seed)
     RESULTS.mkdir(exist_ok=True)
-    with threadpoolctl.threadpool_limits(args.threads, user_api="blas"):
+    with threads.limit(args.threads):
         {"chainrule": train_chainrule, "torch": train_torch, "ngram": ngram_reference,
          "report": report}[args.framework](config, args)
 

@@ -20,7 +20,6 @@ Writes, for ``--name NAME`` (default ``lenet5_classic``, ``_distort`` added with
 """
 
 import argparse
-import contextlib
 import dataclasses
 import json
 import platform
@@ -28,12 +27,12 @@ import sys
 import time
 from pathlib import Path
 
-import threadpoolctl
-
 from chainrule import models, serialization
 from chainrule.models.lenet5 import C3_TABLE, PAPER_CONNECTIONS, PAPER_PARAMETERS, VARIANTS
 from chainrule.train import run
 from chainrule.viz.figure import plt, save
+
+import threads
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PAPER_TEST_ERROR = {False: 0.0095, True: 0.0080}
@@ -54,12 +53,9 @@ def main():
                         help="names the run folder runs/NAME and the results NAME.json/.png "
                              "(default lenet5_<variant>[_distort])")
     parser.add_argument("--out", default=None, help="run folder (default runs/NAME)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS threads (default: NumPy's choice; 1 on a busy machine)")
+    threads.add_option(parser)
     args = parser.parse_args()
-    limit = (threadpoolctl.threadpool_limits(args.threads, user_api="blas")
-             if args.threads else contextlib.nullcontext())
-    with limit:
+    with threads.limit(args.threads):
         reproduce(args)
 
 

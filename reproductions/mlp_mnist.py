@@ -9,17 +9,16 @@ to ``reproductions/results/``.
 """
 
 import argparse
-import contextlib
 import json
 import platform
 import shutil
 import time
 from pathlib import Path
 
-import threadpoolctl
-
 from chainrule import models
 from chainrule.train import run
+
+import threads
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -29,12 +28,9 @@ def main():
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default="runs/mlp_mnist")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS threads (default: NumPy's choice; 1 on a busy machine)")
+    threads.add_option(parser)
     args = parser.parse_args()
-    limit = (threadpoolctl.threadpool_limits(args.threads, user_api="blas")
-             if args.threads else contextlib.nullcontext())
-    with limit:
+    with threads.limit(args.threads):
         train(args)
 
 

@@ -16,17 +16,16 @@ AdamW 1e-3 with weight decay 0.01). Writes to ``reproductions/results/``:
 """
 
 import argparse
-import contextlib
 import json
 import time
 from pathlib import Path
-
-import threadpoolctl
 
 import chainrule as cr
 from chainrule import data, models
 from chainrule.train import Callback, evaluate, fit, run
 from chainrule.viz import plot_loss_curves
+
+import threads
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -99,14 +98,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--every", type=int, default=43, help="steps per point of the curves")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS threads (default: NumPy's choice; 1 on a busy machine)")
+    threads.add_option(parser)
     parser.add_argument("--limit-train", type=int, default=None, metavar="N",
                         help="train on the first N images only (a quick check of the script)")
     args = parser.parse_args()
-    limit = (threadpoolctl.threadpool_limits(args.threads, user_api="blas")
-             if args.threads else contextlib.nullcontext())
-    with limit:
+    with threads.limit(args.threads):
         rows, curves = compare(args.epochs, args.every, args.limit_train)
     write(rows, curves, args.epochs, args.every)
 

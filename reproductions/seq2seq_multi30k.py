@@ -32,7 +32,6 @@ JSON into ``reproductions/results/seq2seq_multi30k.{json,md}``.
 """
 
 import argparse
-import contextlib
 import json
 import platform
 import sys
@@ -40,13 +39,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-import threadpoolctl
 
 import chainrule
 from chainrule import optim
 from chainrule.data.parallel import Multi30k, TranslationBatches
 from chainrule.data.vocab import Vocab, detokenize, tokenize
 from chainrule.models.seq2seq import Seq2Seq, save_translator
+
+import threads
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
@@ -395,7 +395,7 @@ def main():
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument("--limit-train", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=None, help="BLAS (and torch) threads")
+    threads.add_option(parser)
     parser.add_argument("--log-every", type=int, default=0, help="print every N batches")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--summarize", action="store_true",
@@ -404,12 +404,10 @@ def main():
     if args.summarize:
         summarize()
         return
-    limit = (threadpoolctl.threadpool_limits(args.threads, user_api="blas")
-             if args.threads else contextlib.nullcontext())
     if args.threads and args.framework == "torch":
         import torch
         torch.set_num_threads(args.threads)
-    with limit:
+    with threads.limit(args.threads):
         run(args)
 
 

@@ -9,6 +9,7 @@ decoding misses; greedy decoding as beam search of width 1; and memorising 20 se
 
 import importlib.util
 import itertools
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +27,14 @@ PAD, BOS, EOS = 0, 2, 3
 
 @pytest.fixture(scope="module")
 def twin():
-    spec = importlib.util.spec_from_file_location("seq2seq_multi30k", TWIN_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    """The reproduction script as a module (run as a script, its folder is on sys.path)."""
+    sys.path.insert(0, str(TWIN_SCRIPT.parent))
+    try:
+        spec = importlib.util.spec_from_file_location("seq2seq_multi30k", TWIN_SCRIPT)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(TWIN_SCRIPT.parent))
     return module
 
 
