@@ -25,6 +25,7 @@ One run trains one (framework, attention) pair:
 Writes ``reproductions/results/seq2seq_<framework>_<attention>.json`` (figures, recipe, wall
 times, device, 10 sample translations) and, after every epoch, the trained model with its
 vocabularies to ``runs/seq2seq_<framework>_<attention>/`` (``models.seq2seq.save_translator``;
+a ``--seed`` other than 0 adds ``_seed<N>`` to both names;
 ``chainrule translate runs/seq2seq_chainrule_dot "Ein Hund läuft."`` reads it).
 ``--train-minutes`` stops before an epoch that would end past that training time (a shared
 machine); the JSON then says how many of ``--epochs`` ran. ``--summarize`` gathers every such
@@ -275,7 +276,7 @@ def run(args):
     train = TranslationBatches(*data["train"], args.batch_size, 0, seed=args.seed)
     val = TranslationBatches(*data["val"], args.batch_size, 0, shuffle=False)
     history, started = [], time.perf_counter()
-    out = ROOT / "runs" / f"seq2seq_{args.framework}_{args.attention}"
+    out = ROOT / "runs" / f"seq2seq_{run_tag(args)}"
     out.mkdir(parents=True, exist_ok=True)
     for epoch in range(1, args.epochs + 1):
         elapsed = time.perf_counter() - started
@@ -313,7 +314,7 @@ def run(args):
     beam = translate_all(lambda s: model.beam_search(s, args.beam, args.max_len),
                          data["test"][0], args.batch_size, data["target_vocab"])
     beam_seconds = time.perf_counter() - decode_start
-    tag = f"{args.framework}_{args.attention}"
+    tag = run_tag(args)
     sources, targets = data["test_text"]
     result = dict(
         framework=args.framework, attention=args.attention, device="cpu",
@@ -338,16 +339,23 @@ def run(args):
           f"{result['test_bleu_beam']:.2f}, training {train_seconds:.0f} s")
 
 
+def run_tag(args):
+    """framework_attention, and _seed<N> for a seed other than 0."""
+    return f"{args.framework}_{args.attention}" + (f"_seed{args.seed}" if args.seed else "")
+
+
 def summarize():
     runs = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("seq2seq_*_*.json"))
             if p.stem != "seq2seq_multi30k"]
-    runs.sort(key=lambda r: (r["attention"], r["framework"]))
-    table = ["| attention | framework | epochs | val loss per epoch | test loss | BLEU greedy | "
-             f"BLEU beam {runs[0]['beam_width']} | training (CPU, 1 thread) | beam decoding |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    runs.sort(key=lambda r: (r["attention"], r["recipe"]["seed"], r["framework"]))
+    table = ["| attention | seed | framework | epochs | val loss per epoch | test loss | "
+             f"BLEU greedy | BLEU beam {runs[0]['beam_width']} | training (CPU, 1 thread) | "
+             "beam decoding |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in runs:
         val = ", ".join(f"{e['val_loss']:.3f}" for e in r["epochs"])
-        table.append(f"| {r['attention']} | {r['framework']} | {len(r['epochs'])} | {val} | "
+        table.append(f"| {r['attention']} | {r['recipe']['seed']} | {r['framework']} | "
+                     f"{len(r['epochs'])} | {val} | "
                      f"{r['test_loss']:.3f} | {r['test_bleu_greedy']:.2f} | "
                      f"{r['test_bleu_beam']:.2f} | {r['train_seconds'] / 60:.1f} min | "
                      f"{r['beam_seconds']:.0f} s |")
@@ -364,7 +372,8 @@ def summarize():
              "lowercased, tokenized text. Greedy decoding runs in each run's own framework, "
              "beam search is chainrule's on the trained weights.", "", *table, ""]
     for r in runs:
-        lines += [f"## {r['framework']}, attention {r['attention']}: sample test translations",
+        lines += [f"## {r['framework']}, attention {r['attention']}, seed {r['recipe']['seed']}: "
+                  "sample test translations",
                   "", f"Command: `{r['command']}`", ""]
         for s in r["samples"]:
             lines += [f"- de: {s['source']}", f"  - reference: {s['reference']}",
