@@ -101,15 +101,19 @@ def test_rnn_tanh_cell_unrolled_three_steps_matches_torch_rnncell():
     _compare_parameter_grads(module, params)
 
 
-def test_lstm_sequence_kernel_matches_torch_nn_lstm():
+@pytest.mark.parametrize("steps", [6, 1])
+def test_lstm_sequence_kernel_matches_torch_nn_lstm(steps):
+    """6 steps: the kernel pre-scales the weights by the gate scale; 1 step (sampling one
+    character at a time): it scales the pre-activations instead (T·N ≤ I + H)."""
+    assert (steps * BATCH > INPUTS + HIDDEN) == (steps == 6)
     torch.manual_seed(3)
     rng = np.random.default_rng(3)
     module = torch.nn.LSTM(INPUTS, HIDDEN).double()
     weights = [cr.tensor(getattr(module, name).detach().numpy(), requires_grad=True)
                for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")]
-    x = rng.normal(size=(6, BATCH, INPUTS))
+    x = rng.normal(size=(steps, BATCH, INPUTS))
     h0, c0 = rng.normal(size=(BATCH, HIDDEN)), rng.normal(size=(BATCH, HIDDEN))
-    seed = rng.normal(size=(6, BATCH, HIDDEN))
+    seed = rng.normal(size=(steps, BATCH, HIDDEN))
 
     ours_x = cr.tensor(x, requires_grad=True)
     output, h, c = F.lstm(ours_x, cr.tensor(h0), cr.tensor(c0), *weights)

@@ -299,9 +299,9 @@ def test_cell_shape_error_names_the_cell():
 @pytest.mark.parametrize("kind", list(KINDS))
 @pytest.mark.parametrize("hidden", [256, 512])
 def test_sizes_with_tiled_recurrent_products_match_torch(kind, hidden):
-    """Batch 32 with these hidden sizes sends the per-step products h W_hhᵀ and dA W_hh through
-    the tiled small-GEMM path of the sequence kernels (the backward one of the LSTM and GRU cut
-    into several K-blocks); same numbers as torch."""
+    """Batch 32 with these hidden sizes and 8 steps sends the per-step products h W_hhᵀ and
+    dA W_hh through the tiled small-GEMM path of the sequence kernels (the backward one of the
+    LSTM and GRU cut into several K-blocks); same numbers as torch."""
     from chainrule.functional.recurrent import _StepProduct
     gates = {"lstm": 4, "gru": 3}.get(kind, 1)
     assert _StepProduct._blocks(np, 32, hidden, gates * hidden) == 1
@@ -314,4 +314,5 @@ def test_sizes_with_tiled_recurrent_products_match_torch(kind, hidden):
     ours.load_state_dict(torch_state_as_numpy(theirs), strict=True)
     rng = np.random.default_rng(0)
     states = [rng.standard_normal((1, 32, hidden)) for _ in range(2 if kind == "lstm" else 1)]
-    _compare(ours, theirs, rng.standard_normal((3, 32, 7)), states)
+    assert _StepProduct.min_steps == 8
+    _compare(ours, theirs, rng.standard_normal((8, 32, 7)), states)

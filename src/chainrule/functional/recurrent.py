@@ -384,28 +384,31 @@ class _StepProduct:
     matching column blocks of a against every tile, written straight into out's tiles (k = 1)
     or summed into them.
     One thread, N = 32, H = 512, 64 steps: forward products 80 → 50 ms, backward 62 → 47 ms.
-    On the GPU, and where no tiling fits the bound, a step is one plain GEMM.
+    The tiles cost one copy of b, which a short sequence does not earn back: below
+    ``min_steps`` steps (sampling and decoding run one step at a time), on the GPU, and where
+    no tiling fits the bound, a step is one plain GEMM on b as it is (no copy).
     ``column_scale`` (M,) scales b's columns on the way (the LSTM's gate scale).
     """
 
     tile = 32
+    min_steps = 8
 
-    def __init__(self, b, rows, column_scale=None):
+    def __init__(self, b, rows, steps, column_scale=None):
         xp = get_array_module(b)
         depth, width = b.shape
         self.rows = rows
-        self.blocks = self._blocks(xp, rows, depth, width)
+        self.blocks = None if steps < self.min_steps else self._blocks(xp, rows, depth, width)
         self.partials = None
         if self.blocks is None:
-            layout = b
-        else:
-            tiles = width // self.tile
-            layout = b.reshape(self.blocks, depth // self.blocks, tiles, self.tile)
-            layout = layout.transpose(0, 2, 1, 3)
-            if column_scale is not None:
-                column_scale = column_scale.reshape(1, tiles, 1, self.tile)
-            if self.blocks > 1:
-                self.partials = xp.empty((self.blocks, tiles, rows, self.tile), dtype=b.dtype)
+            self.b = b if column_scale is None else b * column_scale
+            return
+        tiles = width // self.tile
+        layout = b.reshape(self.blocks, depth // self.blocks, tiles, self.tile)
+        layout = layout.transpose(0, 2, 1, 3)
+        if column_scale is not None:
+            column_scale = column_scale.reshape(1, tiles, 1, self.tile)
+        if self.blocks > 1:
+            self.partials = xp.empty((self.blocks, tiles, rows, self.tile), dtype=b.dtype)
         self.b = xp.empty(layout.shape, dtype=b.dtype)  # contiguous, filled in one pass
         if column_scale is None:
             self.b[...] = layout
@@ -443,7 +446,8 @@ class LSTM(Function):
 
     Forward: A_x = X W_ihᵀ + b_ih + b_hh for all T·N rows in one GEMM, then per step only
     A_t = A_x[t] + h_{t−1} W_hhᵀ and the fused gates — one tanh over all four gates, with the
-    weights' rows pre-scaled (``_lstm_gate_scale``). Backward (backpropagation through time):
+    weights' rows pre-scaled (``_lstm_gate_scale``; for a sequence of fewer rows T·N than the
+    weights have columns, as in sampling, the pre-activations are scaled instead). Backward (backpropagation through time):
     walking t = T … 1, ∂L/∂h_{t−1} = dA_t W_hh and ∂L/∂c_{t−1} = dc'_t ⊙ f_t feed the previous
     step; afterwards the stacked dA (T·N, 4H) gives dX = dA W_ih, dW_ih = dAᵀ X and
     dW_hh = dAᵀ [h_0 … h_{T−1}] as three big GEMMs.
@@ -456,18 +460,28 @@ class LSTM(Function):
         hidden = h0.shape[1]
         scale = _lstm_gate_scale(xp, hidden, x.dtype)
         offset = 1 - scale
-        scaled_biases = (None if b is None else b * scale
-                         for b in _unpack_biases(biases, present))
-        inputs = _project_inputs(x, w_ih * scale[:, None], *scaled_biases)
+        # Scale the weights (one pass over them) or the pre-activations (one pass over those):
+        # the first for training batches, the second when sampling one character at a time.
+        scale_weights = steps * batch > x.shape[2] + hidden
+        if scale_weights:
+            scaled_biases = (None if b is None else b * scale
+                             for b in _unpack_biases(biases, present))
+            inputs = _project_inputs(x, w_ih * scale[:, None], *scaled_biases)
+        else:
+            inputs = _project_inputs(x, w_ih, *_unpack_biases(biases, present))
+            inputs *= scale
         gates = xp.empty_like(inputs)
         hs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
         cs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
         tanh_cs = xp.empty((steps, batch, hidden), dtype=x.dtype)
         hs[0], cs[0] = h0, c0
-        recurrence = _StepProduct(w_hh.T, batch, column_scale=scale)  # h ↦ h (s ⊙ W_hh)ᵀ
+        recurrence = _StepProduct(w_hh.T, batch, steps,  # h ↦ h (s ⊙ W_hh)ᵀ
+                                  column_scale=scale if scale_weights else None)
         for t in range(steps):
             step_gates = gates[t]
             recurrence.write_into(hs[t], step_gates)
+            if not scale_weights:
+                step_gates *= scale
             step_gates += inputs[t]
             xp.tanh(step_gates, out=step_gates)
             step_gates *= scale
@@ -483,7 +497,7 @@ class LSTM(Function):
         xp = get_array_module(x)
         steps, batch, _ = x.shape
         dA = xp.empty_like(gates)
-        recurrence = _StepProduct(w_hh, batch)  # dA_t ↦ dA_t W_hh
+        recurrence = _StepProduct(w_hh, batch, steps)  # dA_t ↦ dA_t W_hh
         dh, dc = xp.array(g_h), g_c  # dh: ∂L/∂h_t from the steps after t
         for t in reversed(range(steps)):
             dh += g_out[t]
@@ -524,7 +538,7 @@ class RNN(Function):
         pre = _project_inputs(x, w_ih, *_unpack_biases(biases, present))
         hs = xp.empty((steps + 1,) + h0.shape, dtype=pre.dtype)
         hs[0] = h0
-        recurrence = _StepProduct(w_hh.T, h0.shape[0])  # h ↦ h W_hhᵀ
+        recurrence = _StepProduct(w_hh.T, h0.shape[0], steps)  # h ↦ h W_hhᵀ
         product = xp.empty(h0.shape, dtype=pre.dtype)
         for t in range(steps):
             recurrence.write_into(hs[t], product)
@@ -540,7 +554,7 @@ class RNN(Function):
         xp = get_array_module(x)
         steps = x.shape[0]
         dA = xp.empty_like(hs[1:])
-        recurrence = _StepProduct(w_hh, g_h.shape[0])  # dA_t ↦ dA_t W_hh
+        recurrence = _StepProduct(w_hh, g_h.shape[0], steps)  # dA_t ↦ dA_t W_hh
         dh = xp.array(g_h)
         for t in reversed(range(steps)):
             dA[t] = _rnn_step_backward(g_out[t] + dh, hs[t + 1], ctx.nonlinearity)
@@ -589,7 +603,7 @@ class GRU(Function):
         rzs = xp.empty((steps, batch, 2 * hidden), dtype=pre_x.dtype)
         ns, ms = (xp.empty((steps, batch, hidden), dtype=pre_x.dtype) for _ in range(2))
         hs[0] = h0
-        recurrence = _StepProduct(w_hh.T, batch)  # h ↦ h W_hhᵀ
+        recurrence = _StepProduct(w_hh.T, batch, steps)  # h ↦ h W_hhᵀ
         pre_h = xp.empty((batch, 3 * hidden), dtype=pre_x.dtype)
         for t in range(steps):
             recurrence.write_into(hs[t], pre_h)
@@ -607,7 +621,7 @@ class GRU(Function):
         steps = x.shape[0]
         dA_x, dA_h = (xp.empty(rzs.shape[:2] + (w_hh.shape[0],), dtype=hs.dtype)
                       for _ in range(2))
-        recurrence = _StepProduct(w_hh, g_h.shape[0])  # dA_h,t ↦ dA_h,t W_hh
+        recurrence = _StepProduct(w_hh, g_h.shape[0], steps)  # dA_h,t ↦ dA_h,t W_hh
         dh = xp.array(g_h)
         for t in reversed(range(steps)):
             dh_direct = _gru_step_backward(g_out[t] + dh, hs[t], rzs[t], ns[t], ms[t], dA_x[t],
