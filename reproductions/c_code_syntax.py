@@ -20,11 +20,16 @@ blanks and ``(``; the identifier is not a C keyword (if, for, while, switch, ret
 else, case, goto), and the line neither starts with ``#`` nor ends with ``;``. If the line just
 above is a column-0 line of only identifiers, blanks and ``*`` (a GNU-style return type such as
 ``int`` or ``static char *``), it is part of the header. From the header on, a small lexer skips
-comments and string/character literals and looks for the first ``{`` outside parentheses.
+comments and string/character literals and looks for the first ``{`` outside parentheses; a
+line starting with ``#``, ``{`` or ``}`` before the header's parentheses close means no clean
+definition (a parameter list split by ``#if``).
 Between the ``)`` that closes the header's first parenthesis and that ``{`` only blanks and
 comments may stand; anything else (a ``;``, a K&R parameter declaration, a macro call's
-continuation) means the header was no function definition. From that ``{`` the braces are
-matched; the function is the text from the header to the matching ``}``. A function whose
+continuation) means the header was no function definition. From that ``{`` the function runs
+to the first ``}`` at the start of a line: GNU style, which glibc follows, puts a top-level
+body's closing brace there and indents every inner one. (Braces inside are not counted: an
+unbalanced parenthesis or brace in a generated body must not hide where it ends; gcc judges
+it.) The function is the text from the header to that ``}``. A function whose
 closing brace never comes (the sample ends first) is counted apart as *truncated* and not
 tested.
 
@@ -35,7 +40,17 @@ function is only a warning in C with gnu11). The same cutting and test applied t
 functions, spread evenly over the whole corpus, give a reference pass rate (far from every real
 function passes: many need glibc's internal headers and macros).
 
-Results: ``results/char_lm_c-code.json`` and ``results/char_lm_c-code_sample.txt``.
+**Bodies for held-out headers.** Left to itself the model rarely ends a body and starts a new
+function at column 0 (its samples wander from body to body), so a second measurement gives it
+the start: for real functions spread evenly over the validation text (never trained on), the
+prime is the function's header up to and including the body's opening ``{``, the model writes
+``--body-length`` characters, and the same cutting rule takes the function (header + generated
+body) from the result; bodies that do not close in time count as truncated. The same real
+functions with their real bodies, through the same test, are the reference.
+
+Results: ``results/char_lm_c-code.json``, ``results/char_lm_c-code_sample.txt`` and
+``results/char_lm_c-code_functions.txt`` (the functions written for held-out headers, each
+marked passed or failed).
 """
 
 import argparse
@@ -48,7 +63,7 @@ from pathlib import Path
 
 import threadpoolctl
 
-from chainrule.data.text import load_corpus
+from chainrule.data.text import load_corpus, split_text
 from chainrule.models.char_rnn import sample
 from chainrule.train import lm
 
@@ -127,10 +142,10 @@ def _is_return_type(line):
 
 
 def _function_end(text, position):
-    """Index just past the ``}`` closing the body that follows ``position``; None if no body
-    follows (a declaration or a call); -1 if the text ends inside it."""
-    parens = braces = 0
-    header_closed = False
+    """Index just past the ``}`` that ends the body following the header at ``position`` (the
+    first ``}`` at the start of a line after the body's ``{``); None if no body follows (a
+    declaration or a call); -1 if the text ends first."""
+    parens, header_closed = 0, False
     i, n = position, len(text)
     while i < n:
         skipped = _skip_comment_or_literal(text, i)
@@ -140,23 +155,19 @@ def _function_end(text, position):
             i = skipped
             continue
         c = text[i]
-        if header_closed and braces == 0 and not c.isspace() and c != "{":
-            return None
-        if c == "(":
+        if header_closed:
+            if c == "{":
+                close = text.find("\n}", i)
+                return -1 if close < 0 else close + 2
+            if not c.isspace():
+                return None
+        elif c == "\n" and text.startswith(("#", "{", "}"), i + 1):
+            return None  # a header split by #if, or parentheses that never close
+        elif c == "(":
             parens += 1
         elif c == ")":
             parens -= 1
-            header_closed = header_closed or parens == 0
-        elif c == "{" and parens <= 0:
-            braces += 1
-        elif c == "}" and parens <= 0:
-            if braces == 0:
-                return None
-            braces -= 1
-            if braces == 0:
-                return i + 1
-        elif c == ";" and parens <= 0 and braces == 0:
-            return None
+            header_closed = parens == 0
         i += 1
     return -1
 
@@ -196,6 +207,27 @@ def score(text):
             "fraction": passed / len(functions) if functions else None}
 
 
+def spread(functions, count):
+    """``count`` of ``functions`` taken evenly from first to last."""
+    return functions[::max(len(functions) // count, 1)][:count]
+
+
+def write_bodies(model, vocab, functions, length, temperature, seed):
+    """For each real function, the model's own body after its header: ``(written, truncated)``,
+    written being (function, passed) for the bodies that closed within ``length`` characters."""
+    written, truncated = [], 0
+    for k, real in enumerate(functions):
+        opening = real.find("\n{")
+        header = real[:opening + 2] if opening >= 0 else real[:real.index("{") + 1]
+        text = sample(model, vocab, "\n" + header, length, temperature, seed=seed + k)
+        found, _ = cut_functions(text)
+        if found and found[0].startswith(header):
+            written.append((found[0], passes_gcc(found[0])))
+        else:
+            truncated += 1
+    return written, truncated
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("run_dir", nargs="?", default="runs/char_lm_c-code_h512")
@@ -206,6 +238,10 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--reference-functions", type=int, default=200,
                         help="real corpus functions tested for the reference rate")
+    parser.add_argument("--headers", type=int, default=60,
+                        help="held-out function headers the model writes bodies for")
+    parser.add_argument("--body-length", type=int, default=1500,
+                        help="characters generated after each header")
     args = parser.parse_args()
     with threadpoolctl.threadpool_limits(1, user_api="blas"):
         model, vocab, config = lm.load_trained(args.run_dir, "best")
@@ -214,11 +250,30 @@ def main():
         long = sample(model, vocab, "\n", args.long_length, args.temperature,
                       seed=args.seed + 1)
         sampling_seconds = time.perf_counter() - started
-    real, _ = cut_functions(load_corpus(config.corpus, config.data_dir))
-    spread = real[::max(len(real) // args.reference_functions, 1)][:args.reference_functions]
-    reference = score("\n".join(spread))
+        corpus = load_corpus(config.corpus, config.data_dir)
+        held_out = spread(cut_functions(split_text(corpus, config.val_fraction)[1])[0],
+                          args.headers)
+        started = time.perf_counter()
+        written, unfinished = write_bodies(model, vocab, held_out, args.body_length,
+                                           args.temperature, args.seed)
+        bodies_seconds = time.perf_counter() - started
+    real, _ = cut_functions(corpus)
+    reference = score("\n".join(spread(real, args.reference_functions)))
+    passed = sum(ok for _, ok in written)
+    bodies = {"headers": len(held_out), "chars_per_body": args.body_length,
+              "temperature": args.temperature,
+              "seeds": f"{args.seed}…{args.seed + len(held_out) - 1}",
+              "functions": len(written), "passed": passed, "truncated": unfinished,
+              "fraction": passed / len(written) if written else None,
+              "reference_same_functions_real_bodies":
+                  sum(passes_gcc(f) for f in held_out) / len(held_out),
+              "file": "results/char_lm_c-code_functions.txt",
+              "seconds": round(bodies_seconds, 1)}
     metrics = json.loads((Path(args.run_dir) / "metrics.json").read_text())
     RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "char_lm_c-code_functions.txt").write_text("".join(
+        f"/* ---- {'passed' if ok else 'failed'} gcc -fsyntax-only ---- */\n{f}\n\n"
+        for f, ok in written))
     (RESULTS / "char_lm_c-code_sample.txt").write_text(short)
     summary = {"corpus": "glibc 2.36 string/, stdlib/, stdio-common/ .c/.h (c-code)",
                "val_loss": metrics["val_loss"], "best_val_loss": metrics["best_val_loss"],
@@ -230,6 +285,7 @@ def main():
                           "checkpoint": "best", **score(short)},
                "long_sample": {"chars": args.long_length, "temperature": args.temperature,
                                "seed": args.seed + 1, **score(long)},
+               "bodies_for_held_out_headers": bodies,
                "reference_real_glibc_functions": reference,
                "sampling_seconds": round(sampling_seconds, 1),
                "rule": "see reproductions/c_code_syntax.py docstring: column-0 header "
