@@ -7,10 +7,7 @@ short translations of a hand-built bigram decoder, which beam search must find a
 decoding misses; greedy decoding as beam search of width 1; and memorising 20 sentence pairs.
 """
 
-import importlib.util
 import itertools
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,22 +17,14 @@ import chainrule
 from chainrule import backend, cli, optim
 from chainrule.data.vocab import Vocab, tokenize
 from chainrule.models.seq2seq import Seq2Seq, load_translator, save_translator, translate
+from tests.reproductions.conftest import load_script
 
-TWIN_SCRIPT = Path(__file__).resolve().parents[2] / "reproductions" / "seq2seq_multi30k.py"
 PAD, BOS, EOS = 0, 2, 3
 
 
 @pytest.fixture(scope="module")
 def twin():
-    """The reproduction script as a module (run as a script, its folder is on sys.path)."""
-    sys.path.insert(0, str(TWIN_SCRIPT.parent))
-    try:
-        spec = importlib.util.spec_from_file_location("seq2seq_multi30k", TWIN_SCRIPT)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(TWIN_SCRIPT.parent))
-    return module
+    return load_script("seq2seq_multi30k")
 
 
 @pytest.fixture

@@ -1,25 +1,15 @@
 """The function-cutting rule of reproductions/c_code_syntax.py (the C-code LM's gcc measure)."""
 
-import importlib.util
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "reproductions" / "c_code_syntax.py"
+from tests.reproductions.conftest import load_script
 
 
 @pytest.fixture(scope="module")
 def cutter():
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        spec = importlib.util.spec_from_file_location("c_code_syntax", SCRIPT)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
-    return module
+    return load_script("c_code_syntax")
 
 
 ADD = "static int\nadd (int a, int b)\n{\n  if (a)\n    {\n      return a + b;\n    }\n  return b;\n}"
