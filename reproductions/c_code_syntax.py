@@ -20,18 +20,17 @@ blanks and ``(``; the identifier is not a C keyword (if, for, while, switch, ret
 else, case, goto), and the line neither starts with ``#`` nor ends with ``;``. If the line just
 above is a column-0 line of only identifiers, blanks and ``*`` (a GNU-style return type such as
 ``int`` or ``static char *``), it is part of the header. From the header on, a small lexer skips
-comments and string/character literals and looks for the first ``{`` outside parentheses; a
-line starting with ``#``, ``{`` or ``}`` before the header's parentheses close means no clean
-definition (a parameter list split by ``#if``).
-Between the ``)`` that closes the header's first parenthesis and that ``{`` only blanks and
-comments may stand; anything else (a ``;``, a K&R parameter declaration, a macro call's
-continuation) means the header was no function definition. From that ``{`` the function runs
-to the first ``}`` at the start of a line: GNU style, which glibc follows, puts a top-level
-body's closing brace there and indents every inner one. (Braces inside are not counted: an
-unbalanced parenthesis or brace in a generated body must not hide where it ends; gcc judges
-it.) The function is the text from the header to that ``}``. A function whose
-closing brace never comes (the sample ends first) is counted apart as *truncated* and not
-tested.
+comments and string/character literals and looks for the first ``{`` outside parentheses; a line
+starting with ``#``, ``{`` or ``}`` before the header's parentheses close means no clean
+definition (a parameter list split by ``#if``). Between the ``)`` that closes the header's first
+parenthesis and that ``{`` only blanks and comments may stand; anything else (a ``;``, a K&R
+parameter declaration, a macro call's continuation) means the header was no function definition.
+From that ``{`` the function runs to the first ``}`` at the start of a line: GNU style, which
+glibc follows, puts a top-level body's closing brace there and indents every inner one. (Braces
+inside are not counted: an unbalanced parenthesis or brace in a generated body must not hide
+where it ends; gcc judges it.) The function is the text from the header to that ``}``. A
+function whose closing brace never comes (the sample ends first) is counted apart as *truncated*
+and not tested.
 
 **Test.** Each function is compiled alone after ``PREAMBLE`` (standard headers and empty
 definitions of glibc's internal macros) with ``gcc -fsyntax-only -std=gnu11 -w``: this checks
