@@ -5,8 +5,8 @@ The same run as ``chainrule train lenet5 --variant classic --dataset mnist [--di
 recipe registered with the model (``chainrule.models.RECIPES["lenet5"]``: Adam, lr 2e-3 with a
 cosine schedule to 0, batch 128, 20 epochs), trained on all 60,000 training images. The recipe
 was chosen with ``--val-size 5000`` (the last 5,000 training images held out for validation);
-the test set is only measured, after training. An existing run folder is continued (or just re-measured, if finished), so a run
-started with the CLI can be summarised here.
+the test set is only measured, after training. An existing run folder is continued (or just
+re-measured, if finished), so a run started with the CLI can be summarised here.
 
 Writes, for ``--name NAME`` (default ``lenet5_classic``, ``_distort`` added with ``--distort``):
 

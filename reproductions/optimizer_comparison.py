@@ -69,7 +69,8 @@ def compare(epochs, every, limit_train=None):
         seconds = time.perf_counter() - started
         test = evaluate(model, data.DataLoader(splits.test, batch_size=1000))
         curves[name] = (trace.steps, trace.losses)
-        rows.append({"optimizer": name, "lr": run.OPTIMIZERS[name][1], "steps": epochs * len(loader), "final_train_loss": trace.losses[-1],
+        rows.append({"optimizer": name, "lr": run.OPTIMIZERS[name][1],
+                     "steps": epochs * len(loader), "final_train_loss": trace.losses[-1],
                      "val_accuracy": history[-1]["val_accuracy"], "test_loss": test["loss"],
                      "test_accuracy": test["accuracy"], "seconds": round(seconds, 1)})
         print(json.dumps(rows[-1]), flush=True)

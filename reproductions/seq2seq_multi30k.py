@@ -321,7 +321,8 @@ def run(args):
         test_bleu_greedy=bleu(greedy, references), test_bleu_beam=bleu(beam, references),
         beam_width=args.beam, test_loss=trainer.evaluate(
             TranslationBatches(*data["test"], args.batch_size, 0, shuffle=False)),
-        epochs=history, epochs_asked=args.epochs, train_seconds=train_seconds, greedy_seconds=greedy_seconds,
+        epochs=history, epochs_asked=args.epochs, train_seconds=train_seconds,
+        greedy_seconds=greedy_seconds,
         beam_seconds=beam_seconds, train_pairs=len(data["train"][0]),
         source_vocab=len(data["source_vocab"]), target_vocab=len(data["target_vocab"]),
         recipe={k: v for k, v in vars(args).items() if k not in ("data_dir", "summarize")},

@@ -444,13 +444,13 @@ class LSTM(Function):
     """A single-layer LSTM over a whole (T, N, I) sequence: ``LSTMCell``'s equations at every
     step, with the work arranged for speed (the DESIGN's "precompute the input projection").
 
-    Forward: A_x = X W_ihᵀ + b_ih + b_hh for all T·N rows in one GEMM, then per step only
-    A_t = A_x[t] + h_{t−1} W_hhᵀ and the fused gates — one tanh over all four gates, with the
-    weights' rows pre-scaled (``_lstm_gate_scale``; for a sequence of fewer rows T·N than the
-    weights have columns, as in sampling, the pre-activations are scaled instead). Backward (backpropagation through time):
-    walking t = T … 1, ∂L/∂h_{t−1} = dA_t W_hh and ∂L/∂c_{t−1} = dc'_t ⊙ f_t feed the previous
-    step; afterwards the stacked dA (T·N, 4H) gives dX = dA W_ih, dW_ih = dAᵀ X and
-    dW_hh = dAᵀ [h_0 … h_{T−1}] as three big GEMMs.
+    Forward: A_x = X W_ihᵀ + b_ih + b_hh for all T·N rows in one GEMM, then per step only A_t =
+    A_x[t] + h_{t−1} W_hhᵀ and the fused gates — one tanh over all four gates, with the weights'
+    rows pre-scaled (``_lstm_gate_scale``; for a sequence of fewer rows T·N than the weights
+    have columns, as in sampling, each step's pre-activations are scaled instead). Backward
+    (backpropagation through time): walking t = T … 1, ∂L/∂h_{t−1} = dA_t W_hh and ∂L/∂c_{t−1} =
+    dc'_t ⊙ f_t feed the previous step; afterwards the stacked dA (T·N, 4H) gives dX = dA W_ih,
+    dW_ih = dAᵀ X and dW_hh = dAᵀ [h_0 … h_{T−1}] as three big GEMMs.
     """
 
     @staticmethod
@@ -469,7 +469,6 @@ class LSTM(Function):
             inputs = _project_inputs(x, w_ih * scale[:, None], *scaled_biases)
         else:
             inputs = _project_inputs(x, w_ih, *_unpack_biases(biases, present))
-            inputs *= scale
         gates = xp.empty_like(inputs)
         hs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
         cs = xp.empty((steps + 1, batch, hidden), dtype=x.dtype)
@@ -480,9 +479,9 @@ class LSTM(Function):
         for t in range(steps):
             step_gates = gates[t]
             recurrence.write_into(hs[t], step_gates)
+            step_gates += inputs[t]
             if not scale_weights:
                 step_gates *= scale
-            step_gates += inputs[t]
             xp.tanh(step_gates, out=step_gates)
             step_gates *= scale
             step_gates += offset
