@@ -49,7 +49,8 @@ functions with their real bodies, through the same test, are the reference.
 
 Results: ``results/char_lm_c-code.json``, ``results/char_lm_c-code_sample.txt`` and
 ``results/char_lm_c-code_functions.txt`` (the functions written for held-out headers, each
-marked passed or failed).
+marked passed or failed). A ``--temperature`` other than 0.8 adds ``_T<temperature>`` to the
+three names (``char_lm_c-code_T0.5.json``), so runs at several temperatures sit side by side.
 """
 
 import argparse
@@ -227,6 +228,11 @@ def write_bodies(model, vocab, functions, length, temperature, seed):
     return written, truncated
 
 
+def result_name(temperature):
+    """The stem of the result files: char_lm_c-code, with _T<temperature> unless it is 0.8."""
+    return "char_lm_c-code" if temperature == 0.8 else f"char_lm_c-code_T{temperature:g}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("run_dir", nargs="?", default="runs/char_lm_c-code_h512")
@@ -242,6 +248,7 @@ def main():
     parser.add_argument("--body-length", type=int, default=1500,
                         help="characters generated after each header")
     args = parser.parse_args()
+    name = result_name(args.temperature)
     with threadpoolctl.threadpool_limits(1, user_api="blas"):
         model, vocab, config = lm.load_trained(args.run_dir, "best")
         started = time.perf_counter()
@@ -266,20 +273,20 @@ def main():
               "fraction": passed / len(written) if written else None,
               "reference_same_functions_real_bodies":
                   sum(passes_gcc(f) for f in held_out) / len(held_out),
-              "file": "results/char_lm_c-code_functions.txt",
+              "file": f"results/{name}_functions.txt",
               "seconds": round(bodies_seconds, 1)}
     metrics = json.loads((Path(args.run_dir) / "metrics.json").read_text())
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "char_lm_c-code_functions.txt").write_text("".join(
+    (RESULTS / f"{name}_functions.txt").write_text("".join(
         f"/* ---- {'passed' if ok else 'failed'} gcc -fsyntax-only ---- */\n{f}\n\n"
         for f, ok in written))
-    (RESULTS / "char_lm_c-code_sample.txt").write_text(short)
+    (RESULTS / f"{name}_sample.txt").write_text(short)
     summary = {"corpus": "glibc 2.36 string/, stdlib/, stdio-common/ .c/.h (c-code)",
                "val_loss": metrics["val_loss"], "best_val_loss": metrics["best_val_loss"],
                "epochs": metrics["epochs"], "steps": metrics["steps"],
                "train_seconds_total": metrics["train_seconds_total"],
                "config": metrics["config"],
-               "sample": {"file": "results/char_lm_c-code_sample.txt", "chars": args.length,
+               "sample": {"file": f"results/{name}_sample.txt", "chars": args.length,
                           "temperature": args.temperature, "seed": args.seed,
                           "checkpoint": "best", **score(short)},
                "long_sample": {"chars": args.long_length, "temperature": args.temperature,
@@ -293,7 +300,7 @@ def main():
                        "header's ')' and '{', brace "
                        "matching skipping comments and literals; gcc -fsyntax-only -std=gnu11 "
                        "-w after a preamble of standard headers and glibc macro stubs"}
-    (RESULTS / "char_lm_c-code.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (RESULTS / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
 
 

@@ -44,3 +44,9 @@ def test_a_sample_that_ends_inside_a_body_counts_as_truncated(cutter):
 def test_gcc_accepts_a_good_function_and_rejects_a_broken_one(cutter):
     assert cutter.passes_gcc(ADD)
     assert not cutter.passes_gcc("int\nmain (void)\n{\n  return undeclared_name;\n}")
+
+
+def test_results_at_other_temperatures_get_their_own_names(cutter):
+    assert cutter.result_name(0.8) == "char_lm_c-code"
+    assert cutter.result_name(0.5) == "char_lm_c-code_T0.5"
+    assert cutter.result_name(1.0) == "char_lm_c-code_T1"
