@@ -4,9 +4,9 @@ Train the model first (the run this script reads)::
 
     export CHAINRULE_DATA=/work/shared/data
     chainrule train char-lm --corpus c-code --model lstm --layers 2 --hidden 512 --dropout 0.2 \\
-        --seq-len 100 --batch-size 32 --epochs 3 --lr 2e-3 --lr-schedule cosine --clip 5 \\
-        --out runs/char_lm_c-code_h512
-    .venv/bin/python reproductions/c_code_syntax.py runs/char_lm_c-code_h512 --long-length 100000
+        --seq-len 100 --batch-size 32 --epochs 6 --lr 2e-3 --lr-schedule cosine --clip 5 \\
+        --out runs/char_lm_c-code_h512_e6
+    .venv/bin/python reproductions/c_code_syntax.py runs/char_lm_c-code_h512_e6 --long-length 100000
 
 (The validation text, the last 10% of the corpus, is the second half of ``string/``: training
 saw all of ``stdio-common/`` and ``stdlib/`` and the first half of ``string/``.)
@@ -235,7 +235,7 @@ def result_name(temperature):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("run_dir", nargs="?", default="runs/char_lm_c-code_h512")
+    parser.add_argument("run_dir", nargs="?", default="runs/char_lm_c-code_h512_e6")
     parser.add_argument("--length", type=int, default=2000, help="the shown sample's length")
     parser.add_argument("--long-length", type=int, default=20000,
                         help="a longer sample, for a count of functions worth a fraction")
