@@ -11,8 +11,8 @@ Train the model first (the run this script reads)::
 (The validation text, the last 10% of the corpus, is the second half of ``string/``: training
 saw all of ``stdio-common/`` and ``stdlib/`` and the first half of ``string/``.)
 
-The script samples text from the run's best checkpoint (temperature 0.8, seeded), cuts the
-top-level functions out of it and asks ``gcc -fsyntax-only`` about each one.
+The script samples text from the run's best checkpoint (``--temperature``, 0.8 unless given;
+seeded), cuts the top-level functions out of it and asks ``gcc -fsyntax-only`` about each one.
 
 **Cutting rule.** Lines are split on "\\n". A *header line* starts in column 0 with an
 identifier (optionally preceded by type words and ``*``s on the same line), followed by optional
@@ -61,11 +61,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import threadpoolctl
-
 from chainrule.data.text import load_corpus, split_text
 from chainrule.models.char_rnn import sample
 from chainrule.train import lm
+
+import threads
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "do", "else", "case", "goto"}
@@ -249,7 +249,7 @@ def main():
                         help="characters generated after each header")
     args = parser.parse_args()
     name = result_name(args.temperature)
-    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+    with threads.limit(1):
         model, vocab, config = lm.load_trained(args.run_dir, "best")
         started = time.perf_counter()
         short = sample(model, vocab, "\n", args.length, args.temperature, seed=args.seed)

@@ -70,7 +70,6 @@ class ModuleList(_ModuleSequence):
         index = _check_index(index, len(self), "ModuleList")
         self.add_module(str(index), module)
 
-
     def extend(self, modules):
         for module in modules:
             self.append(module)
