@@ -327,3 +327,50 @@ def test_tensors_are_hashable_by_identity():
     a, b = cr.tensor([1.0]), cr.tensor([1.0])
     assert len({a, b}) == 2
     assert {a: "a"}[a] == "a"
+
+
+class _ScaleAndMaybeShift(Function):
+    """y = a·x (+ b when b is given): an op with an optional input, as a bias is."""
+
+    @staticmethod
+    def forward(ctx, x, a, b):
+        ctx.save_for_backward(x, a)
+        ctx.has_shift = b is not None
+        return a * x if b is None else a * x + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, a = ctx.saved_tensors
+        db = grad.sum() if ctx.has_shift and ctx.needs_input_grad[2] else None
+        return grad * a, (grad * x).sum(), db
+
+
+def test_apply_passes_none_through_as_torch_function_does():
+    x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    a = cr.tensor(2.0, requires_grad=True)
+    y = _ScaleAndMaybeShift.apply(x, a, None)
+    y.sum().backward()
+    np.testing.assert_allclose(y.numpy(), [2.0, 4.0, 6.0])
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0, 2.0])
+    assert float(a.grad.item()) == 6.0
+    assert y.grad_fn is _ScaleAndMaybeShift
+
+
+def test_apply_with_none_input_reports_no_grad_needed_for_it():
+    seen = {}
+
+    class Probe(Function):
+        @staticmethod
+        def forward(ctx, x, maybe):
+            seen["forward"] = maybe
+            seen["needs"] = ctx.needs_input_grad
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, None
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    Probe.apply(x, None).sum().backward()
+    assert seen == {"forward": None, "needs": (True, False)}
+    np.testing.assert_allclose(x.grad.numpy(), [1.0, 1.0])

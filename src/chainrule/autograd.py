@@ -86,7 +86,9 @@ class Function:
 
     and are called through ``apply(*inputs, **options)``, which takes Tensors, arrays or Python
     numbers, checks that the tensors share one device and one floating dtype, and records the
-    graph node when a gradient is wanted.
+    graph node when a gradient is wanted. An input may be ``None`` (an absent bias, an
+    unweighted loss): forward receives ``None`` in its place, ``ctx.needs_input_grad`` is False
+    for it, and backward returns ``None`` as its gradient, as in ``torch.autograd.Function``.
     """
 
     @staticmethod
@@ -100,13 +102,13 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **options):
         tensors = _as_tensors(cls.__name__, inputs)
-        needs = tuple([t.requires_grad for t in tensors])
+        needs = tuple([t is not None and t.requires_grad for t in tensors])
         requires_grad = _grad_enabled and True in needs
         if requires_grad:
             ctx = Context(cls, tensors, needs)
         else:
             ctx = Context(cls, None, (False,) * len(tensors))
-        raw = cls.forward(ctx, *[t.data for t in tensors], **options)
+        raw = cls.forward(ctx, *[None if t is None else t.data for t in tensors], **options)
         if type(raw) is tuple:
             raw = tuple([np.asarray(a) if isinstance(a, np.generic) else a for a in raw])
             outputs = tuple([Tensor(a, requires_grad, ctx, i) for i, a in enumerate(raw)])
@@ -142,9 +144,10 @@ def _as_tensors(op, inputs):
 def _wrap(x, reference):
     """One input as a Tensor, on ``reference``'s device when it is a number or a list.
 
-    A number (Python's or a NumPy scalar) is a constant of the reference's floating dtype.
+    A number (Python's or a NumPy scalar) is a constant of the reference's floating dtype;
+    ``None`` (an absent optional input) stays ``None``.
     """
-    if isinstance(x, Tensor):
+    if x is None or isinstance(x, Tensor):
         return x
     if reference is not None and isinstance(x, (int, float, np.number)):
         xp = backend.get_array_module(reference.data)
@@ -158,6 +161,10 @@ def _wrap(x, reference):
 
 def _check_compatible(op, tensors):
     """Same device and at most one floating dtype among the inputs (fast when all match)."""
+    if any(t is None for t in tensors):
+        tensors = [t for t in tensors if t is not None]
+        if len(tensors) < 2:
+            return
     first = tensors[0].data
     array_type, dtype = type(first), first.dtype
     for t in tensors:
@@ -352,7 +359,7 @@ def _topological_order(root):
         visited.add(node)
         stack.append((node, True))
         for tensor in node.inputs:
-            child = tensor._node
+            child = None if tensor is None else tensor._node
             if child is not None and child not in visited:
                 stack.append((child, False))
     order.reverse()
@@ -386,7 +393,7 @@ def _route_gradients(node, input_grads, pending, claimed):
         raise RuntimeError(f"{node.function.__name__}.backward returned {len(input_grads)} "
                            f"gradients for {len(node.inputs)} inputs")
     for tensor, grad in zip(node.inputs, input_grads):
-        if grad is None or not tensor.requires_grad:
+        if grad is None or tensor is None or not tensor.requires_grad:
             continue
         if grad.shape != tensor.data.shape:
             raise RuntimeError(f"{node.function.__name__}.backward returned a gradient of shape "
