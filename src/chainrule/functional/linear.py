@@ -22,7 +22,7 @@ class Linear(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None):
+    def forward(ctx, x, weight, bias):
         rows = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
         out = rows @ weight.T
         if bias is not None:
@@ -42,8 +42,6 @@ class Linear(Function):
             if len(ctx.input_shape) != 2:
                 grad_x = grad_x.reshape(ctx.input_shape)
         grad_weight = grad_rows.T @ rows if needs[1] else None
-        if len(needs) == 2:
-            return grad_x, grad_weight
         grad_bias = grad_rows.sum(axis=0) if needs[2] else None
         return grad_x, grad_weight, grad_bias
 
@@ -58,6 +56,4 @@ def linear(input, weight, bias=None):
     if bias is not None and bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) to match weight of "
                          f"shape {tuple(weight.shape)}; got {tuple(bias.shape)}")
-    if bias is None:
-        return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)

@@ -87,7 +87,7 @@ class BinaryCrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx, p, target, weight=None, reduction="mean"):
+    def forward(ctx, p, target, weight, reduction):
         xp = get_array_module(p)
         with np.errstate(divide="ignore"):  # log 0 = −inf, clamped next
             log_p = xp.maximum(xp.log(p), -100)
@@ -111,7 +111,7 @@ class BinaryCrossEntropy(Function):
             grad_p = (p - target) / xp.maximum(p * (1 - p), 1e-12) * scale
         if ctx.needs_input_grad[1]:
             grad_target = (log_q - log_p) * scale
-        return (grad_p, grad_target) + (None,) * (len(ctx.needs_input_grad) - 2)
+        return grad_p, grad_target, None
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
@@ -119,8 +119,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     ``BinaryCrossEntropy``."""
     _check_reduction("binary_cross_entropy", reduction)
     _check_same_shape("binary_cross_entropy", input, target)
-    extra = () if weight is None else (weight,)
-    return BinaryCrossEntropy.apply(input, target, *extra, reduction=reduction)
+    return BinaryCrossEntropy.apply(input, target, weight, reduction=reduction)
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -137,10 +136,8 @@ class BinaryCrossEntropyWithLogits(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, target, *constants, has_weight, has_pos_weight, reduction):
+    def forward(ctx, x, target, weight, pos_weight, reduction):
         xp = get_array_module(x)
-        weight = constants[0] if has_weight else None
-        pos_weight = constants[-1] if has_pos_weight else None
         softplus_neg = xp.log1p(xp.exp(-xp.abs(x)))
         softplus_neg += xp.maximum(-x, 0)
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
@@ -170,7 +167,7 @@ class BinaryCrossEntropyWithLogits(Function):
                 grad_target = -x * scale
             else:
                 grad_target = ((pos_weight - 1) * softplus_neg - x) * scale
-        return (grad_x, grad_target) + (None,) * (len(ctx.needs_input_grad) - 2)
+        return grad_x, grad_target, None, None
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
@@ -180,10 +177,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     See ``BinaryCrossEntropyWithLogits``."""
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
-    constants = tuple(c for c in (weight, pos_weight) if c is not None)
-    return BinaryCrossEntropyWithLogits.apply(
-        input, target, *constants, has_weight=weight is not None,
-        has_pos_weight=pos_weight is not None, reduction=reduction)
+    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight,
+                                              reduction=reduction)
 
 
 # -- multi-class: negative log-likelihood and cross-entropy ---------------------------------------
@@ -294,7 +289,7 @@ class NLLLoss(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, target, weight=None, ignore_index=-100, reduction="mean"):
+    def forward(ctx, x, target, weight, ignore_index, reduction):
         targets = _ClassTargets("nll_loss", x, target, weight, ignore_index)
         losses = targets.pick(targets.scores)
         losses *= -targets.weight
@@ -307,7 +302,7 @@ class NLLLoss(Function):
         xp = get_array_module(grad)
         grad_x = xp.zeros(targets.scores.shape, grad.dtype)
         targets.subtract_at_targets(grad_x, targets.upstream(grad, ctx.reduction) * targets.weight)
-        return (targets.as_scores_shape(grad_x),) + (None,) * (len(ctx.needs_input_grad) - 1)
+        return targets.as_scores_shape(grad_x), None, None
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -315,8 +310,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     ``target``. See ``NLLLoss``."""
     _check_reduction("nll_loss", reduction)
     _check_class_target("nll_loss", input, target, weight)
-    extra = () if weight is None else (weight,)
-    return NLLLoss.apply(input, target, *extra, ignore_index=ignore_index, reduction=reduction)
+    return NLLLoss.apply(input, target, weight, ignore_index=ignore_index, reduction=reduction)
 
 
 class CrossEntropy(Function):
@@ -337,8 +331,7 @@ class CrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, target, weight=None, ignore_index=-100, reduction="mean",
-                label_smoothing=0.0):
+    def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
         xp = get_array_module(x)
         targets = _ClassTargets("cross_entropy", x, target, weight, ignore_index)
         z = targets.scores - targets.scores.max(axis=1, keepdims=True)
@@ -376,7 +369,7 @@ class CrossEntropy(Function):
             if weight is not None:
                 per_class = per_class * weight[:, None]
             grad_x -= (upstream * targets.valid)[:, None, :] * per_class
-        return (targets.as_scores_shape(grad_x),) + (None,) * (len(ctx.needs_input_grad) - 1)
+        return targets.as_scores_shape(grad_x), None, None
 
 
 def _smoothing_term(z, log_total, weight):
@@ -395,6 +388,5 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], "
                          f"got {label_smoothing}")
-    extra = () if weight is None else (weight,)
-    return CrossEntropy.apply(input, target, *extra, ignore_index=ignore_index,
+    return CrossEntropy.apply(input, target, weight, ignore_index=ignore_index,
                               reduction=reduction, label_smoothing=float(label_smoothing))

@@ -22,17 +22,6 @@ from ..backend import get_array_module
 __all__ = ["batch_norm", "layer_norm"]
 
 
-def _affine_arrays(weight, bias):
-    """The inputs list and presence flags for an optional (weight, bias) pair."""
-    present = (weight is not None, bias is not None)
-    return [p for p in (weight, bias) if p is not None], present
-
-
-def _unpack_affine(params, present):
-    params = iter(params)
-    return tuple(next(params) if here else None for here in present)
-
-
 def _data(stat):
     return stat.data if isinstance(stat, Tensor) else stat
 
@@ -49,13 +38,11 @@ def _scale_and_shift(x_hat, weight, bias, broadcast):
 
 
 def _parameter_grads(ctx, sum_gx, sum_g, shape):
-    """(dγ, dβ) for the parameters that are present: Σ g·x̂ and Σ g, in the parameters' shape."""
-    wants = iter(ctx.needs_input_grad[1:])
-    grads = []
-    for here, total in zip(ctx.present, (sum_gx, sum_g)):
-        if here:
-            grads.append(total.reshape(shape) if next(wants) else None)
-    return grads
+    """(dγ, dβ): Σ g·x̂ and Σ g in the parameters' shape, None where γ or β is absent or
+    needs no gradient (``needs_input_grad`` is False for an absent input)."""
+    needs_weight, needs_bias = ctx.needs_input_grad[1:3]
+    return (sum_gx.reshape(shape) if needs_weight else None,
+            sum_g.reshape(shape) if needs_bias else None)
 
 
 class BatchNorm(Function):
@@ -76,9 +63,8 @@ class BatchNorm(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, *params, present, running_mean, running_var, training, momentum, eps):
+    def forward(ctx, x, weight, bias, *, running_mean, running_var, training, momentum, eps):
         xp = get_array_module(x)
-        weight, bias = _unpack_affine(params, present)
         x3 = x.reshape(x.shape[0], x.shape[1], -1)
         count = x3.shape[0] * x3.shape[2]
         if training:
@@ -98,7 +84,7 @@ class BatchNorm(Function):
         x_hat = centred
         x_hat *= inv_std[:, None]
         ctx.save_for_backward(x_hat, inv_std, weight)
-        ctx.present, ctx.training, ctx.count = present, training, count
+        ctx.training, ctx.count = training, count
         return _scale_and_shift(x_hat, weight, bias, (slice(None), None)).reshape(x.shape)
 
     @staticmethod
@@ -143,8 +129,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training and (running_mean is None or running_var is None):
         raise ValueError("batch_norm: running_mean and running_var are required in "
                          "evaluation mode (training=False)")
-    params, present = _affine_arrays(weight, bias)
-    return BatchNorm.apply(input, *params, present=present, running_mean=running_mean,
+    return BatchNorm.apply(input, weight, bias, running_mean=running_mean,
                            running_var=running_var, training=training, momentum=momentum,
                            eps=eps)
 
@@ -160,9 +145,8 @@ class LayerNorm(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, *params, present, normalized_shape, eps):
+    def forward(ctx, x, weight, bias, *, normalized_shape, eps):
         xp = get_array_module(x)
-        weight, bias = _unpack_affine(params, present)
         size = math.prod(normalized_shape)
         x2 = x.reshape(-1, size)
         mean = xp.einsum("rd->r", x2) / size
@@ -173,7 +157,7 @@ class LayerNorm(Function):
         x_hat *= inv_std[:, None]
         weight = None if weight is None else weight.reshape(-1)
         ctx.save_for_backward(x_hat, inv_std, weight)
-        ctx.present, ctx.normalized_shape = present, normalized_shape
+        ctx.normalized_shape = normalized_shape
         bias = None if bias is None else bias.reshape(-1)
         return _scale_and_shift(x_hat, weight, bias, slice(None)).reshape(x.shape)
 
@@ -192,8 +176,9 @@ class LayerNorm(Function):
             dx -= x_hat * mean_gx[:, None]
             dx *= inv_std[:, None]
             dx = dx.reshape(g.shape)
-        sum_gx = xp.einsum("rd,rd->d", g2, x_hat) if ctx.present[0] else None
-        sum_g = xp.einsum("rd->d", g2) if ctx.present[1] else None
+        needs_weight, needs_bias = ctx.needs_input_grad[1:3]
+        sum_gx = xp.einsum("rd,rd->d", g2, x_hat) if needs_weight else None
+        sum_g = xp.einsum("rd->d", g2) if needs_bias else None
         return (dx, *_parameter_grads(ctx, sum_gx, sum_g, ctx.normalized_shape))
 
 
@@ -212,6 +197,4 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if array is not None and tuple(array.shape) != normalized_shape:
             raise ValueError(f"layer_norm: {name} has shape {tuple(array.shape)}, expected "
                              f"{normalized_shape}")
-    params, present = _affine_arrays(weight, bias)
-    return LayerNorm.apply(input, *params, present=present, normalized_shape=normalized_shape,
-                           eps=eps)
+    return LayerNorm.apply(input, weight, bias, normalized_shape=normalized_shape, eps=eps)
