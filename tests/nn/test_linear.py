@@ -50,3 +50,14 @@ def test_linear_repr_and_parameter_count_match_torch():
         assert repr(ours) == repr(theirs)
         assert nn.utils.parameter_count(ours) == sum(p.numel() for p in theirs.parameters())
     assert nn.utils.parameter_count(nn.Linear(784, 256)) == 784 * 256 + 256
+
+
+def test_linear_refuses_an_integer_input_as_torch_does():
+    x = np.arange(6).reshape(2, 3)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        torch.nn.Linear(3, 2)(torch.tensor(x))
+    with pytest.raises(TypeError, match=r"linear: input and weight must have the same dtype, "
+                                        r"but got int64 and float32"):
+        nn.Linear(3, 2)(cr.tensor(x))
+    with pytest.raises(TypeError, match=r"linear: input and bias must have the same dtype"):
+        cr.functional.linear(cr.ones(2, 3), cr.ones(4, 3), cr.tensor([1, 2, 3, 4]))
