@@ -17,11 +17,12 @@ from .norm import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .embedding import *  # noqa: F401,F403
 from .recurrent import *  # noqa: F401,F403
+from .resample import *  # noqa: F401,F403
 from . import methods  # noqa: F401  (binds Tensor operators)
 
 # By sys.modules, not `from . import linear`: the star imports above bind the package's names
 # `linear`, `dropout`, `embedding` to the functions of the same name, as in torch.nn.functional.
 _MODULES = [sys.modules[f"{__name__}.{name}"] for name in (
     "math", "activation", "linear", "loss", "conv", "pool", "norm", "dropout", "embedding",
-    "recurrent")]
+    "recurrent", "resample")]
 __all__ = [name for module in _MODULES for name in module.__all__]

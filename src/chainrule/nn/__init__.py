@@ -22,6 +22,11 @@ from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
 from .pool import AdaptiveAvgPool2d, AvgPool2d, LPPool2d, MaxPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .resample import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,
+                       ConstantPad2d, ConstantPad3d, PixelShuffle, PixelUnshuffle,
+                       ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
+                       ReplicationPad2d, ReplicationPad3d, Upsample, UpsamplingBilinear2d,
+                       UpsamplingNearest2d, ZeroPad1d, ZeroPad2d, ZeroPad3d)
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList",
            "Linear", "Identity", "Flatten", "Conv1d", "Conv2d", "ConvTranspose2d",
@@ -30,4 +35,9 @@ __all__ = ["Module", "Parameter", "Sequential", "ModuleList",
            "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "Softmax",
            "LogSoftmax", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
-           "utils"]
+           "utils",
+           "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle",
+           "PixelUnshuffle", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d",
+           "ConstantPad2d", "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d",
+           "ReflectionPad3d", "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d",
+           "CircularPad1d", "CircularPad2d", "CircularPad3d"]
