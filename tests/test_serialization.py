@@ -2,6 +2,7 @@
 and atomic checkpoints (round trips, crashes mid-save, corrupt files, hostile JSON).
 """
 
+import hashlib
 import json
 import os
 import signal
@@ -121,6 +122,28 @@ def test_inconsistent_headers_are_rejected(tmp_path, entry, message):
     path = tmp_path / "bad.safetensors"
     path.write_bytes(handmade_safetensors({"w": entry}, bytes(4)))
     with pytest.raises(SerializationError, match=f"bad.safetensors.*'w'.*{message}"):
+        load_file(path)
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"dtype": "U8", "shape": [2**62], "data_offsets": [0, 2**62]}, "truncated"),
+    ({"dtype": "F32", "shape": [2**31, 2**31], "data_offsets": [0, 2**64]}, "truncated"),
+    ({"dtype": "U8", "shape": [2**32, 2**32], "data_offsets": [0, 0]}, "do not fit"),  # 2⁶⁴ ≡ 0
+    ({"dtype": "U8", "shape": [2**63], "data_offsets": [0, 2**63]}, "truncated"),
+    ({"dtype": "U8", "shape": [4], "data_offsets": [10**6, 10**6 + 4]}, "starts at byte"),
+])
+def test_absurd_shapes_and_offsets_beyond_the_file_are_named(tmp_path, entry, message):
+    path = tmp_path / "absurd.safetensors"
+    path.write_bytes(handmade_safetensors({"w": entry}, bytes(4)))
+    with pytest.raises(SerializationError, match=f"absurd.safetensors.*{message}"):
+        load_file(path)
+
+
+def test_json_nested_200000_deep_is_a_serialization_error(tmp_path):
+    text = b"[" * 200_000 + b"]" * 200_000
+    path = tmp_path / "deep.safetensors"
+    path.write_bytes(struct.pack("<Q", len(text)) + text)
+    with pytest.raises(SerializationError, match="deep.safetensors.*nested too deeply"):
         load_file(path)
 
 
@@ -313,6 +336,14 @@ def saved_checkpoint(tmp_path):
     return tmp_path / "ckpt", tmp_path / document["tensor_file"], document
 
 
+def rewrite(path, document):
+    """Write an edited checkpoint document with its structure's SHA-256 recomputed from the
+    format's definition (the compact JSON text of "object"), so only the edit is tested."""
+    text = json.dumps(document["object"], separators=(",", ":"), allow_nan=False)
+    document = dict(document, object_sha256=hashlib.sha256(text.encode()).hexdigest())
+    path.write_text(json.dumps(document))
+
+
 def test_truncated_tensor_file_is_named(tmp_path):
     path, tensor_file, _ = saved_checkpoint(tmp_path)
     tensor_file.write_bytes(tensor_file.read_bytes()[:-10])
@@ -332,7 +363,54 @@ def test_flipped_byte_is_caught_by_the_digest(tmp_path):
 def test_missing_tensor_file_is_named(tmp_path):
     path, tensor_file, _ = saved_checkpoint(tmp_path)
     tensor_file.unlink()
-    with pytest.raises(FileNotFoundError, match=tensor_file.name):
+    with pytest.raises(SerializationError, match=f"ckpt.*{tensor_file.name} is missing"):
+        load(path)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda text: text.replace('"epoch": 3', '"epoch": 7'),
+    lambda text: text.replace('"loss": 0.125', '"loss": 0.375'),
+    lambda text: text.replace('"done": false', '"done": true'),
+    lambda text: text.replace('"name": "run', '"name": "rub'),
+    lambda text: text.replace('"loss": 0.125', '"loss": 1e999'),
+])
+def test_a_damaged_structure_fails_instead_of_loading_a_wrong_value(tmp_path, edit):
+    save(nested_checkpoint(), tmp_path / "ckpt")
+    text = (tmp_path / "ckpt").read_text()
+    assert edit(text) != text
+    (tmp_path / "ckpt").write_text(edit(text))
+    with pytest.raises(SerializationError, match="ckpt: corrupt: its structure"):
+        load(tmp_path / "ckpt")
+
+
+def test_layout_changes_that_keep_the_values_still_load(tmp_path):
+    save(nested_checkpoint(), tmp_path / "ckpt")
+    document = json.loads((tmp_path / "ckpt").read_text())
+    (tmp_path / "ckpt").write_text(json.dumps(document, indent=4, ensure_ascii=False))
+    assert_same(load(tmp_path / "ckpt"), nested_checkpoint())
+
+
+def test_version_1_checkpoints_without_a_structure_digest_still_load(tmp_path):
+    path, _, document = saved_checkpoint(tmp_path)
+    del document["object_sha256"]
+    path.write_text(json.dumps(dict(document, version=1)))
+    np.testing.assert_array_equal(load(path)["w"], np.arange(100, dtype=np.float32))
+
+
+def test_json_nested_200000_deep_in_a_checkpoint_is_named(tmp_path):
+    (tmp_path / "ckpt").write_bytes(b'{"format": ' + b"[" * 200_000 + b"]" * 200_000 + b"}")
+    with pytest.raises(SerializationError, match="ckpt.*nested too deeply"):
+        load(tmp_path / "ckpt")
+
+
+def test_absurd_shape_in_a_checkpoints_tensor_file_is_named(tmp_path):
+    path, tensor_file, document = saved_checkpoint(tmp_path)
+    raw = handmade_safetensors({"w": {"dtype": "U8", "shape": [2**32, 2**32],
+                                      "data_offsets": [0, 0]}}, b"")
+    tensor_file.write_bytes(raw)
+    document.update(sha256=hashlib.sha256(raw).hexdigest(), bytes=len(raw))
+    rewrite(path, document)
+    with pytest.raises(SerializationError, match=f"{tensor_file.name}.*do not fit"):
         load(path)
 
 
@@ -345,6 +423,7 @@ def test_missing_checkpoint(tmp_path):
     (b'{"model": {}}', "not a chainrule checkpoint"),
     (b"\x89PNG....", "not a chainrule checkpoint.*not a JSON"),
     (b'{"format": "chainrule-checkpoint", "version": 99}', "version 99"),
+    (b'{"format": "chainrule-checkpoint", "version": 2.0}', "version 2.0"),
     (b'["format"]', "not a chainrule checkpoint"),
 ])
 def test_foreign_files_are_refused(tmp_path, content, message):
@@ -374,8 +453,8 @@ def test_a_safetensors_file_is_pointed_to_load_file(tmp_path):
 def test_unexpected_structure_is_rejected(tmp_path, node, message):
     path, _, document = saved_checkpoint(tmp_path)
     document["object"] = {"x": [node]}
-    path.write_text(json.dumps(document))
-    with pytest.raises(SerializationError, match=message):
+    rewrite(path, document)
+    with pytest.raises(SerializationError, match=f"ckpt: .*{message}"):
         load(path)
 
 
@@ -383,7 +462,7 @@ def test_unexpected_structure_is_rejected(tmp_path, node, message):
 def test_tensor_file_must_sit_beside_the_checkpoint(tmp_path, tensor_file):
     path, _, document = saved_checkpoint(tmp_path)
     document["tensor_file"] = tensor_file
-    path.write_text(json.dumps(document))
+    rewrite(path, document)
     with pytest.raises(SerializationError, match="plain file name"):
         load(path)
 

@@ -7,6 +7,8 @@ the only place that knows CuPy exists.
 
 import numpy as np
 
+from .errors import DeviceError
+
 try:  # CuPy is optional: `pip install chainrule[gpu]`.
     import cupy
 except ImportError:  # pragma: no cover - depends on the machine
@@ -18,10 +20,6 @@ int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
 
 _default_dtype = float32
-
-
-class DeviceError(RuntimeError):
-    """A device was asked for that this machine cannot give, or devices were mixed."""
 
 
 def get_default_dtype():

@@ -15,10 +15,14 @@ The official ``safetensors`` library reads our files and we read its files.
 NumPy arrays and scalars, ints, floats, strings, bools, None — such as
 ``{"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}``. The arrays go
 into a safetensors file beside the checkpoint; the structure goes into the checkpoint itself, a
-JSON document naming that file and its SHA-256. Saving is atomic: the tensor file is written
-under a new name, then the JSON is written to a temporary file and renamed over ``path``. That
-rename is the commit point: a process killed at any moment leaves either the old checkpoint or
-the new one, each complete. The superseded tensor file is deleted after the commit.
+JSON document naming that file and its SHA-256, and holding the SHA-256 of the structure's
+compact JSON text (``object_sha256``), so that a damaged byte anywhere — in the tensors or in
+the structure — fails to load instead of loading a wrong number.
+
+Saving is atomic: the tensor file is written under a new name, then the JSON is written to a
+temporary file and renamed over ``path``. That rename is the commit point: a process killed at
+any moment leaves either the old checkpoint or the new one, each complete. The superseded
+tensor file is deleted after the commit.
 """
 
 import hashlib
@@ -26,6 +30,7 @@ import json
 import math
 import os
 import struct
+import sys
 import tempfile
 from pathlib import Path
 
@@ -33,6 +38,7 @@ import numpy as np
 
 from . import backend
 from .autograd import Tensor
+from .errors import SerializationError
 
 DTYPES = {
     "F64": np.float64, "F32": np.float32, "F16": np.float16,
@@ -43,11 +49,11 @@ DTYPES = {
 DTYPE_CODES = {np.dtype(t): code for code, t in DTYPES.items()}
 MAX_HEADER_BYTES = 100_000_000  # the official library's limit
 CHECKPOINT_FORMAT = "chainrule-checkpoint"
-CHECKPOINT_VERSION = 1
-
-
-class SerializationError(ValueError):
-    """A file is not what it should be: corrupt, truncated, or not in the expected format."""
+CHECKPOINT_VERSION = 2
+CHECKPOINT_KEYS = {  # version 1 had no digest of the structure; it is still read
+    1: {"format", "version", "tensor_file", "sha256", "bytes", "object"},
+    2: {"format", "version", "tensor_file", "sha256", "bytes", "object_sha256", "object"},
+}
 
 
 # -- safetensors ------------------------------------------------------------------------------
@@ -60,7 +66,8 @@ def save_file(tensors, path, metadata=None):
     """
     arrays = {name: _host_array(value, name) for name, value in tensors.items()}
     path = Path(path)
-    temporary, _, _ = _write_temporary(path.parent, lambda f: _write_safetensors(f, arrays, metadata))
+    temporary, _, _ = _write_temporary(path.parent,
+                                       lambda f: _write_safetensors(f, arrays, metadata))
     _replace(temporary, path)
 
 
@@ -87,7 +94,8 @@ def _write_safetensors(f, arrays, metadata=None):
     header, offset = {}, 0
     for name, array in arrays.items():
         if not isinstance(name, str) or name == "__metadata__":
-            raise TypeError(f"save: tensor names must be strings other than __metadata__, got {name!r}")
+            raise TypeError(f"save: tensor names must be strings other than __metadata__, "
+                            f"got {name!r}")
         code = DTYPE_CODES[array.dtype.newbyteorder("=")]
         header[name] = {"dtype": code, "shape": list(array.shape),
                         "data_offsets": [offset, offset + array.nbytes]}
@@ -106,7 +114,8 @@ def _write_safetensors(f, arrays, metadata=None):
 def _parse_safetensors(buffer, name):
     """``({name: array}, metadata)`` from the bytes of a safetensors file, checked throughout."""
     if len(buffer) < 8:
-        raise SerializationError(f"{name}: truncated: {len(buffer)} bytes, not even a header length")
+        raise SerializationError(f"{name}: truncated: {len(buffer)} bytes, not even a header "
+                                 "length")
     (header_size,) = struct.unpack("<Q", buffer[:8])
     if header_size > min(MAX_HEADER_BYTES, len(buffer) - 8):
         raise SerializationError(f"{name}: truncated or not a safetensors file (header length "
@@ -130,7 +139,7 @@ def _parse_safetensors(buffer, name):
                                  f"tensor data, the file holds {len(buffer) - start}")
     arrays = {}
     for key, (dtype, shape, (begin, _)) in entries.items():
-        array = np.frombuffer(buffer, dtype, count=int(np.prod(shape, dtype=np.int64)),
+        array = np.frombuffer(buffer, dtype, count=math.prod(shape),
                               offset=start + begin).reshape(shape)
         arrays[key] = array.astype(dtype.newbyteorder("="), copy=False)
     return arrays, metadata
@@ -139,7 +148,8 @@ def _parse_safetensors(buffer, name):
 def _check_entry(key, entry, name):
     where = f"{name}: tensor {key!r}"
     if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
-        raise SerializationError(f"{where}: expected keys dtype, shape, data_offsets, got {entry!r}")
+        raise SerializationError(f"{where}: expected keys dtype, shape, data_offsets, "
+                                 f"got {entry!r}")
     if entry["dtype"] not in DTYPES:
         raise SerializationError(f"{where}: dtype {entry['dtype']!r} is not supported "
                                  f"(NumPy has no equivalent); supported: {sorted(DTYPES)}")
@@ -149,7 +159,7 @@ def _check_entry(key, entry, name):
     if not _is_int_list(offsets) or len(offsets) != 2 or not 0 <= offsets[0] <= offsets[1]:
         raise SerializationError(f"{where}: bad data_offsets {offsets!r}")
     dtype = np.dtype(DTYPES[entry["dtype"]]).newbyteorder("<")
-    if offsets[1] - offsets[0] != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+    if offsets[1] - offsets[0] != math.prod(shape) * dtype.itemsize:  # exact: Python ints
         raise SerializationError(f"{where}: data_offsets {offsets} do not fit shape {shape} "
                                  f"of {entry['dtype']}")
     return dtype, tuple(shape), tuple(offsets)
@@ -160,7 +170,9 @@ def _is_int_list(value):
 
 
 def _json_object(text, name):
-    """Parse JSON text that must be an object; duplicate keys and NaN literals are errors."""
+    """Parse JSON text that must be an object; duplicate keys and NaN literals are errors, and
+    so are nesting deeper than Python's recursion limit and integers longer than its digit
+    limit."""
     def no_duplicates(pairs):
         keys = [k for k, _ in pairs]
         if len(set(keys)) != len(keys):
@@ -173,8 +185,13 @@ def _json_object(text, name):
     try:
         value = json.loads(text.decode("utf-8"), object_pairs_hook=no_duplicates,
                            parse_constant=no_constants)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except SerializationError:
+        raise
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, too many digits
         raise SerializationError(f"{name}: not valid JSON ({error})") from None
+    except RecursionError:
+        raise SerializationError(f"{name}: JSON nested too deeply to read (more levels than "
+                                 f"Python's recursion limit, {sys.getrecursionlimit()})") from None
     if not isinstance(value, dict):
         raise SerializationError(f"{name}: expected a JSON object, got {type(value).__name__}")
     return value
@@ -197,7 +214,8 @@ def save(obj, path):
     try:
         _replace(temporary, directory / tensor_name)
         document = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-                    "tensor_file": tensor_name, "sha256": digest, "bytes": size, "object": tree}
+                    "tensor_file": tensor_name, "sha256": digest, "bytes": size,
+                    "object_sha256": _structure_digest(tree), "object": tree}
         text = json.dumps(document, allow_nan=False, indent=1).encode()
         json_temporary, _, _ = _write_temporary(directory, lambda f: f.write(text))
         _replace(json_temporary, path)
@@ -213,23 +231,30 @@ def save(obj, path):
 def load(path, map_location="cpu"):
     """Load a checkpoint written by ``save``; Tensors come back on ``map_location``.
 
-    The tensor file's size and SHA-256 are checked first; a missing, truncated or corrupt file
-    is reported by name. NumPy arrays and scalars come back as NumPy arrays and scalars (a CuPy
-    array saved inside a structure comes back as a NumPy array).
+    The structure's and the tensor file's SHA-256 are checked first; a missing, truncated or
+    corrupt file raises ``SerializationError`` naming it (a missing ``path`` itself raises
+    ``FileNotFoundError``, as ``torch.load`` does). NumPy arrays and scalars come back as NumPy
+    arrays and scalars (a CuPy array saved inside a structure comes back as a NumPy array).
     """
     path = Path(path)
     device = backend.normalize_device(map_location)
     document = _read_checkpoint_document(path)
     tensor_path = path.parent / document["tensor_file"]
     if not tensor_path.is_file():
-        raise FileNotFoundError(f"{path}: its tensor file {tensor_path} is missing")
+        raise SerializationError(f"{path}: its tensor file {tensor_path} is missing; copy it "
+                                 "beside the checkpoint")
     buffer = _read_buffer(tensor_path)
     if len(buffer) != document["bytes"] or hashlib.sha256(buffer).hexdigest() != document["sha256"]:
         raise SerializationError(f"{tensor_path}: corrupt or truncated ({len(buffer)} bytes, the "
                                  f"checkpoint {path.name} expects {document['bytes']} bytes with "
                                  f"SHA-256 {document['sha256']})")
     arrays, _ = _parse_safetensors(buffer, str(tensor_path))
-    return _decode(document["object"], arrays, device, "object")
+    try:
+        return _decode(document["object"], arrays, device, "object")
+    except SerializationError as error:
+        raise SerializationError(f"{path}: {error}") from None
+    except RecursionError:
+        raise SerializationError(f"{path}: the structure is nested too deeply to load") from None
 
 
 def _read_checkpoint_document(path):
@@ -244,10 +269,11 @@ def _read_checkpoint_document(path):
     document = _json_object(raw, str(path))
     if document.get("format") != CHECKPOINT_FORMAT:
         raise SerializationError(f"{not_ours} (its \"format\" is {document.get('format')!r})")
-    if document.get("version") != CHECKPOINT_VERSION:
-        raise SerializationError(f"{path}: checkpoint version {document.get('version')!r} is not "
-                                 f"supported (this chainrule reads version {CHECKPOINT_VERSION})")
-    expected = {"format", "version", "tensor_file", "sha256", "bytes", "object"}
+    version = document.get("version")
+    if type(version) is not int or version not in CHECKPOINT_KEYS:
+        raise SerializationError(f"{path}: checkpoint version {version!r} is not supported "
+                                 f"(this chainrule reads versions {sorted(CHECKPOINT_KEYS)})")
+    expected = CHECKPOINT_KEYS[version]
     if set(document) != expected:
         raise SerializationError(f"{path}: checkpoint keys {sorted(document)}, expected "
                                  f"{sorted(expected)}")
@@ -257,7 +283,23 @@ def _read_checkpoint_document(path):
                                  "in the checkpoint's folder")
     if not isinstance(document["sha256"], str) or type(document["bytes"]) is not int:
         raise SerializationError(f"{path}: sha256 must be a string and bytes an integer")
+    if version >= 2 and document["object_sha256"] != _structure_digest(document["object"], path):
+        raise SerializationError(f"{path}: corrupt: its structure (\"object\") does not have the "
+                                 f"SHA-256 the checkpoint records")
     return document
+
+
+def _structure_digest(tree, path=None):
+    """SHA-256 of the structure's compact JSON text: the same before saving and after loading,
+    since JSON round-trips every value the structure holds (finite floats, ints, strings)."""
+    try:
+        text = json.dumps(tree, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # a literal like 1e999 in a damaged file reads as inf
+        raise SerializationError(f"{path}: corrupt: its structure holds a non-finite "
+                                 "number") from None
+    except RecursionError:
+        raise SerializationError(f"{path}: its structure is nested too deeply to read") from None
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _tensor_file_of(path):
@@ -333,7 +375,7 @@ def _decode(node, arrays, device, where):
     tag = tags[0]
     allowed = {tag, "requires_grad"} if tag == "__tensor__" else {tag}
     if tag not in TAGS or len(tags) > 1 or not set(node) <= allowed:
-        raise SerializationError(f"checkpoint: unexpected entry {sorted(node)} at {where}; "
+        raise SerializationError(f"unexpected entry {sorted(node)} at {where}; "
                                  f"known tags are {sorted(TAGS)}")
     return _DECODERS[tag](node, arrays, device, where)
 
@@ -341,7 +383,7 @@ def _decode(node, arrays, device, where):
 def _decode_array(node, arrays, where, tag):
     name = node[tag]
     if not isinstance(name, str) or name not in arrays:
-        raise SerializationError(f"checkpoint: {tag} at {where} names {name!r}, which is not "
+        raise SerializationError(f"{tag} at {where} names {name!r}, which is not "
                                  "in the tensor file")
     return arrays[name]
 
@@ -349,7 +391,7 @@ def _decode_array(node, arrays, where, tag):
 def _decode_tensor(node, arrays, device, where):
     requires_grad = node.get("requires_grad", False)
     if requires_grad is not True and requires_grad is not False:
-        raise SerializationError(f"checkpoint: requires_grad at {where} must be a bool")
+        raise SerializationError(f"requires_grad at {where} must be a bool")
     array = backend.to_device(_decode_array(node, arrays, where, "__tensor__"), device)
     return Tensor(array, requires_grad=requires_grad)
 
@@ -357,30 +399,30 @@ def _decode_tensor(node, arrays, device, where):
 def _decode_numpy_scalar(node, arrays, device, where):
     array = _decode_array(node, arrays, where, "__numpy_scalar__")
     if array.ndim != 0:
-        raise SerializationError(f"checkpoint: __numpy_scalar__ at {where} has shape {array.shape}")
+        raise SerializationError(f"__numpy_scalar__ at {where} has shape {array.shape}")
     return array[()]
 
 
 def _decode_sequence(node, arrays, device, where, tag):
     items = node[tag]
     if not isinstance(items, list):
-        raise SerializationError(f"checkpoint: {tag} at {where} must hold a list")
+        raise SerializationError(f"{tag} at {where} must hold a list")
     return [_decode(v, arrays, device, f"{where}[{i}]") for i, v in enumerate(items)]
 
 
 def _decode_dict(node, arrays, device, where):
     pairs = _decode_sequence(node, arrays, device, where, "__dict__")
     if not all(isinstance(p, list) and len(p) == 2 for p in pairs):
-        raise SerializationError(f"checkpoint: __dict__ at {where} must hold [key, value] pairs")
+        raise SerializationError(f"__dict__ at {where} must hold [key, value] pairs")
     try:
         return {key: value for key, value in pairs}
     except TypeError:
-        raise SerializationError(f"checkpoint: a __dict__ key at {where} is not hashable") from None
+        raise SerializationError(f"a __dict__ key at {where} is not hashable") from None
 
 
 def _decode_float(node, arrays, device, where):
     if node["__float__"] not in NON_FINITE:
-        raise SerializationError(f"checkpoint: __float__ at {where} must be one of "
+        raise SerializationError(f"__float__ at {where} must be one of "
                                  f"{sorted(NON_FINITE)}, got {node['__float__']!r}")
     return NON_FINITE[node["__float__"]]
 
@@ -441,7 +483,8 @@ def _replace(temporary, target):
 
 
 def _fsync_directory(directory):
-    """Make the renames in ``directory`` durable (POSIX; a no-op where directories can't be opened)."""
+    """Make the renames in ``directory`` durable (POSIX; a no-op where directories can't be
+    opened)."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:

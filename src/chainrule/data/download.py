@@ -21,22 +21,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ChecksumError, DatasetNotFoundError, DownloadError
 from .idx import read_bytes
 
 ENV_VAR = "CHAINRULE_DATA"
 DOWNLOAD_TIMEOUT_S = 60
-
-
-class DatasetNotFoundError(FileNotFoundError):
-    """A data set's file is in none of the places it was looked for."""
-
-
-class ChecksumError(ValueError):
-    """A file's content does not have the checksum its data set declares."""
-
-
-class DownloadError(OSError):
-    """No mirror could deliver a good copy of a file."""
 
 
 @dataclass(frozen=True)

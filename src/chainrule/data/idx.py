@@ -14,9 +14,13 @@ and checks the header against the file's length so a truncated file fails with i
 """
 
 import gzip
+import math
 import os
+import zlib
 
 import numpy as np
+
+from ..errors import IDXFormatError
 
 IDX_DTYPES = {
     0x08: np.dtype(np.uint8),
@@ -29,20 +33,21 @@ IDX_DTYPES = {
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-class IDXFormatError(ValueError):
-    """A file is not a well-formed IDX file (bad magic number, unknown type, wrong length)."""
-
-
 def read_bytes(path):
-    """The content of ``path``, decompressed when it is gzipped; a damaged gzip names the file."""
+    """The content of ``path``, decompressed when it is gzipped; a damaged gzip names the file.
+
+    gzip's CRC-32 and length check catch any damage inside the stream; the deflate decoder
+    itself fails first on most (``zlib.error``), the header reader on a damaged header.
+    """
     with open(path, "rb") as f:
         raw = f.read()
     if not raw.startswith(GZIP_MAGIC):
         return raw
     try:
         return gzip.decompress(raw)
-    except (EOFError, OSError, gzip.BadGzipFile) as error:
-        raise IDXFormatError(f"{os.fspath(path)}: damaged or truncated gzip file ({error})") from None
+    except (EOFError, OSError, zlib.error) as error:
+        raise IDXFormatError(f"{os.fspath(path)}: damaged or truncated gzip file ({error}); "
+                             "delete it and download it again") from None
 
 
 def parse_idx(content, name="<bytes>"):
@@ -59,7 +64,7 @@ def parse_idx(content, name="<bytes>"):
                              f"the file has {len(content)}")
     shape = tuple(int(n) for n in np.frombuffer(content, ">u4", count=ndim, offset=4))
     dtype = IDX_DTYPES[type_code]
-    expected = header_size + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = header_size + math.prod(shape) * dtype.itemsize
     if len(content) != expected:
         problem = "truncated" if len(content) < expected else "has trailing bytes"
         raise IDXFormatError(f"{name}: {problem}: header says shape {shape} of {dtype.name} "
