@@ -1,20 +1,21 @@
-"""Pooling: max, average, Lp-norm (deck 002's "L2-norm pooling") and adaptive average pooling.
+"""Pooling: max, average, Lp-norm (deck D2's "L2-norm pooling") and adaptive average pooling.
 
 A pooling layer divides each feature map into windows R_k of kh × kw pixels, stepping ``stride``
-pixels at a time, and summarises each window by one number (deck 001, "down(·)"):
+pixels at a time, and summarises each window by one number (deck D1, "down(·)"):
 
     max pooling      y_k = max_{i∈R_k} x_i
     average pooling  y_k = (1/|R_k|) Σ_{i∈R_k} x_i
     Lp pooling       y_k = (Σ_{i∈R_k} x_i^p)^(1/p)
 
-A rectangular window is separable: the max (or sum) over a kh × kw window is the max over its
-kh rows of the max over each row's kw pixels. So every pooling here runs in two passes, first
-across the rows (kw strided views x[..., v::s] of the input, combined element-wise with
-``np.maximum`` or ``+``), then down the columns (kh strided views of that result). Each pass is
-a few whole-array operations, never a Python loop over windows; the row pass runs over long
-contiguous loops. Backward goes through the same views in reverse order: deck 003's
-up-sampling of δ, which routes δ to the arg-max for max pooling and spreads it evenly (the
-Kronecker product δ ⊗ 1/(n·n)) for mean pooling.
+Backward is deck D3's up-sampling of δ ("情况一：当前层之后为 Pooling 层", see
+docs/references.md): max pooling routes each δ_k to the arg-max of its window (every other
+pixel gets 0), mean pooling spreads it evenly, up(δ) = δ ⊗ 1_{n×n}/(n·n) (the Kronecker
+product) for n × n windows that tile the map.
+
+The reference computation below reads every window through its kh·kw taps: tap (u, v) of all
+windows at once is one strided view of the padded input (``_taps``). It is what runs on a GPU;
+on the CPU ``chainrule.kernels.pool`` computes the same in separable passes (skip it on first
+reading).
 
 Inputs are (N, C, H, W) or unbatched (C, H, W): pooling acts on the last two axes.
 """
@@ -23,6 +24,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
+from ..kernels import pool as pool_kernels
 
 __all__ = ["max_pool2d", "avg_pool2d", "lp_pool2d", "adaptive_avg_pool2d"]
 
@@ -35,8 +37,8 @@ def _pair(value, op, name):
 
 
 class _Windows:
-    """The windows of one pooling: kernel (kh, kw), stride, padding and output size, and the
-    one-axis passes every pooling is made of (see the module docstring)."""
+    """The windows of one pooling: kernel (kh, kw), stride, padding, the padded size and the
+    output size (Ho, Wo) = ⌊(H + 2p − kh)/s⌋ + 1, … (deck D2's output-size formula)."""
 
     def __init__(self, op, shape, kernel_size, stride, padding):
         if len(shape) not in (3, 4):
@@ -73,155 +75,124 @@ class _Windows:
         (ph, pw), (h, w) = self.padding, self.size
         return Ellipsis, slice(ph, ph + h), slice(pw, pw + w)
 
-    def passes(self):
-        """The two one-axis passes, (axis, kernel, stride, output length): rows, then columns."""
-        return [(-1, self.kernel[1], self.stride[1], self.out[1]),
-                (-2, self.kernel[0], self.stride[0], self.out[0])]
+    def tap(self, u, v):
+        """The index of the padded-input pixels that tap (u, v) reads, one per window: rows
+        u + i·s and columns v + j·s."""
+        (sh, sw), (ho, wo) = self.stride, self.out
+        return Ellipsis, slice(u, u + sh * (ho - 1) + 1, sh), slice(v, v + sw * (wo - 1) + 1, sw)
 
-    def shape_before(self, axis):
-        """The shape a pass along ``axis`` reads: the padded input for the row pass, the row
-        pass's result for the column pass."""
-        return self.leading + (self.padded[0], self.out[1] if axis == -2 else self.padded[1])
-
-    def total(self, padded):
-        """Σ over each window: the row sums, then the column sums of those."""
-        for axis, kernel, stride, count in self.passes():
-            views = _offset_views(padded, axis, kernel, stride, count)
-            padded = views[0].copy()
-            for view in views[1:]:
-                padded += view
-        return padded
-
-    def spread(self, per_window):
-        """The adjoint of ``total``: every pixel of each window receives the window's value
-        (summed over the windows it belongs to); the padding is cropped."""
-        for axis, kernel, stride, count in reversed(self.passes()):
-            per_window = _spread_along(per_window, self.shape_before(axis), axis, kernel, stride,
-                                       count, [None] * kernel)
-        return per_window[self.inside]
+    def taps(self):
+        """The kernel taps (u, v) in row-major order."""
+        return [(u, v) for u in range(self.kernel[0]) for v in range(self.kernel[1])]
 
 
-def _offset_views(array, axis, kernel, stride, count):
-    """For each kernel offset v, the strided view array[..., v + stride·j, ...] (j < count)
-    along ``axis``."""
-    views = []
-    for v in range(kernel):
-        index = [slice(None)] * array.ndim
-        index[axis] = slice(v, v + stride * (count - 1) + 1, stride)
-        views.append(array[tuple(index)])
-    return views
+def _on_cpu(array):
+    """Whether the CPU kernels compute (NumPy arrays) rather than the reference (CuPy)."""
+    return get_array_module(array) is np
 
 
-def _spread_along(values, shape, axis, kernel, stride, count, masks):
-    """An array of ``shape`` whose offset-v view along ``axis`` receives ``values`` (× masks[v]
-    unless it is None), added up where windows overlap: the adjoint of reading the views."""
-    xp = get_array_module(values)
-    exact = kernel == stride and shape[axis] == kernel * count
-    out = (xp.empty if exact else xp.zeros)(shape, values.dtype)
-    for view, mask in zip(_offset_views(out, axis, kernel, stride, count), masks):
-        if kernel > stride:
-            view += values if mask is None else values * mask
-        elif mask is None:
-            view[...] = values
-        else:
-            xp.multiply(values, mask, out=view)
-    return out
+def max_pool(x, w):
+    """(y, arg): the max of each window and the tap that held it (the first, in row-major
+    order, when several are equal, as in PyTorch)."""
+    xp = get_array_module(x)
+    padded = w.pad(x, -xp.inf)
+    taps = xp.stack([padded[w.tap(u, v)] for u, v in w.taps()], axis=-1)
+    arg = taps.argmax(axis=-1)
+    return xp.take_along_axis(taps, arg[..., None], axis=-1)[..., 0], arg
 
 
-def _running_max(views, track):
-    """Element-wise max over ``views``; with ``track`` also the masks views[k] > max(views[:k])
-    for k ≥ 1 (strict, so the first of equal maxima wins, as in PyTorch)."""
-    xp = get_array_module(views[0])
-    if len(views) == 1:
-        return views[0].copy(), []
-    best, betters = views[0], []
-    for k, view in enumerate(views[1:]):
-        if track:
-            betters.append(view > best)
-        best = xp.maximum(best, view, out=None if k == 0 else best)
-    return best, betters
+def route_to_argmax(grad, arg, w):
+    """∂L/∂x: δ_k goes to the pixel that won window k, 0 elsewhere; a pixel that won several
+    overlapping windows collects each one's δ."""
+    xp = get_array_module(grad)
+    padded = xp.zeros(w.leading + w.padded, grad.dtype)
+    for k, (u, v) in enumerate(w.taps()):
+        padded[w.tap(u, v)] += grad * (arg == k)
+    return padded[w.inside]
 
 
-def _winner_masks(betters):
-    """From _running_max's masks, the mask of where each view held the (first) maximum: view k
-    won where it beat every earlier one and no later one beat it."""
-    won, beaten = [None] * (len(betters) + 1), None
-    for k in range(len(betters), 0, -1):
-        better = betters[k - 1]
-        won[k] = better if beaten is None else better & ~beaten
-        beaten = better if beaten is None else beaten | better
-    won[0] = None if beaten is None else ~beaten
-    return won
+def window_sum(padded, w):
+    """Σ_{i∈R_k} x_i for every window of the padded input: the sum of the kh·kw tap views."""
+    return sum(padded[w.tap(u, v)] for u, v in w.taps())
+
+
+def spread(per_window, w):
+    """The adjoint of ``window_sum``: every pixel of window k receives its value (summed over
+    the windows it belongs to), the padding cropped. For n × n windows that tile the map this
+    is per_window ⊗ 1_{n×n}, deck D3's up-sampling."""
+    xp = get_array_module(per_window)
+    padded = xp.zeros(w.leading + w.padded, per_window.dtype)
+    for u, v in w.taps():
+        padded[w.tap(u, v)] += per_window
+    return padded[w.inside]
+
+
+def _window_sum(padded, w):
+    return pool_kernels.window_sum(padded, w) if _on_cpu(padded) else window_sum(padded, w)
+
+
+def _spread(per_window, w):
+    return pool_kernels.spread(per_window, w) if _on_cpu(per_window) else spread(per_window, w)
 
 
 class MaxPool2d(Function):
     """y_k = max_{i∈R_k} x_i over windows R_k (padding counts as −∞).
 
-    Forward: the row pass takes the max of the kw views x[..., v::s] with ``np.maximum``, the
-    column pass the max of kh views of that: for 2×2, stride 2, two ``maximum``s of strided
-    views (several times faster than a reshape and ``max`` over window axes). When a gradient
-    is wanted each pass also keeps, per offset, where it beat the earlier ones, so the first
-    maximum in row-major order wins ties, as in PyTorch.
-
-    Backward (deck 003): δ is routed to the arg-max of each window and every other pixel gets 0
-    (down the column pass, then across the row pass); a pixel in several overlapping windows
-    collects δ from each window it won.
+    Backward (deck D3, "情况一：当前层之后为 Pooling 层", up(·) for max pooling records where each
+    max came from): δ_k is routed to the arg-max of window k and every other pixel gets 0; a pixel
+    in several overlapping windows collects δ from each window it won.
     """
 
     @staticmethod
     def forward(ctx, x, *, kernel_size, stride, padding):
-        windows = _Windows("max_pool2d", x.shape, kernel_size, stride, padding)
+        w = _Windows("max_pool2d", x.shape, kernel_size, stride, padding)
         track = ctx.needs_input_grad[0]
-        out, masks = windows.pad(x, -np.inf), []
-        for axis, kernel, stride_, count in windows.passes():
-            out, better = _running_max(_offset_views(out, axis, kernel, stride_, count), track)
-            masks += better
+        if _on_cpu(x):
+            out, saved = pool_kernels.max_pool(x, w, track)
+        else:
+            out, arg = max_pool(x, w)
+            saved = [arg]
         if track:
-            ctx.windows = windows
-            ctx.save_for_backward(*masks)
+            ctx.windows = w
+            ctx.save_for_backward(*saved)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        windows = ctx.windows
-        row_masks = windows.kernel[1] - 1
-        masks = [ctx.saved_tensors[:row_masks], ctx.saved_tensors[row_masks:]]
-        for (axis, kernel, stride, count), better in zip(reversed(windows.passes()),
-                                                         reversed(masks)):
-            grad = _spread_along(grad, windows.shape_before(axis), axis, kernel, stride, count,
-                                 _winner_masks(better))
-        return grad[windows.inside]
+        if _on_cpu(grad):
+            return pool_kernels.max_pool_backward(grad, ctx.saved_tensors, ctx.windows)
+        return route_to_argmax(grad, ctx.saved_tensors[0], ctx.windows)
 
 
 class AvgPool2d(Function):
     """y_k = (1/|R_k|) Σ_{i∈R_k} x_i; |R_k| = kh·kw, or with ``count_include_pad=False`` only
     the pixels of R_k inside the unpadded input.
 
-    Backward (deck 003): every pixel of R_k gets δ_k/|R_k|; for non-overlapping windows this is
-    the Kronecker up-sampling up(δ) = δ ⊗ 1_{n×n}/(n·n).
+    Backward (deck D3, "情况一：当前层之后为 Pooling 层"): every pixel of R_k gets δ_k/|R_k|;
+    for non-overlapping n × n windows this is the Kronecker up-sampling
+    up(δ) = δ ⊗ 1_{n×n}/(n·n).
     """
 
     @staticmethod
     def forward(ctx, x, *, kernel_size, stride, padding, count_include_pad):
-        windows = _Windows("avg_pool2d", x.shape, kernel_size, stride, padding)
-        divisor = _window_sizes(windows, count_include_pad, get_array_module(x), x.dtype)
-        out = windows.total(windows.pad(x, 0))
+        w = _Windows("avg_pool2d", x.shape, kernel_size, stride, padding)
+        divisor = _window_sizes(w, count_include_pad, get_array_module(x), x.dtype)
+        out = _window_sum(w.pad(x, 0), w)
         out /= divisor
-        ctx.windows, ctx.divisor = windows, divisor
+        ctx.windows, ctx.divisor = w, divisor
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return ctx.windows.spread(grad / ctx.divisor)
+        return _spread(grad / ctx.divisor, ctx.windows)
 
 
-def _window_sizes(windows, count_include_pad, xp, dtype):
+def _window_sizes(w, count_include_pad, xp, dtype):
     """|R_k|: kh·kw, or (count_include_pad=False) an (Ho, Wo) array of in-image pixel counts."""
-    if count_include_pad or windows.padding == (0, 0):
-        return windows.kernel[0] * windows.kernel[1]
+    if count_include_pad or w.padding == (0, 0):
+        return w.kernel[0] * w.kernel[1]
     counts = []
-    for size, k, s, p, o in zip(windows.size, windows.kernel, windows.stride, windows.padding,
-                                windows.out):
+    for size, k, s, p, o in zip(w.size, w.kernel, w.stride, w.padding, w.out):
         start = xp.arange(o) * s - p
         counts.append(xp.minimum(start + k, size) - xp.maximum(start, 0))
     rows, cols = counts
@@ -230,7 +201,7 @@ def _window_sizes(windows, count_include_pad, xp, dtype):
 
 class LpPool2d(Function):
     """y_k = (Σ_{i∈R_k} x_i^p)^(1/p), PyTorch's definition (no absolute value; p = 2 is deck
-    002's L2-norm pooling). No padding.
+    D2's L2-norm pooling). No padding.
 
     Backward: with S_k = Σ_{i∈R_k} x_i^p, ∂y_k/∂x_i = (1/p)·S_k^(1/p − 1)·p·x_i^(p−1)
     = (y_k/S_k)·x_i^(p−1), so δ_k·y_k/S_k is spread over the window and scaled by x^(p−1).
@@ -239,24 +210,25 @@ class LpPool2d(Function):
     @staticmethod
     def forward(ctx, x, *, norm_type, kernel_size, stride):
         xp = get_array_module(x)
-        windows = _Windows("lp_pool2d", x.shape, kernel_size, stride, 0)
-        total = windows.total(xp.power(x, norm_type))
+        w = _Windows("lp_pool2d", x.shape, kernel_size, stride, 0)
+        total = _window_sum(xp.power(x, norm_type), w)
         out = xp.power(total, 1.0 / norm_type)
-        ctx.windows, ctx.norm_type = windows, norm_type
+        ctx.windows, ctx.norm_type = w, norm_type
         ctx.save_for_backward(x, total, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         x, total, out = ctx.saved_tensors
-        spread = ctx.windows.spread(grad * out / total)
-        return spread * get_array_module(x).power(x, ctx.norm_type - 1)
+        spread_ = _spread(grad * out / total, ctx.windows)
+        return spread_ * get_array_module(x).power(x, ctx.norm_type - 1)
 
 
 class AdaptiveAvgPool2d(Function):
     """Average pooling to a given output size (Ho, Wo), with PyTorch's bins: output row i
     averages input rows ⌊i·H/Ho⌋ … ⌈(i+1)·H/Ho⌉ − 1 (bins may overlap when Ho ∤ H), likewise
-    for columns. output_size = 1 is global average pooling (Network in Network, deck 003).
+    for columns. output_size = 1 is global average pooling (Lin et al. 2013, Network in
+    Network; deck D3, "Network in Network").
 
     The bins make the pooling separable and linear: y = A_H · x · A_Wᵀ with A[i, j] = 1/|bin i|
     for j in bin i. Backward is the transpose: ∂L/∂x = A_Hᵀ · G · A_W.

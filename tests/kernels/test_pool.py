@@ -1,0 +1,62 @@
+"""chainrule.kernels.pool pinned to the plain reference of chainrule.functional.pool: max
+pooling (forward and δ routed to the arg-max, ties included), window sums and their adjoint,
+float64, on odd shapes (odd sizes, overlapping and gapped windows, padding, non-square, batch
+1, unbatched)."""
+
+import numpy as np
+import pytest
+
+from chainrule.functional import pool
+from chainrule.kernels import pool as pool_kernels
+
+SHAPES = [  # name, input shape, kernel_size, stride, padding
+    ("2x2-even", (2, 3, 8, 6), 2, None, 0),
+    ("2x2-odd-batch1", (1, 2, 7, 5), 2, None, 0),
+    ("3x3-stride-2-overlapping", (2, 3, 9, 8), 3, 2, 0),
+    ("3x3-stride-1", (1, 2, 6, 5), 3, 1, 0),
+    ("3x3-stride-2-padding", (2, 2, 8, 7), 3, 2, 1),
+    ("nonsquare", (2, 2, 7, 9), (2, 3), (1, 2), (1, 1)),
+    ("stride-larger-than-kernel", (1, 2, 9, 9), 2, 3, 0),
+    ("unbatched", (3, 7, 5), (3, 2), 2, (1, 0)),
+]
+IDS = [s[0] for s in SHAPES]
+
+
+def _windows(shape, kernel_size, stride, padding):
+    return pool._Windows("pool", shape, kernel_size, stride, padding)
+
+
+@pytest.mark.parametrize("ties", [False, True], ids=["distinct", "ties"])
+@pytest.mark.parametrize("name, shape, kernel_size, stride, padding", SHAPES, ids=IDS)
+def test_max_pool_kernel_equals_the_reference(name, shape, kernel_size, stride, padding, ties):
+    rng = np.random.default_rng(len(name))
+    x = rng.integers(0, 3, shape).astype(float) if ties else rng.standard_normal(shape)
+    w = _windows(shape, kernel_size, stride, padding)
+    out, masks = pool_kernels.max_pool(x, w, track=True)
+    reference, arg = pool.max_pool(x, w)
+    np.testing.assert_array_equal(out, reference)
+    grad = rng.standard_normal(out.shape)
+    np.testing.assert_allclose(pool_kernels.max_pool_backward(grad, masks, w),
+                               pool.route_to_argmax(grad, arg, w), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, shape, kernel_size, stride, padding", SHAPES, ids=IDS)
+def test_window_sum_and_spread_kernels_equal_the_reference(name, shape, kernel_size, stride,
+                                                           padding):
+    rng = np.random.default_rng(len(name))
+    w = _windows(shape, kernel_size, stride, padding)
+    padded = w.pad(rng.standard_normal(shape), 0)
+    np.testing.assert_allclose(pool_kernels.window_sum(padded, w), pool.window_sum(padded, w),
+                               rtol=1e-12, atol=1e-12)
+    per_window = rng.standard_normal(w.leading + w.out)
+    np.testing.assert_allclose(pool_kernels.spread(per_window, w), pool.spread(per_window, w),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_spread_over_tiling_windows_is_the_kronecker_up_sampling():
+    """Deck D3's up(δ) = δ ⊗ 1_{n×n} for n × n windows that tile the map."""
+    delta = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
+    w = _windows((2, 3, 12, 15), 3, None, 0)
+    expected = np.kron(delta, np.ones((3, 3)))
+    np.testing.assert_array_equal(pool.spread(delta, w), expected)
+    np.testing.assert_array_equal(pool_kernels.spread(delta, w), expected)
