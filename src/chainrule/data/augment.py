@@ -1,11 +1,12 @@
 """Augmentation: LeCun et al. (1998)'s planar affine distortions and Simard et al. (2003)'s
 elastic distortions of images, drawn per image and applied to a whole batch at once.
 
-Deck 003 quotes the result: LeNet-5 trained on the 60,000 MNIST digits plus 540,000 distorted
-copies reaches 0.8% test error instead of 0.95%. LeCun et al. (1998, section III, the MNIST
-results) describe the distortions as combinations of "horizontal and vertical translations,
-scaling, squeezing (simultaneous horizontal compression and vertical elongation, or the
-reverse) and horizontal shearing"; the paper gives no ranges, so ``RandomDistortion``'s defaults are ours (see there).
+Deck D3 ("LeNet-5 on MNIST") quotes the result: LeNet-5 trained on the 60,000 MNIST digits plus
+540,000 distorted copies reaches 0.8% test error instead of 0.95%. LeCun et al. (1998, section III,
+the MNIST results) describe the distortions as combinations of "horizontal and vertical
+translations, scaling, squeezing (simultaneous horizontal compression and vertical elongation, or
+the reverse) and horizontal shearing"; the paper gives no ranges, so ``RandomDistortion``'s defaults
+are ours (see there).
 Simard, Steinkraus & Platt (2003) add elastic distortions: a random displacement field, uniform
 in [-1, 1] at each pixel, smoothed by a Gaussian of width σ and scaled by α.
 

@@ -112,9 +112,9 @@ class Normalize(Transform):
 
 
 class GaussianNoise(Transform):
-    """Add zero-mean Gaussian noise of standard deviation ``std`` (deck 002: random-noise
-    augmentation as a regulariser). Drawn from ``chainrule.random``, so ``manual_seed`` makes it
-    reproducible; every sample of a batch gets its own noise."""
+    """Add zero-mean Gaussian noise of standard deviation ``std`` (a regulariser in deck D2's list,
+    "Random Noise (Data Augmentation)"). Drawn from ``chainrule.random``, so ``manual_seed`` makes
+    it reproducible; every sample of a batch gets its own noise."""
 
     def __init__(self, std):
         if std < 0:

@@ -1,8 +1,9 @@
 """Activation functions: the non-linearity f in a neuron's output y = f(w·x + b).
 
-Deck 001 ("Activation Function", figure 2-6) introduces sigmoid, tanh and ReLU; deck 002
-("Activation") adds the linear activation, softmax, LeakyReLU, PReLU, SELU. Each op here is one
-``Function``; where the derivative is cheaper to write in terms of the output y than the input x
+Deck D1 ("Figure 2-6. Different activation functions") introduces sigmoid, tanh and ReLU; deck D2
+("激活函数 Activation Function") adds the linear activation, softmax, LeakyReLU, PReLU, SELU. Deck
+D4 ("LAYERS OF A CNN": "ReLU Layer", "Softmax Layer") writes their backward passes. Each op here is
+one ``Function``; where the derivative is cheaper to write in terms of the output y than the input x
 (sigmoid, tanh, relu, softmax, log_softmax) the backward uses the saved output.
 
 Every forward is numerically stable: no exp of a large positive number is ever taken, so
@@ -17,13 +18,13 @@ from ..backend import get_array_module
 __all__ = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu",
            "softmax", "log_softmax"]
 
-# SELU's constants (Klambauer et al. 2017, as in torch; deck 002 quotes them to 8 digits).
+# SELU's constants (Klambauer et al. 2017, as in torch; deck D2's "Selu" quotes them to 8 digits).
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
 class Identity(Function):
-    """Deck 002's linear activation f(x) = x; f'(x) = 1, so the gradient passes unchanged."""
+    """Deck D2's linear activation f(x) = x; f'(x) = 1, so the gradient passes unchanged."""
 
     @staticmethod
     def forward(ctx, x):
@@ -35,8 +36,8 @@ class Identity(Function):
 
 
 class Sigmoid(Function):
-    """σ(x) = 1 / (1 + e^(−x)) (deck 001); σ'(x) = σ(x)(1 − σ(x)) = y(1 − y) (deck 002's
-    backprop example uses exactly this factor).
+    """σ(x) = 1 / (1 + e^(−x)) (deck D1); σ'(x) = σ(x)(1 − σ(x)) = y(1 − y) (deck D2's "Back
+    Propagation" example uses exactly this factor).
 
     Stable form: with e = e^(−|x|) ∈ (0, 1], σ(x) = 1/(1 + e) for x ≥ 0 and e/(1 + e) for x < 0.
     """
@@ -58,7 +59,7 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
-    """tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x)) (deck 001); tanh'(x) = 1 − tanh²(x) = 1 − y²."""
+    """tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x)) (deck D1); tanh'(x) = 1 − tanh²(x) = 1 − y²."""
 
     @staticmethod
     def forward(ctx, x):
@@ -73,8 +74,9 @@ class Tanh(Function):
 
 
 class ReLU(Function):
-    """ReLU(x) = max(0, x) (decks 001, 002); its derivative is 1 where x > 0 and 0 elsewhere
-    (0 at the kink, as in torch), read off the output: y > 0 ⇔ x > 0."""
+    """ReLU(x) = max(0, x) (decks D1, D2); its derivative is 1 where x > 0 and 0 elsewhere
+    (0 at the kink, as in torch, deck D4's "ReLU Layer" subderivative), read off the output:
+    y > 0 ⇔ x > 0."""
 
     @staticmethod
     def forward(ctx, x):
@@ -89,8 +91,8 @@ class ReLU(Function):
 
 
 class LeakyReLU(Function):
-    """LeakyReLU(x) = x for x > 0, αx otherwise (deck 002 writes max(x, αx), the same for
-    0 < α < 1); derivative 1 for x > 0 and α otherwise."""
+    """LeakyReLU(x) = x for x > 0, αx otherwise (deck D2's "LeakyRelu" writes max(x, αx), the same
+    for 0 < α < 1); derivative 1 for x > 0 and α otherwise."""
 
     @staticmethod
     def forward(ctx, x, negative_slope):
@@ -107,7 +109,8 @@ class LeakyReLU(Function):
 
 
 class PReLU(Function):
-    """PReLU(x) = x for x > 0, a_c·x otherwise, with a learned slope a_c per channel (deck 002).
+    """PReLU(x) = x for x > 0, a_c·x otherwise, with a learned slope a_c per channel (He et al.
+    2015; listed in deck D2's activations).
 
     ∂y/∂x = 1 or a_c; ∂L/∂a_c = Σ over every element of channel c with x ≤ 0 of g·x (all
     elements when ``weight`` holds one shared slope). Channels lie along dim 1, as in torch.
@@ -146,7 +149,7 @@ def _channel_view(x, weight):
 
 
 class ELU(Function):
-    """ELU(x) = x for x > 0, α(e^x − 1) otherwise (deck 002's SELU without the scale λ);
+    """ELU(x) = x for x > 0, α(e^x − 1) otherwise (deck D2's "Selu" without the scale λ);
     derivative 1 for x > 0 and α·e^x otherwise. ``scale`` multiplies the whole function (SELU is
     ELU with λ and α of Klambauer et al.).
 
@@ -179,7 +182,7 @@ class ELU(Function):
 
 
 class Softmax(Function):
-    """softmax(x)_i = e^(x_i) / Σ_j e^(x_j) along ``dim``. Deck 002's "Softmax" slide writes only
+    """softmax(x)_i = e^(x_i) / Σ_j e^(x_j) along ``dim``. Deck D2's "Softmax" slide writes only
     the two-class case, the logistic 1/(1 + exp(−wᵀx)) (softmax of (wᵀx, 0)); this is the
     general form. Computed as e^(x − max x): the same value, never overflowing.
 
@@ -226,7 +229,7 @@ class LogSoftmax(Function):
 
 
 def identity(input):
-    """f(x) = x, deck 002's linear activation."""
+    """f(x) = x, deck D2's linear activation."""
     return Identity.apply(input)
 
 
@@ -267,8 +270,8 @@ def elu(input, alpha=1.0):
 
 
 def selu(input):
-    """λ·ELU(x, α) with λ = 1.0507009873554805, α = 1.6732632423543772 (deck 002), which keeps
-    unit-Gaussian inputs unit-Gaussian. See ``ELU``."""
+    """λ·ELU(x, α) with λ = 1.0507009873554805, α = 1.6732632423543772 (deck D2, "Selu"), which
+    keeps unit-Gaussian inputs unit-Gaussian. See ``ELU``."""
     return ELU.apply(input, alpha=SELU_ALPHA, scale=SELU_SCALE)
 
 

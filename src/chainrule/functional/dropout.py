@@ -1,7 +1,7 @@
 """Dropout: randomly silence units while training so the network cannot rely on any one of them.
 
-Deck 002 ("Regularization: Dropout") describes freezing a random subset of neurons for each
-training pass and using them all afterwards. This is *inverted* dropout (Srivastava et al. 2014,
+Deck D2 ("正规化 : Dropout") describes freezing a random subset of neurons for each training
+pass and using them all afterwards. This is *inverted* dropout (Srivastava et al. 2014,
 as in PyTorch): the kept units are scaled by 1/(1 − p) during training, so the expected activation
 is unchanged and evaluation is the identity. The mask comes from ``chainrule.random``'s generator,
 so ``chainrule.manual_seed`` makes it reproducible.

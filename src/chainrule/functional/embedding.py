@@ -1,8 +1,8 @@
 """Embedding lookup: integer tokens to rows of a weight matrix.
 
 ``embedding(indices, weight)`` is the same as multiplying a one-hot encoding of each index by
-``weight`` (deck 004's word vectors for the RNN language model), done as a row gather instead of
-a matrix product.
+``weight`` (how an RNN language model reads its words as vectors, deck D4, "RNN Language
+Model"), done as a row gather instead of a matrix product.
 """
 
 import numpy as np

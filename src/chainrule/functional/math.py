@@ -285,10 +285,11 @@ class MatMul(Function):
     """y = a @ b, batched and broadcast over leading axes, as ``torch.matmul``.
 
     A 1-D ``a`` is a row (1, k) and a 1-D ``b`` a column (k, 1), the added axis dropped from y.
-    Deck 001: for z = W a, dJ/dW = δ aᵀ and dJ/da = Wᵀ δ; here dL/da = g bᵀ and dL/db = aᵀ g,
-    summed over broadcast batch axes. Each input's gradient is one GEMM: when one operand is a
-    plain matrix and the other is batched, the batch is folded into the GEMM's rows (or
-    contracted by ``tensordot``) instead of looping over it or summing a batch of products.
+    Deck D1 ("1.1.4 Demonstration of BP Algorithm"): for z = W a, dJ/dW = δ aᵀ and the error term
+    passes back as Wᵀ δ; here dL/da = g bᵀ and dL/db = aᵀ g, summed over broadcast batch axes. Each
+    input's gradient is one GEMM: when one operand is a plain matrix and the other is batched, the
+    batch is folded into the GEMM's rows (or contracted by ``tensordot``) instead of looping over it
+    or summing a batch of products.
     """
 
     @staticmethod
@@ -426,8 +427,9 @@ class Extreme(Function):
 class TakeAlongDim(Function):
     """y = x[…, i, …] at given indices along ``dim`` (max/min with a dim route through here).
 
-    dL/dx = g at those indices and 0 elsewhere: deck 003's δ through max pooling, "route to
-    the argmax". Built in one broadcast comparison (positions along ``dim`` == index) times g.
+    dL/dx = g at those indices and 0 elsewhere: deck D3's δ through max pooling
+    ("情况一": record where each maximum came from and send δ there). Built in one broadcast
+    comparison (positions along ``dim`` == index) times g.
     """
 
     @staticmethod

@@ -1,11 +1,12 @@
 """Character-level language model: embedding → RNN/LSTM/GRU → linear layer to the vocabulary.
 
-The RNN language model of deck 004 factorises the probability of a text by the chain rule of
-probability, p(c_1 … c_T) = Π_t p(c_t | c_1 … c_{t−1}), and lets the recurrent state h_t stand
-for the whole history c_1 … c_t: the logits of p(c_{t+1} | c_1 … c_t) are W h_t + b. Training
-minimises the cross-entropy of the next character (nats/char); generating is repeatedly
-"rolling a weighted die" with the model's next-character distribution and feeding the outcome
-back in (deck 001 shows such a model writing C code; Karpathy's char-rnn).
+The RNN language model (deck D4, "RNN Language Model") factorises the probability of a text by the
+chain rule of probability, p(c_1 … c_T) = Π_t p(c_t | c_1 … c_{t−1}), and lets the recurrent state
+h_t stand for the whole history c_1 … c_t: the logits of p(c_{t+1} | c_1 … c_t) are W h_t + b.
+Training minimises the cross-entropy of the next character (nats/char); generating is repeatedly
+"rolling a weighted die" with the model's next-character distribution and feeding the outcome back
+in (deck D4, "Sampling from an RNN-LM"; deck D1, "Demonstration of Program Generation", shows such a
+model writing C code; Karpathy 2015's char-rnn).
 
 ``Vocabulary`` maps characters to ids and back (saved as JSON beside a trained model);
 ``CharRNN`` is the network; ``sample`` generates text from it.

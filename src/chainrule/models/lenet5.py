@@ -1,5 +1,6 @@
 """LeNet-5 as LeCun, Bottou, Bengio and Haffner built it (Proc. IEEE 86(11), 1998), and two
-variants of it (deck 003, "LeNet-5" and "情况 3").
+variants of it (deck D3, "LeNet-5" and "情况 3：卷积层与前一层的连接方式未定" — see
+docs/references.md).
 
 ``lenet5("classic")`` is the paper's network, layer by layer::
 
@@ -21,8 +22,8 @@ its largest curvature.
 
 A subsampling unit (S2, S4) adds the four inputs of its 2×2 block, multiplies the sum by a
 trainable coefficient and adds a trainable bias, both *one per feature map*: S2 has 6·2 = 12
-trainable parameters. Deck 003 writes (2×2 + 1)·6 = 30, counting each unit's inputs (its
-connections per map), not its free parameters; the paper's 12 is right.
+trainable parameters. Deck D3 ("S2层是一个下采样层") writes (2×2 + 1)·6 = 30, counting each
+unit's inputs (its connections per map), not its free parameters; the paper's 12 is right.
 
 C3 joins each of its 16 maps to a subset of S2's 6 maps (Table I of the paper, ``C3_TABLE``): 60
 of the 96 possible kernel slices exist. The layer stores exactly those 60 5×5 slices and
@@ -40,7 +41,7 @@ fan-in), as the paper does.
 C3, a Linear 84→10 output and softmax cross-entropy, PyTorch's default initialisation.
 
 ``lenet5("learned-connections")`` is the classic network whose C3 learns which S2 maps to use
-(deck 003, "情况 3": the connection scheme of a convolution layer is not fixed): C3 map j sums
+(deck D3, "情况 3": the connections to the previous layer are not fixed): C3 map j sums
 α_ij · (x_i ∗ k_ij) over all six S2 maps i, with α_ij = softmax_i(c_ij) learnt jointly (c = 0
 at the start, so α = 1/6), see ``LearnedConnectionConv2d``.
 """
@@ -68,7 +69,7 @@ C3_TABLE = (
     (0, 1, 2, 3, 4, 5),
 )
 
-# The figures the paper (and deck 003) give per layer of the classic network.
+# The figures the paper (and deck D3's "LeNet-5" slides) give per layer of the classic network.
 PAPER_PARAMETERS = {"c1": 156, "s2": 12, "c3": 1516, "s4": 32, "c5": 48120, "f6": 10164,
                     "output": 0}
 PAPER_CONNECTIONS = {"c1": 122304, "s2": 5880, "c3": 151600, "s4": 2000, "c5": 48120,
@@ -168,7 +169,8 @@ class TrainableSubsampling(nn.Module):
     """S2/S4: y[n, c, i, j] = w_c · Σ_{2×2 block (i, j)} x[n, c, ·, ·] + b_c, one coefficient and
     one bias per map (2·channels parameters).
 
-    The block sum is ``4 · avg_pool2d(x, 2)``, whose backward (deck 003) spreads δ over the block:
+    The block sum is ``4 · avg_pool2d(x, 2)``, whose backward (deck D3, "情况一", δ through a
+    pooling layer) spreads δ over the block:
     ∂L/∂x = w_c · up(δ) (Kronecker up-sampling by 1_{2×2}), ∂L/∂w_c = Σ δ · blocksum,
     ∂L/∂b_c = Σ δ.
     """
@@ -259,14 +261,14 @@ class PartialConv2d(nn.Module):
 
 
 class LearnedConnectionConv2d(nn.Module):
-    """Deck 003's "情况 3": x_j = Σ_i α_ij (x_i ∗ k_ij) + b_j, with α_ij = softmax_i(c_ij), so
+    """Deck D3's "情况 3": x_j = Σ_i α_ij (x_i ∗ k_ij) + b_j, with α_ij = softmax_i(c_ij), so
     Σ_i α_ij = 1 and 0 ≤ α_ij ≤ 1 for every output map j.
 
     Computed as one convolution with the kernel K[j, i] = α_ij · k_ij; the gradients follow from
     ``softmax``'s backward: ∂E/∂c_ij = α_ij (∂E/∂α_ij − Σ_k α_kj ∂E/∂α_kj), the deck's formula,
     with ∂E/∂α_ij = Σ_uv (δ_j ∘ (x_i ∗ k_ij))_uv. c starts at 0 (all α = 1/in_channels).
 
-    ``sparsity_penalty()`` is deck 003's Ω = Σ_ij |α_ij|. Note that under the softmax constraint
+    ``sparsity_penalty()`` is deck D3's Ω = Σ_ij |α_ij|. Note that under the softmax constraint
     Ω = out_channels exactly, so its gradient — the deck's λ(|α_i| − α_i Σ_k |α_k|) — is zero: the
     penalty cannot make α sparse; any sparsity α shows comes from the data term alone.
     """
@@ -312,7 +314,8 @@ class EuclideanRBF(nn.Module):
     """Output layer of RBF units: y[n, i] = Σ_j (x[n, j] − w_ij)², centres w fixed (a buffer).
 
     ∂y_i/∂x_j = 2(x_j − w_ij): each unit pulls F6's state towards its centre. With the paper's
-    Gaussian reading, y_i is the unnormalised −log-likelihood of class i (deck 003).
+    Gaussian reading, y_i is the unnormalised −log-likelihood of class i (LeCun et al. 1998,
+    section II-B; deck D3, "欧式径向基函数").
     """
 
     def __init__(self, centres):
@@ -491,9 +494,9 @@ def lenet5_for(input_shape, num_classes, variant="classic"):
     The recipe (Adam, lr 2e-3 with a cosine decay to 0 over 20 epochs, batch 128) replaces the
     paper's stochastic diagonal Levenberg-Marquardt. It was chosen with the last 5,000 training
     images held out (``--val-size 5000``), never the test set: 20 epochs ended at 0.80%
-    validation error, 10 epochs at 0.84% (with distortions 0.72% and 0.74%). With the recipe fixed, the final model trains on all
-    60,000 images, as the paper's did (``val_size`` 0): 0.93% test error (the paper: 0.95%);
-    see ``reproductions/results/lenet5_classic_60k.json``."""
+    validation error, 10 epochs at 0.84% (with distortions 0.72% and 0.74%). With the recipe
+    fixed, the final model trains on all 60,000 images, as the paper's did (``val_size`` 0):
+    0.93% test error (the paper: 0.95%); see ``reproductions/results/lenet5_classic_60k.json``."""
     from ..train.run import MNIST_MEAN, MNIST_STD
     if tuple(input_shape) not in ((1, 28, 28), (1, 32, 32)) or num_classes != 10:
         raise ValueError(f"lenet5: needs single-channel 28×28 or 32×32 images and 10 classes, "

@@ -1,4 +1,5 @@
-"""The multilayer perceptron of deck 001/002: Linear layers with a non-linearity between them.
+"""The multilayer perceptron (deck D1, "1.1.4 Multi Layer Perceptron"; deck D2, "Feed Forward
+Network"): Linear layers with a non-linearity between them.
 
 ``mlp()`` is 784-256-128-10 with ReLU and dropout 0.2: flattened 28×28 MNIST digits in, ten
 class scores (logits, for ``cross_entropy``) out.

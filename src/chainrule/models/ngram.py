@@ -1,9 +1,10 @@
-"""n-gram language models by counting (deck 004): MLE, add-k and interpolated Kneser–Ney.
+"""n-gram language models by counting (deck D4, "n-Gram Language Model"): MLE, add-k and
+interpolated Kneser–Ney (Kneser & Ney 1995).
 
 An n-gram model assumes each token depends only on the n − 1 before it,
 p(w_1 … w_T) ≈ Π_t p(w_t | w_{t−n+1} … w_{t−1}), and learns those probabilities "from data:
-just count n-gram frequencies" (deck 004's "cows eat" table). Tokens are any hashable values: a
-``str`` is read as its characters, a list of words as words.
+just count n-gram frequencies" (deck D4, "Learning an n-Gram Model": the "cows eat" table).
+Tokens are any hashable values: a ``str`` is read as its characters, a list of words as words.
 
 Smoothing (``smoothing=``), for a context u (the last n − 1 tokens) and a vocabulary V:
 

@@ -1,4 +1,5 @@
-"""Sequence-to-sequence encoder–decoder (deck 004) with optional attention, for translation.
+"""Sequence-to-sequence encoder–decoder (deck D4, "Sequence to Sequence Model") with optional
+attention, for translation.
 
 The encoder reads the source sentence x_1 … x_S (word ids → embedding → LSTM or GRU, optionally
 bidirectional) into outputs h̄_1 … h̄_S and a final state. The decoder is a conditional language
@@ -12,7 +13,7 @@ decoder's hidden size is num_directions · hidden_size) and it reads the previou
   on top of the decoder RNN. At every step the decoder state h_t scores each source position s,
   the scores are softmax-normalised over the real (non-padding) source words into weights a_ts,
   the context is c_t = Σ_s a_ts h̄_s, and logits = W_out tanh(W_c [c_t; h_t] + b_c) + b. The
-  score is Luong's dot product ``score = h_tᵀ h̄_s``, or Bahdanau et al. 2015's additive
+  score is Luong's dot product ``score = h_tᵀ h̄_s``, or Bahdanau et al. 2014's additive
   ``score = vᵀ tanh(W_q h_t + W_k h̄_s + b_k)``. Padding positions get the score −10⁹ (``where``)
   so their weight is exactly 0 — no new op is needed, and every gradient is the existing ops'.
 

@@ -1,5 +1,6 @@
-"""Activation layers (deck 001/002): module wrappers of ``chainrule.functional.activation``,
-so a nonlinearity can sit in a ``Sequential``. Only ``PReLU`` has a parameter (its slope)."""
+"""Activation layers (deck D1, "Different activation functions"; deck D2, "激活函数 Activation
+Function"): module wrappers of ``chainrule.functional.activation``, so a nonlinearity can sit in
+a ``Sequential``. Only ``PReLU`` has a parameter (its slope)."""
 
 from .. import functional as F
 from ..init import constant_

@@ -1,5 +1,5 @@
-"""``Dropout`` (deck 002; Srivastava et al. 2014): in training, zero each element with
-probability p and scale the survivors by 1/(1 − p) ("inverted dropout"), so evaluation is the
+"""``Dropout`` (deck D2, "正规化 : Dropout"; Srivastava et al. 2014): in training, zero each element
+with probability p and scale the survivors by 1/(1 − p) ("inverted dropout"), so evaluation is the
 identity and needs no rescaling."""
 
 from .. import functional as F

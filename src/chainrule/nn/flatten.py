@@ -1,4 +1,5 @@
-"""``Flatten``: merge dimensions start_dim..end_dim into one (conv features → Linear input)."""
+"""``Flatten``: merge dimensions start_dim..end_dim into one (conv features → Linear input: deck
+D4, "Fully-Connected Layer", stretches a 3-D tensor out into a long vector)."""
 
 from .module import Module
 

@@ -1,6 +1,6 @@
 """Optimizers, learning-rate schedules, gradient clipping and weight penalties (torch.optim's API).
 
-The update rules are deck 002's ("优化算法": SGD, momentum, Nesterov, Adagrad, Adadelta, RMSprop,
+The update rules are deck D2's ("优化算法": SGD, momentum, Nesterov, Adagrad, Adadelta, RMSprop,
 Adam) in PyTorch's exact form and defaults; each class's docstring gives the formula and says
 where the slide writes it differently. Typical use::
 

@@ -5,7 +5,7 @@ from .optimizer import Optimizer, check_hyperparameters, with_weight_decay
 
 
 class Adadelta(Optimizer):
-    r"""Adadelta (Zeiler, 2012), torch.optim.Adadelta's update rule and defaults.
+    r"""Adadelta (Zeiler 2012), torch.optim.Adadelta's update rule and defaults.
 
     With g = ∇L(θ) (+ λθ for ``weight_decay``; −∇L under ``maximize``), decay ρ::
 
@@ -14,7 +14,7 @@ class Adadelta(Optimizer):
         E[Δθ²] ← ρ·E[Δθ²] + (1 − ρ)·Δθ²
         θ      ← θ − lr·Δθ
 
-    Deck 002 ("优化算法 : Adadelta") has the same two running averages but shifts the indices:
+    Deck D2 ("优化算法 : Adadelta") has the same two running averages but shifts the indices:
     it divides by E[g²]_{t−1} and multiplies by E[Δθ²]_{t−2}. The standard form (Zeiler's
     Algorithm 1) uses the gradient average that already includes the current gradient, E[g²]_t,
     and the update average up to the previous step, E[Δθ²]_{t−1}, as here. Zeiler has no learning

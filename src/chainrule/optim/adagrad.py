@@ -5,7 +5,7 @@ from .optimizer import Optimizer, check_hyperparameters, with_weight_decay
 
 
 class Adagrad(Optimizer):
-    r"""Adagrad (Duchi et al., 2011), torch.optim.Adagrad's update rule and defaults.
+    r"""Adagrad (Duchi et al. 2011), torch.optim.Adagrad's update rule and defaults.
 
     With g = ∇L(θ) (+ λθ for ``weight_decay``; −∇L under ``maximize``) at step t = 1, 2, …::
 
@@ -13,7 +13,7 @@ class Adagrad(Optimizer):
         G  ← G + g²                     (G starts at ``initial_accumulator_value``)
         θ  ← θ − η_t · g / (√G + ε)
 
-    Deck 002 ("优化算法 : Adagrad") writes θ_t = θ_{t−1} − λ/√(G_{t−1} + ε) · g_{t−1} with G the
+    Deck D2 ("优化算法 : Adagrad") writes θ_t = θ_{t−1} − λ/√(G_{t−1} + ε) · g_{t−1} with G the
     sum of the squared gradients up to and including g_{t−1} (its G_{t,ii} = Σ_{j≤t} g_{t,i}²
     should read g_{j,i}²): the same rule, but with ε inside the square root. Here ε is outside,
     as in torch (the difference is invisible once G ≫ ε).

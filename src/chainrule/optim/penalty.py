@@ -1,13 +1,14 @@
-"""Weight penalties a loss can add: L1 (sparsity) and L2 (weight decay), deck 002's regularisation.
+"""Weight penalties a loss can add: L1 (sparsity) and L2 (weight decay), deck D2's regularisation.
 
-Deck 002 ("正规化 : L1 and L2") regularises with L(y, ŷ) = ℒ(y, ŷ) + λ·R(W), but its slide swaps
+Deck D2 ("正规化 : L1 and L2") regularises with L(y, ŷ) = ℒ(y, ŷ) + λ·R(W), but its slide swaps
 the two names: it labels ‖W‖² as "L1" and ‖W‖ as "L2". The standard names, used here, are
 
 * L1: R(W) = Σ|w|       (the L1 norm; gradient λ·sign(w), pushes weights to exactly 0)
 * L2: R(W) = ½·Σw²      (half the squared L2 norm; gradient λ·w, shrinks every weight)
 
-The ½ is deck 001's convention (J(W, b) = Σ L + ½λ‖W‖²_F): with it, adding λ·l2_penalty(params)
-to the loss gives the same gradient as ``SGD(..., weight_decay=λ)`` (or Adam's), which adds λθ.
+The ½ is deck D1's convention ("1.1.4 Demonstration of BP Algorithm": J(W, b) = Σ L + ½λ‖W‖²_F):
+with it, adding λ·l2_penalty(params) to the loss gives the same gradient as
+``SGD(..., weight_decay=λ)`` (or Adam's), which adds λθ.
 
 Both are differentiable functions of the parameters built from ``chainrule.functional`` ops::
 

@@ -5,7 +5,8 @@ from .optimizer import Optimizer, check_hyperparameters, with_weight_decay
 
 
 class RMSprop(Optimizer):
-    r"""RMSprop (Hinton, Coursera lecture 6e), torch.optim.RMSprop's update rule and defaults.
+    r"""RMSprop (Tieleman & Hinton 2012, Coursera lecture 6e), torch.optim.RMSprop's update rule
+    and defaults.
 
     With g = ∇L(θ) (+ λθ for ``weight_decay``; −∇L under ``maximize``), smoothing α::
 
@@ -15,7 +16,7 @@ class RMSprop(Optimizer):
         b     ← μ·b + g / s,   θ ← θ − lr·b            (``momentum`` μ > 0)
         θ     ← θ − lr·g / s                            (otherwise)
 
-    Deck 002 ("优化算法 : RMSprop", α = 0.9) writes θ_t = θ_{t−1} − λ/√(E[g²]_{t−1} + ε)·g_{t−1}:
+    Deck D2 ("优化算法 : RMSprop", α = 0.9) writes θ_t = θ_{t−1} − λ/√(E[g²]_{t−1} + ε)·g_{t−1}:
     the index of E[g²] is shifted (the standard form divides by the average that already includes
     the current gradient, as here) and ε is inside the square root; torch, and this class, add ε
     outside it. torch's default α is 0.99.

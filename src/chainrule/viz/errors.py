@@ -1,5 +1,5 @@
-"""Error analysis of a classifier, as deck 003 shows LeNet-5's: the test digits it got wrong,
-each labelled "true→predicted", and the confusion matrix of all its answers."""
+"""Error analysis of a classifier, as deck D3 ("错误识别分析") shows LeNet-5's: the test digits it
+got wrong, each labelled "true→predicted", and the confusion matrix of all its answers."""
 
 import numpy as np
 
@@ -35,7 +35,7 @@ def misclassified(predicted, labels):
 
 def plot_misclassified(images, labels, predicted, path, limit=100, columns=10, label=None):
     """A grid of the first ``limit`` misclassified images (N, 1, H, W) or (N, H, W), each with
-    "true→predicted" under it (deck 003's LeNet-5 slide); the title counts the errors, after
+    "true→predicted" under it (deck D3, "错误识别分析"); the title counts the errors, after
     ``label`` (e.g. the model's name) if given. Returns the indices of all misclassified
     samples."""
     images = np.asarray(images)

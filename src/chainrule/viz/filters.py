@@ -1,5 +1,5 @@
 """The kernels a convolution layer learnt, drawn as small images: what C1 of a trained LeNet-5
-looks for in a digit (deck 003)."""
+looks for in a digit (deck D2, "Filter Visualization"; Zeiler & Fergus 2014)."""
 
 import numpy as np
 

@@ -1,11 +1,12 @@
-"""The classic 3×3 image-processing kernels of decks 001 and 004, applied to a real image with
+"""The classic 3×3 image-processing kernels of decks D1 and D4, applied to a real image with
 ``chainrule.functional.conv2d``: what a convolution layer's filters do before any learning.
 
-Deck 001's table (identity, three edge detectors, sharpen, box blur, Gaussian blur) plus the
-Sobel pair. ``conv2d`` computes a cross-correlation (the kernel is not flipped), as every deep
-learning library and deck 004's worked example do; for the symmetric kernels this is the same as
-a convolution, and for Sobel it fixes the sign: ``sobel x`` is positive where the image gets
-brighter to the right.
+Deck D1's table ("1.2.2 Convolution layer": identity, three edge detectors, sharpen, box blur,
+Gaussian blur) plus the Sobel pair (deck D3, "卷积运算的物理含义", shows Sobel y negated).
+``conv2d`` computes a cross-correlation (the kernel is not flipped), as every deep learning library
+and deck D4's worked example ("Background: Image Processing") do; for the symmetric kernels this is
+the same as a convolution, and for Sobel it fixes the sign: ``sobel x`` is positive where the image
+gets brighter to the right.
 """
 
 import io

@@ -1,8 +1,8 @@
 """Truncated backpropagation through time (BPTT) for language models on one long token stream.
 
 Backpropagating through a whole corpus is impossible, and restarting the hidden state at zero
-for every short chunk throws away the context. The classic compromise (Elman 1990; Karpathy's
-char-rnn; PyTorch's word_language_model example) is *truncated* BPTT:
+for every short chunk throws away the context. The classic compromise (Elman 1990; Karpathy
+2015's char-rnn; PyTorch's word_language_model example) is *truncated* BPTT:
 
 1. cut the stream into N equal parallel streams, one per batch column
    (``batches = BPTTBatches(tokens, batch_size=N, seq_len=T)``);

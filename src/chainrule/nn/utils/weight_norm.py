@@ -1,4 +1,5 @@
-"""Weight normalisation (deck 002; Salimans & Kingma 2016): W = g · V / ‖V‖.
+"""Weight normalisation (deck D2, "正规化 : Weight Normalization"; Salimans & Kingma 2016):
+W = g · V / ‖V‖ (the slide's W′ = γ W / ‖W‖).
 
 The direction V and the length g are learnt separately, which decouples a weight's norm from its
 direction and speeds up SGD. ``weight_norm(module)`` replaces the parameter ``weight`` by
