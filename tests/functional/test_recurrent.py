@@ -9,6 +9,7 @@ import torch
 
 import chainrule as cr
 import chainrule.functional as F
+from chainrule.functional import recurrent
 
 STEPS, BATCH, INPUTS, HIDDEN = 3, 2, 5, 4
 
@@ -101,8 +102,17 @@ def test_rnn_tanh_cell_unrolled_three_steps_matches_torch_rnncell():
     _compare_parameter_grads(module, params)
 
 
+@pytest.fixture(params=["kernel", "reference"])
+def path(request, monkeypatch):
+    """Run the sequence ops through the CPU kernels, or through the step-by-step reference
+    that runs on a GPU."""
+    if request.param == "reference":
+        monkeypatch.setattr(recurrent, "_on_cpu", lambda x: False)
+    return request.param
+
+
 @pytest.mark.parametrize("steps", [6, 1])
-def test_lstm_sequence_kernel_matches_torch_nn_lstm(steps):
+def test_lstm_sequence_op_matches_torch_nn_lstm(steps, path):
     """6 steps: the kernel pre-scales the weights by the gate scale; 1 step (sampling one
     character at a time): it scales the pre-activations instead (T·N ≤ I + H)."""
     assert (steps * BATCH > INPUTS + HIDDEN) == (steps == 6)
@@ -136,7 +146,7 @@ def test_lstm_sequence_kernel_matches_torch_nn_lstm(steps):
     (F.rnn_tanh, torch.nn.RNN, {"nonlinearity": "tanh"}),
     (F.rnn_relu, torch.nn.RNN, {"nonlinearity": "relu"}),
 ])
-def test_gru_and_rnn_sequence_kernels_match_torch_nn(kernel, module_class, options):
+def test_gru_and_rnn_sequence_ops_match_torch_nn(kernel, module_class, options, path):
     torch.manual_seed(4)
     rng = np.random.default_rng(4)
     module = module_class(INPUTS, HIDDEN, **options).double()

@@ -10,6 +10,7 @@ import torch
 
 import chainrule as cr
 from chainrule import nn
+from chainrule.kernels.recurrent import StepProduct
 from chainrule.nn import recurrent
 
 from .torch_oracle import assert_close, assert_moves_to_torch, torch_state_as_numpy
@@ -302,17 +303,16 @@ def test_sizes_with_tiled_recurrent_products_match_torch(kind, hidden):
     """Batch 32 with these hidden sizes and 8 steps sends the per-step products h W_hhᵀ and
     dA W_hh through the tiled small-GEMM path of the sequence kernels (the backward one of the
     LSTM and GRU cut into several K-blocks); same numbers as torch."""
-    from chainrule.functional.recurrent import _StepProduct
     gates = {"lstm": 4, "gru": 3}.get(kind, 1)
-    assert _StepProduct._blocks(np, 32, hidden, gates * hidden) == 1
+    assert StepProduct.tiling(32, hidden, gates * hidden) == 1
     backward_blocks = {(256, 1): 1, (256, 3): 1, (256, 4): 2, (512, 1): 1, (512, 3): 2,
                        (512, 4): 4}[hidden, gates]
-    assert _StepProduct._blocks(np, 32, gates * hidden, hidden) == backward_blocks
+    assert StepProduct.tiling(32, gates * hidden, hidden) == backward_blocks
     make_ours, make_theirs = KINDS[kind]
     theirs = make_theirs(input_size=7, hidden_size=hidden).double()
     ours = make_ours(input_size=7, hidden_size=hidden).to(cr.float64)
     ours.load_state_dict(torch_state_as_numpy(theirs), strict=True)
     rng = np.random.default_rng(0)
     states = [rng.standard_normal((1, 32, hidden)) for _ in range(2 if kind == "lstm" else 1)]
-    assert _StepProduct.min_steps == 8
+    assert StepProduct.min_steps == 8
     _compare(ours, theirs, rng.standard_normal((8, 32, 7)), states)
