@@ -9,14 +9,20 @@ Backwards never write into the gradient they receive: ``add`` may hand the very 
 both of its inputs, and autograd accumulates out of place.
 """
 
+import builtins
+import string
+from collections import Counter, namedtuple
+
 import numpy as np
 
 from ..autograd import Function, Tensor
 from ..backend import get_array_module
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "matmul",
-           "sum", "mean", "max", "min", "var", "reshape", "transpose", "permute", "getitem",
-           "cat", "stack", "where", "clamp"]
+           "sum", "mean", "max", "min", "var", "std", "logsumexp", "cumsum", "maximum", "minimum",
+           "reshape", "transpose", "permute", "flip", "roll", "repeat", "expand", "triu", "tril",
+           "getitem", "gather", "scatter_add", "masked_fill", "cat", "stack", "split", "chunk",
+           "where", "clamp", "einsum", "topk", "sort"]
 
 
 def unbroadcast(grad, shape):
@@ -47,6 +53,11 @@ def _kept_shape(shape, axes):
     if axes is None:
         return (1,) * len(shape)
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _reduced_shape(shape, axes):
+    """The shape of a reduction over ``axes`` with keepdim=False (``axes`` None: all)."""
+    return () if axes is None else tuple(n for i, n in enumerate(shape) if i not in axes)
 
 
 def _reduced_count(shape, axes):
@@ -238,24 +249,71 @@ class Abs(Function):
 
 
 class Clamp(Function):
-    """y = min(max(x, low), high).  dL/dx = g where low ≤ x ≤ high, else 0 (bounds included,
-    as PyTorch)."""
+    """y = min(max(x, low), high), the bounds numbers or tensors (broadcast together); either
+    may be None. (Where low > high this gives high, as PyTorch.)
+
+    dL/dx = g where low ≤ x ≤ high, else 0 (bounds included, as PyTorch);
+    dL/dlow = g where x < low < high; dL/dhigh = g where x > high or high < low
+    (each unbroadcast to its input's shape).
+    """
 
     @staticmethod
     def forward(ctx, x, low, high):
-        ctx.save_for_backward(x)
-        ctx.bounds = low, high
-        return get_array_module(x).clip(x, low, high)
+        ctx.save_for_backward(x, low, high)
+        out = get_array_module(x).clip(x, low, high)
+        ctx.shape = out.shape
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        low, high = ctx.bounds
-        if high is None:
-            return grad * (x >= low)
-        if low is None:
-            return grad * (x <= high)
-        return grad * ((x >= low) & (x <= high))
+        x, low, high = ctx.saved_tensors
+        need_x, need_low, need_high = ctx.needs_input_grad
+        xp = get_array_module(grad)
+        grad = xp.broadcast_to(grad, ctx.shape)
+        zero = grad.dtype.type(0)
+        grad_x = grad_low = grad_high = None
+        if need_x:
+            inside = True
+            if low is not None:
+                inside = inside & (x >= low)
+            if high is not None:
+                inside = inside & (x <= high)
+            grad_x = unbroadcast(xp.where(inside, grad, zero), x.shape)
+        if need_low:
+            below = x < low if high is None else (x < low) & (low < high)
+            grad_low = unbroadcast(xp.where(below, grad, zero), low.shape)
+        if need_high:
+            above = x > high if low is None else (x > high) | (high < low)
+            grad_high = unbroadcast(xp.where(above, grad, zero), high.shape)
+        return grad_x, grad_low, grad_high
+
+
+class Maximum(Function):
+    """y = max(a, b) element-wise, broadcast (``largest=False``: min(a, b)).
+
+    dL/da = unbroadcast(g where a wins), dL/db = unbroadcast(g where b wins); at a tie each
+    gets g/2, as PyTorch (the mean of the two one-sided derivatives).
+    """
+
+    @staticmethod
+    def forward(ctx, a, b, largest):
+        xp = get_array_module(a)
+        try:
+            out = xp.maximum(a, b) if largest else xp.minimum(a, b)
+        except ValueError:
+            raise _broadcast_error("maximum" if largest else "minimum", a, b) from None
+        ctx.save_for_backward(a, b)
+        ctx.largest = largest
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        share_a = ((a > b) if ctx.largest else (a < b)) + 0.5 * (a == b)
+        share_a = share_a.astype(grad.dtype)
+        return (unbroadcast(grad * share_a, a.shape) if need_a else None,
+                unbroadcast(grad * (1 - share_a), b.shape) if need_b else None)
 
 
 class Where(Function):
@@ -407,6 +465,40 @@ class Var(Function):
         return grad.reshape(ctx.kept) * grad.dtype.type(ctx.scale) * centered
 
 
+class LogSumExp(Function):
+    """y = log Σ_axes exp(x), computed as m + log Σ exp(x − m) with m the maximum, so no exp
+    overflows.  dL/dx = g ⊙ exp(x − y) = g ⊙ softmax(x) over the reduced axes."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        xp = get_array_module(x)
+        shift = x.max(axis=axes, keepdims=True)
+        shift = xp.where(xp.isfinite(shift), shift, 0)
+        kept = xp.log(xp.exp(x - shift).sum(axis=axes, keepdims=True)) + shift
+        ctx.save_for_backward(x, kept)
+        return kept if keepdim else kept.reshape(_reduced_shape(x.shape, axes))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, kept = ctx.saved_tensors
+        return grad.reshape(kept.shape) * get_array_module(x).exp(x - kept)
+
+
+class CumSum(Function):
+    """yᵢ = Σ_{j≤i} xⱼ along ``dim``.  dL/dxⱼ = Σ_{i≥j} gᵢ: the cumulative sum of g taken from
+    the far end (flip, cumsum, flip)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return get_array_module(x).cumsum(x, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = get_array_module(grad)
+        return xp.flip(xp.cumsum(xp.flip(grad, ctx.dim), axis=ctx.dim), ctx.dim)
+
+
 class Extreme(Function):
     """y = max(x) or min(x) over all elements.  dL/dx = g/k on each of the k elements equal
     to y and 0 elsewhere: ties share the gradient evenly, as PyTorch's full reduction does."""
@@ -546,6 +638,312 @@ class Stack(Function):
         return tuple(grad[lead + (i,)] for i in range(grad.shape[ctx.dim]))
 
 
+class Flip(Function):
+    """y = x reversed along ``dims`` (a view).  dL/dx = g reversed along the same dims."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return get_array_module(x).flip(x, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return get_array_module(grad).flip(grad, ctx.dims)
+
+
+class Roll(Function):
+    """y = x shifted cyclically by ``shifts`` along ``dims`` (None: the flattened tensor).
+    dL/dx = g rolled back by −shifts."""
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return get_array_module(x).roll(x, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        back = tuple(-s for s in ctx.shifts) if isinstance(ctx.shifts, tuple) else -ctx.shifts
+        return get_array_module(grad).roll(grad, back, ctx.dims)
+
+
+class Repeat(Function):
+    """y = x tiled ``repeats[d]`` times along each axis d (x first given leading axes of size 1
+    when ``repeats`` is longer), as ``torch.Tensor.repeat``.
+
+    dL/dx = the sum of g over the copies: g seen as (r₀, n₀, r₁, n₁, …) summed over every rᵢ.
+    """
+
+    @staticmethod
+    def forward(ctx, x, repeats):
+        shape = (1,) * (len(repeats) - x.ndim) + x.shape
+        ctx.shapes = x.shape, shape, repeats
+        return get_array_module(x).tile(x.reshape(shape), repeats)
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, padded, repeats = ctx.shapes
+        interleaved = tuple(size for pair in zip(repeats, padded) for size in pair)
+        copies = tuple(range(0, 2 * len(repeats), 2))
+        return grad.reshape(interleaved).sum(axis=copies).reshape(shape)
+
+
+class Expand(Function):
+    """y = x broadcast to ``shape`` (a read-only view, no copy), as ``torch.Tensor.expand``.
+    dL/dx = unbroadcast(g): the sum over the copies."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        try:
+            return get_array_module(x).broadcast_to(x, shape)
+        except ValueError:
+            raise ValueError(f"expand: shape {x.shape} cannot be expanded to {shape} (only "
+                             f"axes of size 1 can grow)") from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return unbroadcast(grad, ctx.shape)
+
+
+class Triangle(Function):
+    """y = the upper (triu) or lower (tril) triangle of the last two axes of x, on and above
+    (below) the ``diagonal``-th diagonal, zeros elsewhere.  dL/dx = the same triangle of g."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal, upper):
+        ctx.diagonal, ctx.upper = diagonal, upper
+        return _triangle(x, diagonal, upper)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _triangle(grad, ctx.diagonal, ctx.upper)
+
+
+def _triangle(x, diagonal, upper):
+    xp = get_array_module(x)
+    return xp.triu(x, diagonal) if upper else xp.tril(x, diagonal)
+
+
+# -- indexing along an axis --------------------------------------------------------------------
+
+def _along(index, dim):
+    """The full NumPy index that, at every position p of ``index``, addresses the element whose
+    coordinate along ``dim`` is index[p] and whose other coordinates are p's own."""
+    xp = get_array_module(index)
+    return tuple(index if d == dim else xp.arange(n).reshape((-1,) + (1,) * (index.ndim - d - 1))
+                 for d, n in enumerate(index.shape))
+
+
+class Gather(Function):
+    """y[p] = x[p with its ``dim`` coordinate replaced by index[p]], as ``torch.gather``.
+
+    dL/dx = zeros with g added at the gathered places (``add.at``: an element gathered twice
+    gets both gradients) — a scatter_add of g, torch's gather backward.
+    """
+
+    @staticmethod
+    def forward(ctx, x, index, dim):
+        place = _along(index, dim)
+        ctx.save_for_backward(index)
+        ctx.shape, ctx.dim = x.shape, dim
+        return x[place]
+
+    @staticmethod
+    def backward(ctx, grad):
+        index, = ctx.saved_tensors
+        xp = get_array_module(grad)
+        grad_x = xp.zeros(ctx.shape, grad.dtype)
+        xp.add.at(grad_x, _along(index, ctx.dim), grad)
+        return grad_x, None
+
+
+class ScatterAdd(Function):
+    """y = x, then y[p with its ``dim`` coordinate replaced by index[p]] += src[p] for every
+    position p of ``index``, as ``torch.scatter_add``.
+
+    dL/dx = g (each element of x reaches y once); dL/dsrc[p] = g at the place src[p] went (a
+    gather of g), 0 where src lies outside index's shape.
+    """
+
+    @staticmethod
+    def forward(ctx, x, index, src, dim):
+        xp = get_array_module(x)
+        region = tuple(slice(0, n) for n in index.shape)
+        out = x.copy()
+        xp.add.at(out, _along(index, dim), src[region])
+        ctx.save_for_backward(index)
+        ctx.src_shape, ctx.region, ctx.dim = src.shape, region, dim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        index, = ctx.saved_tensors
+        grad_src = None
+        if ctx.needs_input_grad[2]:
+            grad_src = get_array_module(grad).zeros(ctx.src_shape, grad.dtype)
+            grad_src[ctx.region] = grad[_along(index, ctx.dim)]
+        return grad, None, grad_src
+
+
+class MaskedFill(Function):
+    """y = value where mask else x (mask broadcast to x's shape; value a number or a 0-d tensor).
+    dL/dx = g where not mask, else 0; dL/dvalue = Σ g where mask."""
+
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        if mask.dtype != bool:
+            raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {mask.dtype}")
+        if value.ndim != 0:
+            raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor "
+                             f"of shape {value.shape}")
+        ctx.save_for_backward(mask)
+        ctx.shape = x.shape
+        return get_array_module(x).where(mask, value, x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        mask, = ctx.saved_tensors
+        xp = get_array_module(grad)
+        zero = grad.dtype.type(0)
+        _, _, need_value = ctx.needs_input_grad
+        grad_x = unbroadcast(xp.where(mask, zero, grad), ctx.shape)
+        grad_value = xp.where(mask, grad, zero).sum() if need_value else None
+        return grad_x, None, grad_value
+
+
+# -- splitting -----------------------------------------------------------------------------
+
+class Split(Function):
+    """(y₁, y₂, …) = consecutive slices of x along ``dim`` of the given sizes (views).
+    dL/dx = [g₁, g₂, …] joined along ``dim`` (a slice nobody used contributes zeros)."""
+
+    @staticmethod
+    def forward(ctx, x, sizes, dim):
+        ctx.dim = dim
+        starts = np.cumsum((0,) + sizes).tolist()
+        lead = (slice(None),) * dim
+        return tuple(x[lead + (slice(a, b),)] for a, b in zip(starts, starts[1:]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return get_array_module(grads[0]).concatenate(grads, axis=ctx.dim)
+
+
+# -- Einstein summation ----------------------------------------------------------------------
+
+class Einsum(Function):
+    """y = Σ over the indices absent from the output of the product of the operands, as
+    ``torch.einsum`` (``"ij,jk->ik"``, ``"bii->bi"``, ``"...ij,...jk"``; Einstein 1916).
+
+    Every operand comes with one letter per axis (``_einsum_subscripts`` expands ``...`` and
+    the implicit output), broadcast to the common size of each letter. The gradient of a sum
+    of products is, for operand k, the same kind of sum with operand k taken out and g put in:
+
+        dL/dX_k[S_k] = Σ_(letters not in S_k) g[S_out] ⊙ Π_(j≠k) X_j[S_j]
+
+    one more einsum. Two corrections make that sum well-formed. A letter repeated in S_k (a
+    diagonal, ``"ii"``) gets fresh names for its repeats tied to the first by identity
+    matrices δ (the gradient lies on the diagonal, 0 off it). A letter only in S_k (summed
+    inside X_k alone, ``"ij->i"``) gets a vector of ones (every element received g alike).
+    """
+
+    @staticmethod
+    def forward(ctx, *operands, terms, output, sizes):
+        xp = get_array_module(operands[0])
+        expanded = [xp.broadcast_to(x, tuple(sizes[c] for c in term))
+                    for x, term in zip(operands, terms)]
+        ctx.save_for_backward(*expanded)
+        ctx.terms, ctx.output, ctx.sizes = terms, output, sizes
+        ctx.shapes = [x.shape for x in operands]
+        return xp.einsum(f"{','.join(terms)}->{output}", *expanded, optimize=len(terms) > 1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        operands = ctx.saved_tensors
+        return tuple(_einsum_operand_grad(ctx, grad, operands, k) if need else None
+                     for k, need in enumerate(ctx.needs_input_grad))
+
+
+def _einsum_operand_grad(ctx, grad, operands, k):
+    xp = get_array_module(grad)
+    terms, sizes = ctx.terms, ctx.sizes
+    terms_in = [t for j, t in enumerate(terms) if j != k] + [ctx.output]
+    arrays = [x for j, x in enumerate(operands) if j != k] + [grad]
+    fresh = iter(c for c in string.ascii_letters
+                 if c not in sizes and c not in "".join(terms) + ctx.output)
+    target = ""
+    for c in terms[k]:
+        if c in target:  # a repeat: a new name tied to the first by δ
+            twin = next(fresh)
+            terms_in.append(c + twin)
+            arrays.append(xp.eye(sizes[c], dtype=grad.dtype))
+            c = twin
+        target += c
+    present = "".join(terms_in)
+    for c in target:
+        if c not in present:  # summed inside this operand alone
+            terms_in.append(c)
+            arrays.append(xp.ones(sizes[c], dtype=grad.dtype))
+    grad_k = xp.einsum(f"{','.join(terms_in)}->{target}", *arrays, optimize=True)
+    shape = ctx.shapes[k]
+    stretched = tuple(d for d, n in enumerate(shape) if n != grad_k.shape[d])
+    return grad_k.sum(axis=stretched, keepdims=True) if stretched else grad_k
+
+
+def _einsum_subscripts(equation, shapes):
+    """``equation`` as (one string of letters per operand, the output's letters, size of each
+    letter): ``...`` replaced by letters of its own (right-aligned, as broadcasting), the
+    implicit output (no ``->``) made explicit as torch does — the broadcast axes, then the
+    letters used once, in alphabetical order."""
+    equation = equation.replace(" ", "")
+    left, arrow, output = equation.partition("->")
+    terms = left.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"einsum: the equation {equation!r} names {len(terms)} operands but "
+                         f"{len(shapes)} were given")
+    unknown = set(equation) - set(string.ascii_letters) - set(".,->")
+    if unknown or any(t.replace("...", "").count(".") for t in terms + [output]):
+        raise ValueError(f"einsum: {equation!r} is not a valid equation (subscripts are letters "
+                         "a-z, A-Z and '...')")
+    spare = [c for c in string.ascii_letters if c not in equation]
+    broadcast_ndim = builtins.max([len(shape) - len(term) + 3
+                                   for term, shape in zip(terms, shapes) if "..." in term] + [0])
+    broadcast = "".join(spare[:broadcast_ndim])
+    expanded = []
+    for term, shape in zip(terms, shapes):
+        if "..." in term:
+            term = term.replace("...", broadcast[broadcast_ndim - (len(shape) - len(term) + 3):])
+        if len(term) != len(shape):
+            raise ValueError(f"einsum: subscripts {term!r} name {len(term)} axes but the "
+                             f"operand has shape {tuple(shape)}")
+        expanded.append(term)
+    if arrow:
+        output = output.replace("...", broadcast)
+    else:
+        counts = Counter(left.replace("...", "").replace(",", ""))
+        output = broadcast + "".join(sorted(c for c, n in counts.items() if n == 1))
+    return expanded, output, _letter_sizes(equation, expanded, output, shapes)
+
+
+def _letter_sizes(equation, terms, output, shapes):
+    """The size of each letter, checking that every axis named by it has that size or 1."""
+    sizes = {}
+    for term, shape in zip(terms, shapes):
+        for c, n in zip(term, shape):
+            if sizes.get(c, 1) not in (1, n) and n != 1:
+                raise ValueError(f"einsum: subscript {c!r} in {equation!r} has size {n} in one "
+                                 f"operand and {sizes[c]} in another")
+            sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
+        for c in set(term):
+            if len({n for t, n in zip(term, shape) if t == c}) > 1:
+                raise ValueError(f"einsum: a repeated subscript {c!r} in {equation!r} needs "
+                                 f"axes of one size, got shape {tuple(shape)}")
+    if len(set(output)) != len(output) or not set(output) <= set(sizes):
+        raise ValueError(f"einsum: the output subscripts of {equation!r} must be distinct and "
+                         "each appear in an operand")
+    return sizes
+
+
 # -- the public functions, named and argued like torch's -----------------------------------
 
 def add(input, other):
@@ -599,12 +997,21 @@ def abs(input):
 
 
 def clamp(input, min=None, max=None):
-    """Limit every element to [min, max]; either bound may be None (but not both)."""
+    """Limit every element to [min, max]; each bound a number, a tensor (broadcast, and
+    differentiated) or None, but not both None."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        raise TypeError("clamp: min and max must be numbers; for tensor bounds use where()")
-    return Clamp.apply(input, low=min, high=max)
+    return Clamp.apply(input, min, max)
+
+
+def maximum(input, other):
+    """The element-wise maximum of two tensors, broadcast."""
+    return Maximum.apply(input, other, largest=True)
+
+
+def minimum(input, other):
+    """The element-wise minimum of two tensors, broadcast."""
+    return Maximum.apply(input, other, largest=False)
 
 
 def where(condition, input, other):
@@ -636,6 +1043,27 @@ def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
                      keepdim=keepdim)
 
 
+def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    """Standard deviation over ``dim``: √var with the same ``correction``, as ``torch.std``.
+    Composed as sqrt(var(x)), so dL/dx = g · (x − x̄) / ((n − correction) σ) by the chain rule
+    through the two ops."""
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+def logsumexp(input, dim, keepdim=False):
+    """log Σ exp(input) over ``dim`` (an int or a tuple), without overflow."""
+    return LogSumExp.apply(input, axes=_normalize_dims(dim, _ndim(input)), keepdim=keepdim)
+
+
+def cumsum(input, dim):
+    """Running sum along ``dim``."""
+    return CumSum.apply(input, dim=_axis(dim, _ndim(input), "cumsum"))
+
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+ValuesIndices.__doc__ = """(values, indices), as torch.return_types: ``max(x, 1).indices``."""
+
+
 def max(input, dim=None, keepdim=False):
     """The largest element; with ``dim`` (an int), the pair (values, indices) along it, as
     ``torch.max``. The indices are an int64 tensor outside the graph."""
@@ -659,7 +1087,40 @@ def _extreme(input, dim, keepdim, largest):
     pick = xp.argmax if largest else xp.argmin
     indices = xp.expand_dims(pick(data, axis=dim), dim).astype(np.int64, copy=False)
     values = TakeAlongDim.apply(input, indices, dim=dim, keepdim=keepdim)
-    return values, Tensor(indices if keepdim else indices.squeeze(dim))
+    return ValuesIndices(values, Tensor(indices if keepdim else indices.squeeze(dim)))
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (``largest=False``: smallest) elements along ``dim`` and their indices,
+    as ``torch.topk``. They always come sorted (torch leaves the order unspecified when
+    ``sorted=False``); values are differentiable (a gather), indices are int64 outside the
+    graph."""
+    data = _data(input)
+    dim = _axis(dim, data.ndim, "topk")
+    size = data.shape[dim] if data.ndim else 1
+    if not 0 <= k <= size:
+        raise ValueError(f"topk: k={k} is out of range for a dimension of size {size}")
+    order = _argsort(data, dim, descending=largest)
+    indices = order[(slice(None),) * dim + (slice(0, k),)]
+    return ValuesIndices(gather(input, dim, indices), Tensor(indices))
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """The elements sorted along ``dim`` and the indices they came from, as ``torch.sort``.
+    The sort is always stable (equal elements keep their order; torch's default does not
+    promise it); values are differentiable (a gather), indices are int64 outside the graph."""
+    data = _data(input)
+    dim = _axis(dim, data.ndim, "sort")
+    indices = _argsort(data, dim, descending)
+    return ValuesIndices(gather(input, dim, indices), Tensor(indices))
+
+
+def _argsort(data, dim, descending):
+    xp = get_array_module(data)
+    if data.ndim == 0:
+        return xp.zeros((), np.int64)
+    keys = -data if descending else data
+    return xp.argsort(keys, axis=dim, kind="stable").astype(np.int64, copy=False)
 
 
 def reshape(input, shape):
@@ -701,12 +1162,147 @@ def stack(tensors, dim=0):
     return Stack.apply(*tensors, dim=dim % (_ndim(tensors[0]) + 1))
 
 
+def split(tensor, split_size_or_sections, dim=0):
+    """Slices along ``dim`` (views): of ``split_size_or_sections`` elements each (an int; the
+    last may be shorter), or of the listed sizes (they must add up to the axis), as
+    ``torch.split``."""
+    size = _data(tensor).shape[_axis(dim, _ndim(tensor), "split")]
+    dim = _axis(dim, _ndim(tensor), "split")
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise ValueError(f"split: split_size must be positive, got {step}")
+        sizes = tuple(builtins.min(step, size - start) for start in range(0, size, step))
+    else:
+        sizes = tuple(split_size_or_sections)
+        if builtins.sum(sizes) != size:
+            raise ValueError(f"split: sizes {list(sizes)} add up to {builtins.sum(sizes)}, "
+                             f"not to the size {size} of dim {dim}")
+    return Split.apply(tensor, sizes=sizes or (0,), dim=dim)
+
+
+def chunk(input, chunks, dim=0):
+    """``chunks`` slices of ⌈n / chunks⌉ elements along ``dim`` (the last shorter, and fewer
+    slices when they run out), as ``torch.chunk``."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    size = _data(input).shape[_axis(dim, _ndim(input), "chunk")]
+    return split(input, builtins.max(-(-size // chunks), 1), dim)
+
+
+def flip(input, dims):
+    """Reverse the order of the elements along each of ``dims`` (a view)."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return Flip.apply(input, dims=tuple(_axis(d, _ndim(input), "flip") for d in dims))
+
+
+def roll(input, shifts, dims=None):
+    """Shift the elements cyclically by ``shifts`` along ``dims`` (None: along the flattened
+    tensor, keeping its shape); both may be tuples of one length."""
+    if isinstance(shifts, (tuple, list)) != isinstance(dims, (tuple, list)) and dims is not None:
+        raise ValueError("roll: shifts and dims must both be ints or both tuples of one length")
+    if isinstance(shifts, (tuple, list)):
+        if dims is None or len(shifts) != len(dims):
+            raise ValueError(f"roll: shifts {shifts} and dims {dims} must have one length")
+        shifts, dims = tuple(shifts), tuple(dims)
+    return Roll.apply(input, shifts=shifts, dims=dims)
+
+
+def repeat(input, *sizes):
+    """Tile the tensor ``sizes[d]`` times along each axis, as ``torch.Tensor.repeat``
+    (``sizes`` may add leading axes; it may not have fewer entries than the tensor has axes)."""
+    sizes = _shape_arguments(sizes)
+    if len(sizes) < _ndim(input):
+        raise ValueError(f"repeat: {len(sizes)} repeat counts for a tensor of {_ndim(input)} "
+                         "dimensions (one per dimension at least)")
+    return Repeat.apply(input, repeats=sizes)
+
+
+def expand(input, *sizes):
+    """A view of the tensor broadcast to ``sizes`` (-1 keeps an axis), as
+    ``torch.Tensor.expand``; new axes may be added in front."""
+    sizes = _shape_arguments(sizes)
+    shape = _data(input).shape
+    lead = len(sizes) - len(shape)
+    if lead < 0 or any(n == -1 for n in sizes[:lead]):
+        raise ValueError(f"expand: cannot expand shape {shape} to {sizes}")
+    target = sizes[:lead] + tuple(n if n != -1 else old for n, old in zip(sizes[lead:], shape))
+    return Expand.apply(input, shape=target)
+
+
+def triu(input, diagonal=0):
+    """The upper triangle of the last two axes (on and above the ``diagonal``-th), zeros below."""
+    return Triangle.apply(input, diagonal=diagonal, upper=True)
+
+
+def tril(input, diagonal=0):
+    """The lower triangle of the last two axes (on and below the ``diagonal``-th), zeros above."""
+    return Triangle.apply(input, diagonal=diagonal, upper=False)
+
+
+def gather(input, dim, index):
+    """out[p] = input[p with its ``dim`` coordinate replaced by index[p]], as ``torch.gather``
+    (``index`` an int64 tensor with as many axes as ``input``, no larger on the others)."""
+    return Gather.apply(input, _index_array(index, input, "gather"),
+                        dim=_axis(dim, _ndim(input), "gather"))
+
+
+def scatter_add(input, dim, index, src):
+    """A copy of ``input`` with src[p] added at input[p with its ``dim`` coordinate replaced by
+    index[p]] for each position p of ``index``, as ``torch.scatter_add``."""
+    return ScatterAdd.apply(input, _index_array(index, input, "scatter_add"), src,
+                            dim=_axis(dim, _ndim(input), "scatter_add"))
+
+
+def masked_fill(input, mask, value):
+    """``value`` where the bool ``mask`` (broadcast to input) is true, input elsewhere."""
+    return MaskedFill.apply(input, mask, value)
+
+
+def einsum(equation, *operands):
+    """Einstein summation, as ``torch.einsum``: ``einsum("bij,bjk->bik", a, b)``. Any equation
+    torch accepts in its string form: repeated subscripts (diagonals, traces), ``...``, the
+    implicit output, size-1 axes broadcast. Operands may also come as one list."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError("einsum: the equation must be a string (the sublist form is not "
+                        "supported)")
+    terms, output, sizes = _einsum_subscripts(equation, [_data(x).shape for x in operands])
+    return Einsum.apply(*operands, terms=terms, output=output, sizes=sizes)
+
+
 def _data(x):
     return x.data if isinstance(x, Tensor) else x
 
 
 def _ndim(x):
     return x.ndim if isinstance(x, Tensor) else np.ndim(x)
+
+
+def _axis(dim, ndim, op):
+    """``dim`` as a non-negative axis, or a clear error (a 0-d tensor takes dim 0 or −1)."""
+    bound = builtins.max(ndim, 1)
+    if not -bound <= dim < bound:
+        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of {ndim} dimensions")
+    return dim % bound
+
+
+def _shape_arguments(sizes):
+    """``f(2, 3)`` and ``f((2, 3))`` both mean (2, 3)."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        return tuple(sizes[0])
+    return tuple(sizes)
+
+
+def _index_array(index, input, op):
+    """An index argument as an int64 array on ``input``'s device."""
+    array = get_array_module(_data(input)).asarray(_data(index))
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor, got dtype {array.dtype}")
+    if array.ndim != _ndim(input):
+        raise ValueError(f"{op}: index has {array.ndim} dimensions, input has {_ndim(input)}")
+    return array.astype(np.int64, copy=False)
 
 
 def _torch_index_steps(index):
