@@ -75,7 +75,8 @@ def test_official_library_reads_ours(tmp_path):
     theirs = safetensors_numpy.load_file(tmp_path / "ours.safetensors")
     assert theirs.keys() == tensors.keys()
     for name, array in arrays.items():
-        assert theirs[name].dtype == array.dtype.newbyteorder("=") and theirs[name].shape == array.shape
+        assert theirs[name].dtype == array.dtype.newbyteorder("=")
+        assert theirs[name].shape == array.shape
         np.testing.assert_array_equal(theirs[name], array)
     np.testing.assert_array_equal(theirs["as_tensor"], [1.0, 2.0])
 

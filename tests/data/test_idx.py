@@ -79,3 +79,26 @@ def test_truncated_gzip_names_the_file(tmp_path):
     path.write_bytes(compressed[:len(compressed) // 2])
     with pytest.raises(IDXFormatError, match="cut.gz.*gzip"):
         read_idx(path)
+
+
+@pytest.mark.parametrize("position, bit", [(10, 0), (10, 1), (-9, 0), (-1, 7), (3, 2)])
+def test_damage_inside_a_gzip_stream_names_the_file(tmp_path, position, bit):
+    """A flipped bit in the deflate data (zlib's own error), in the CRC-32, in the length or in
+    the header flags: always an IDXFormatError naming the file, never a zlib.error."""
+    compressed = bytearray(gzip.compress(idx_bytes(0x08, np.arange(1000, dtype=np.uint8) % 7),
+                                         mtime=0))
+    compressed[position] ^= 1 << bit
+    path = tmp_path / "flipped.gz"
+    path.write_bytes(bytes(compressed))
+    with pytest.raises(IDXFormatError, match="flipped.gz.*damaged or truncated gzip"):
+        read_idx(path)
+
+
+def test_a_shape_whose_product_wraps_around_64_bits_is_an_error(tmp_path):
+    """Four dimensions of 2¹⁶: 2⁶⁴ elements, 0 modulo 2⁶⁴, so the header would match an empty
+    body if the element count were computed in int64."""
+    path = tmp_path / "wrap"
+    header = bytes([0, 0, 0x08, 4]) + struct.pack(">IIII", 2**16, 2**16, 2**16, 2**16)
+    path.write_bytes(header)
+    with pytest.raises(IDXFormatError, match="wrap.*truncated"):
+        read_idx(path)
