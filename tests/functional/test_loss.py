@@ -95,6 +95,12 @@ def _float32_losses():
         "cross_entropy": (F.cross_entropy, x, classes,
                           {"weight": cr.tensor(weights), "label_smoothing": 0.1}),
         "nll_loss": (F.nll_loss, x, classes, {"weight": cr.tensor(weights)}),
+        "cross_entropy/probabilities": (F.cross_entropy, x, probabilities / 2,
+                                        {"weight": cr.tensor(weights), "label_smoothing": 0.1}),
+        "l1_loss": (F.l1_loss, x, targets, {}),
+        "smooth_l1_loss": (F.smooth_l1_loss, x, targets, {"beta": 0.5}),
+        "huber_loss": (F.huber_loss, x, targets, {"delta": 0.5}),
+        "kl_div": (F.kl_div, np.log(probabilities), targets, {"log_target": True}),
     }
 
 
@@ -125,12 +131,38 @@ def test_cross_entropy_of_a_known_example():
                                       [0.125, 0.125, 0.125, -0.375]])
 
 
+def test_nll_loss_refuses_a_float_target():
+    with pytest.raises(TypeError, match=r"nll_loss: target must hold class indices.*"
+                                        r"\(4,\).*\(4, 3\).*float32"):
+        F.nll_loss(cr.zeros(4, 3), cr.zeros(4))
+
+
+def test_cross_entropy_probability_target_of_another_shape():
+    with pytest.raises(ValueError, match=r"cross_entropy: a floating target holds class "
+                                         r"probabilities and must have the input's shape "
+                                         r"\(4, 3\); got \(4,\)"):
+        F.cross_entropy(cr.zeros(4, 3), cr.zeros(4))
+
+
+def test_cross_entropy_probability_target_refuses_ignore_index_as_torch():
+    with pytest.raises(RuntimeError, match="ignore_index is not supported"):
+        TF.cross_entropy(torch.zeros(4, 3), torch.zeros(4, 3), ignore_index=1)
+    with pytest.raises(ValueError, match="cross_entropy: ignore_index is not supported for "
+                                         "class-probability targets"):
+        F.cross_entropy(cr.zeros(4, 3), cr.zeros(4, 3), ignore_index=1)
+
+
+def test_cross_entropy_one_hot_probabilities_equal_class_indices():
+    x = np.random.default_rng(1).standard_normal((5, 4))
+    classes = np.array([0, 3, 1, 1, 2])
+    by_index = loss_and_grad(F.cross_entropy, x, classes, label_smoothing=0.1)
+    by_probability = loss_and_grad(F.cross_entropy, x, np.eye(4)[classes], label_smoothing=0.1)
+    for ours, expected in zip(by_probability, by_index):
+        np.testing.assert_allclose(ours, expected, rtol=1e-12)
+
+
 @pytest.mark.parametrize("op", [F.cross_entropy, F.nll_loss])
 class TestClassTargetErrors:
-    def test_float_target(self, op):
-        with pytest.raises(TypeError, match=rf"{op.__name__}: target must hold class indices.*"
-                                            r"\(4,\).*\(4, 3\).*float32"):
-            op(cr.zeros(4, 3), cr.zeros(4))
 
     def test_target_shape_mismatch(self, op):
         with pytest.raises(ValueError, match=rf"{op.__name__}: input of shape \(4, 3\) needs a "
@@ -165,8 +197,75 @@ def test_label_smoothing_out_of_range():
 
 
 @pytest.mark.parametrize("op", [F.mse_loss, F.binary_cross_entropy,
-                                F.binary_cross_entropy_with_logits])
+                                F.binary_cross_entropy_with_logits, F.l1_loss, F.smooth_l1_loss,
+                                F.huber_loss, F.kl_div])
 def test_elementwise_losses_reject_mismatched_shapes(op):
     with pytest.raises(ValueError, match=rf"{op.__name__}: target of shape \(4, 1\) must have "
                                          r"the shape of input, \(4, 3\)"):
         op(cr.tensor(np.full((4, 3), 0.5, np.float32)), cr.tensor(np.ones((4, 1), np.float32)))
+
+
+def test_huber_and_smooth_l1_parameters_are_checked():
+    x = cr.zeros(3)
+    with pytest.raises(ValueError, match="huber_loss: delta must be positive, got 0"):
+        F.huber_loss(x, x, delta=0)
+    with pytest.raises(ValueError, match="smooth_l1_loss: beta must be non-negative, got -1"):
+        F.smooth_l1_loss(x, x, beta=-1)
+
+
+def test_smooth_l1_is_huber_over_beta():
+    x, t = np.random.default_rng(2).standard_normal((2, 10))
+    smooth = F.smooth_l1_loss(cr.tensor(x), cr.tensor(t), beta=0.3, reduction="none")
+    huber = F.huber_loss(cr.tensor(x), cr.tensor(t), delta=0.3, reduction="none")
+    np.testing.assert_allclose(smooth.numpy(), huber.numpy() / 0.3, rtol=1e-12)
+
+
+def test_kl_div_of_a_distribution_from_itself_is_zero_and_zero_targets_cost_nothing():
+    p = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
+    with np.errstate(divide="ignore"):
+        log_p = np.log(np.where(p > 0, p, 1e-300))
+    loss = F.kl_div(cr.tensor(log_p), cr.tensor(p), reduction="batchmean")
+    assert loss.item() == pytest.approx(0.0, abs=1e-12)
+
+
+def test_kl_div_unknown_reduction():
+    with pytest.raises(ValueError, match=r"kl_div: reduction must be one of .*batchmean"):
+        F.kl_div(cr.zeros(2, 3), cr.zeros(2, 3), reduction="average")
+
+
+def test_cosine_similarity_dim_out_of_range():
+    with pytest.raises(IndexError, match=r"cosine_similarity: dim 2 is out of range"):
+        F.cosine_similarity(cr.zeros(2, 3), cr.zeros(2, 3), dim=2)
+
+
+def test_cosine_similarity_of_a_zero_vector_is_zero_with_gradient_u_over_eps():
+    other = np.array([[3.0, 4.0]])
+    x = cr.tensor(np.zeros((1, 2)), requires_grad=True)
+    cos = F.cosine_similarity(x, cr.tensor(other), eps=1e-8)
+    cos.sum().backward()
+    assert cos.item() == 0.0
+    np.testing.assert_allclose(x.grad.numpy(), other / 5 / 1e-8)
+
+
+def test_pair_losses_check_their_shapes():
+    with pytest.raises(ValueError, match=r"cosine_embedding_loss: input1 and input2 must share "
+                                         r"one shape, \(N, D\) or \(D,\); got \(3, 4\) and "
+                                         r"\(3, 5\)"):
+        F.cosine_embedding_loss(cr.zeros(3, 4), cr.zeros(3, 5), cr.ones(3))
+    with pytest.raises(ValueError, match=r"cosine_embedding_loss: target must have shape "
+                                         r"\(3,\) .*got \(3, 1\)"):
+        F.cosine_embedding_loss(cr.zeros(3, 4), cr.zeros(3, 4), cr.ones(3, 1))
+    with pytest.raises(ValueError, match=r"margin_ranking_loss: input1, input2 and target must "
+                                         r"share one shape; got \(3,\), \(3,\) and \(1,\)"):
+        F.margin_ranking_loss(cr.zeros(3), cr.zeros(3), cr.ones(1))
+
+
+@pytest.mark.parametrize("op, arity, keyword", [
+    ("l1_loss", 2, "size_average"), ("l1_loss", 2, "weight"), ("smooth_l1_loss", 2, "reduce"),
+    ("huber_loss", 2, "weight"), ("kl_div", 2, "size_average"), ("mse_loss", 2, "weight"),
+    ("cross_entropy", 2, "reduce"), ("cosine_embedding_loss", 3, "size_average"),
+    ("margin_ranking_loss", 3, "reduce")])
+def test_a_torch_keyword_chainrule_lacks_is_an_error_naming_it(op, arity, keyword):
+    inputs = (cr.zeros(3, 2),) * arity
+    with pytest.raises(TypeError, match=keyword):
+        getattr(F, op)(*inputs, **{keyword: None})

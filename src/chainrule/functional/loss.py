@@ -15,9 +15,11 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import get_array_module
+from .math import unbroadcast
 
-__all__ = ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-           "cross_entropy", "nll_loss"]
+__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "kl_div",
+           "cosine_similarity", "cosine_embedding_loss", "margin_ranking_loss"]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -73,6 +75,86 @@ def mse_loss(input, target, reduction="mean"):
     _check_reduction("mse_loss", reduction)
     _check_same_shape("mse_loss", input, target)
     return MSELoss.apply(input, target, reduction=reduction)
+
+
+# -- absolute error and the Huber family ------------------------------------------------------
+
+class L1Loss(Function):
+    """ℓ_i = |x_i − t_i|;  ∂ℓ_i/∂x_i = sign(x_i − t_i) = −∂ℓ_i/∂t_i (0 where x_i = t_i, as torch).
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, reduction):
+        xp = get_array_module(x)
+        diff = x - target
+        ctx.save_for_backward(xp.sign(diff))
+        ctx.reduction = reduction
+        return _reduce(xp.abs(diff), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (sign,) = ctx.saved_tensors
+        grad_x = sign * _unreduce(grad, ctx.reduction, sign.size)
+        return grad_x, (-grad_x if ctx.needs_input_grad[1] else None)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Mean (or summed, or per-element) absolute error |x − t|. See ``L1Loss``."""
+    _check_reduction("l1_loss", reduction)
+    _check_same_shape("l1_loss", input, target)
+    return L1Loss.apply(input, target, reduction=reduction)
+
+
+class HuberLoss(Function):
+    """Huber's (1964) loss of the error d = x − t: quadratic up to δ, linear beyond,
+
+        ℓ = ½ d²           if |d| ≤ δ
+          = δ (|d| − ½δ)   otherwise,
+
+    which is c (d − ½c) with c = clip(d, −δ, δ); and ∂ℓ/∂x = c = −∂ℓ/∂t.
+
+    The smooth L1 loss of Fast R-CNN (Girshick 2015) is the same curve divided by β = δ:
+    ½ d²/β inside, |d| − ½β outside. ``scale`` carries that 1/β (1 for the Huber loss).
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, delta, scale, reduction):
+        xp = get_array_module(x)
+        diff = x - target
+        clipped = xp.clip(diff, -delta, delta)
+        diff -= 0.5 * clipped
+        slope = clipped if scale == 1 else clipped * scale
+        ctx.save_for_backward(slope)
+        ctx.reduction = reduction
+        return _reduce(slope * diff, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (slope,) = ctx.saved_tensors
+        grad_x = slope * _unreduce(grad, ctx.reduction, slope.size)
+        return grad_x, (-grad_x if ctx.needs_input_grad[1] else None)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """Huber loss of x − t: ½d² within ``delta``, linear beyond. See ``HuberLoss``."""
+    _check_reduction("huber_loss", reduction)
+    _check_same_shape("huber_loss", input, target)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    return HuberLoss.apply(input, target, delta=float(delta), scale=1.0, reduction=reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """Smooth L1 loss of x − t: ½d²/β within ``beta``, |d| − ½β beyond; the L1 loss at β = 0.
+    See ``HuberLoss``."""
+    _check_reduction("smooth_l1_loss", reduction)
+    _check_same_shape("smooth_l1_loss", input, target)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0:
+        return L1Loss.apply(input, target, reduction=reduction)
+    return HuberLoss.apply(input, target, delta=float(beta), scale=1.0 / beta,
+                           reduction=reduction)
 
 
 # -- binary cross-entropy ----------------------------------------------------------------------
@@ -274,6 +356,10 @@ def _check_class_target(op, input, target, weight):
     if tuple(target.shape) != expected:
         raise ValueError(f"{op}: input of shape {tuple(input.shape)} needs a target of shape "
                          f"{expected}; got target of shape {tuple(target.shape)}")
+    _check_class_weight(op, input, weight)
+
+
+def _check_class_weight(op, input, weight):
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     if weight is not None and tuple(weight.shape) != (classes,):
         raise ValueError(f"{op}: weight must have one entry per class, shape ({classes},); got "
@@ -359,7 +445,8 @@ class CrossEntropy(Function):
         if smoothing:
             target_term *= 1 - smoothing
             mass = targets.classes if weight is None else weight.sum()
-            row_scale = target_term + upstream * targets.valid * (smoothing / targets.classes * mass)
+            spread = smoothing / targets.classes * mass
+            row_scale = target_term + upstream * targets.valid * spread
         else:
             row_scale = target_term
         grad_x = p * row_scale[:, None, :]
@@ -379,14 +466,301 @@ def _smoothing_term(z, log_total, weight):
     return weight.sum() * log_total - (z * weight[:, None]).sum(axis=1)
 
 
+class SoftCrossEntropy(Function):
+    """Softmax cross-entropy against class probabilities t (a floating target of the scores'
+    shape), with class weights w and label smoothing ε combined as torch combines them: the
+    target is smoothed to q = (1 − ε) t + ε/C and, with p = softmax(x) along the class dim,
+
+        ℓ = −Σ_c w_c q_c log p_c,
+        ∂ℓ/∂x_c = p_c Σ_k w_k q_k − w_c q_c,      ∂ℓ/∂t_c = −(1 − ε) w_c log p_c.
+
+    For a one-hot t and no weights this is ``CrossEntropy``'s p − q. 'mean' divides by the
+    number of positions (N·d1·…), not by the weights: torch's rule for probability targets.
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, weight, reduction, label_smoothing):
+        xp = get_array_module(x)
+        layout = _class_layout(x.shape)
+        scores = x.reshape(layout)
+        log_p = scores - scores.max(axis=1, keepdims=True)
+        log_p -= xp.log(xp.exp(log_p).sum(axis=1, keepdims=True))
+        q = target.reshape(layout)
+        if label_smoothing:
+            q = (1 - label_smoothing) * q + label_smoothing / layout[1]
+        weighted_q = q if weight is None else q * weight[:, None]
+        losses = -xp.einsum("ncs,ncs->ns", weighted_q, log_p)
+        ctx.save_for_backward(log_p, weighted_q, weight)
+        ctx.shape, ctx.reduction, ctx.label_smoothing = x.shape, reduction, label_smoothing
+        if reduction == "none":
+            return losses.reshape(x.shape[:1] + x.shape[2:] if x.ndim > 1 else ())
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        log_p, weighted_q, weight = ctx.saved_tensors
+        xp = get_array_module(grad)
+        positions = log_p.shape[0] * log_p.shape[2]
+        upstream = _unreduce(grad, ctx.reduction, positions)
+        if ctx.reduction == "none":
+            upstream = upstream.reshape(log_p.shape[0], 1, log_p.shape[2])
+        grad_x = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_x = xp.exp(log_p)
+            grad_x *= weighted_q.sum(axis=1, keepdims=True)
+            grad_x -= weighted_q
+            grad_x = (grad_x * upstream).reshape(ctx.shape)
+        if ctx.needs_input_grad[1]:
+            scale = upstream * -(1 - ctx.label_smoothing)
+            if weight is not None:
+                scale = scale * weight[:, None]
+            grad_target = (log_p * scale).reshape(ctx.shape)
+        return grad_x, grad_target, None
+
+
+def _class_layout(shape):
+    """Scores (C,), (N, C) or (N, C, d1, …) as (N, C, S) with S = d1·d2·…."""
+    if len(shape) == 1:
+        return 1, shape[0], 1
+    return shape[0], shape[1], math.prod(shape[2:])
+
+
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0):
     """Softmax cross-entropy of scores ``input`` (C,), (N, C) or (N, C, d1, …) against class
-    indices ``target`` (), (N,) or (N, d1, …). See ``CrossEntropy``."""
+    indices ``target`` (), (N,) or (N, d1, …) (see ``CrossEntropy``), or against class
+    probabilities, a floating ``target`` of the input's shape (see ``SoftCrossEntropy``)."""
     _check_reduction("cross_entropy", reduction)
-    _check_class_target("cross_entropy", input, target, weight)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], "
                          f"got {label_smoothing}")
+    if input.ndim > 0 and target.dtype.kind == "f":
+        _check_probability_target(input, target, weight, ignore_index)
+        return SoftCrossEntropy.apply(input, target, weight, reduction=reduction,
+                                      label_smoothing=float(label_smoothing))
+    _check_class_target("cross_entropy", input, target, weight)
     return CrossEntropy.apply(input, target, weight, ignore_index=ignore_index,
                               reduction=reduction, label_smoothing=float(label_smoothing))
+
+
+def _check_probability_target(input, target, weight, ignore_index):
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"cross_entropy: a floating target holds class probabilities and must "
+                         f"have the input's shape {tuple(input.shape)}; got "
+                         f"{tuple(target.shape)} (class indices need an integer target)")
+    if ignore_index != -100:
+        raise ValueError("cross_entropy: ignore_index is not supported for class-probability "
+                         "targets (as in torch)")
+    _check_class_weight("cross_entropy", input, weight)
+
+
+# -- divergence between distributions ---------------------------------------------------------
+
+class KLDiv(Function):
+    """Kullback–Leibler divergence, pointwise, of the model's log-probabilities x = log p from
+    the target distribution t (Kullback & Leibler 1951; torch's argument order and convention):
+
+        ℓ = t (log t − x)       target as probabilities (0 where t = 0, the limit of t log t)
+        ℓ = eᵗ (t − x)          ``log_target``: target as log-probabilities,
+
+    so Σ ℓ over a distribution is KL(t ‖ p). Written ℓ = π·γ with π = t (or eᵗ) and the gap
+    γ = log t − x (or t − x):
+
+        ∂ℓ/∂x = −π,     ∂ℓ/∂t = γ + 1  (or π (γ + 1)).
+
+    'batchmean' divides the sum by the batch size, giving the divergence per sample; 'mean'
+    divides by the number of elements, as torch does.
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, reduction, log_target):
+        xp = get_array_module(x)
+        if log_target:
+            weight = xp.exp(target)
+            gap = target - x
+        else:
+            weight = target
+            gap = xp.log(xp.where(target > 0, target, 1))
+            gap -= x
+        ctx.save_for_backward(weight, gap)
+        ctx.reduction, ctx.log_target = reduction, log_target
+        ctx.batch = x.shape[0] if x.ndim else 1
+        losses = weight * gap
+        if reduction == "batchmean":
+            return xp.asarray(losses.sum() / ctx.batch, dtype=losses.dtype)
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        weight, gap = ctx.saved_tensors
+        if ctx.reduction == "batchmean":
+            grad = grad / ctx.batch
+        else:
+            grad = _unreduce(grad, ctx.reduction, gap.size)
+        grad_x = -weight * grad if ctx.needs_input_grad[0] else None
+        grad_target = None
+        if ctx.needs_input_grad[1]:
+            grad_target = (gap + 1) * grad
+            if ctx.log_target:
+                grad_target *= weight
+        return grad_x, grad_target
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """KL(target ‖ exp(input)) pointwise for log-probabilities ``input``; reduction 'mean',
+    'batchmean', 'sum' or 'none'. See ``KLDiv``."""
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"kl_div: reduction must be one of {_REDUCTIONS + ('batchmean',)}, "
+                         f"got {reduction!r}")
+    _check_same_shape("kl_div", input, target)
+    return KLDiv.apply(input, target, reduction=reduction, log_target=bool(log_target))
+
+
+# -- similarity and margins ---------------------------------------------------------------------
+
+class CosineSimilarity(Function):
+    """The cosine of the angle between x₁ and x₂ along ``dim``, each norm kept at least ε:
+
+        cos = Σ u₁u₂,   u_i = x_i / n_i,   n_i = max(‖x_i‖, ε),
+        ∂cos/∂x₁ = (u₂ − cos·u₁) / n₁,  and symmetrically for x₂.
+
+    Where ‖x₁‖ < ε the norm is the constant ε and the derivative of this forward is u₂/ε;
+    torch's autograd does not see its own clamp there and differs (it agrees for ‖x₁‖ ≥ ε).
+    x₁ and x₂ broadcast against each other, as in torch; each gradient is summed back to its
+    input's shape (``unbroadcast``).
+    """
+
+    @staticmethod
+    def forward(ctx, x1, x2, dim, eps):
+        xp = get_array_module(x1)
+        shapes = (x1.shape, x2.shape)
+        x1, x2 = xp.broadcast_arrays(x1, x2)
+        norms = [xp.maximum(xp.sqrt((x * x).sum(axis=dim, keepdims=True)), eps) for x in (x1, x2)]
+        u1, u2 = x1 / norms[0], x2 / norms[1]
+        cos = (u1 * u2).sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(u1, u2, *norms, cos)
+        ctx.shapes, ctx.dim, ctx.eps = shapes, dim, eps
+        return cos.squeeze(axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        u1, u2, n1, n2, cos = ctx.saved_tensors
+        xp = get_array_module(grad)
+        grad = xp.expand_dims(grad, ctx.dim)
+        needs = ctx.needs_input_grad
+        grad_x1 = _cosine_grad(u1, u2, n1, cos, grad, ctx.eps, ctx.shapes[0]) if needs[0] else None
+        grad_x2 = _cosine_grad(u2, u1, n2, cos, grad, ctx.eps, ctx.shapes[1]) if needs[1] else None
+        return grad_x1, grad_x2
+
+
+def _cosine_grad(u, other, norm, cos, grad, eps, shape):
+    """grad · (u_other − cos·u)/n, the cos·u term dropped where the norm n was held at ε."""
+    return unbroadcast((other - (norm > eps) * cos * u) * (grad / norm), shape)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Σ x₁x₂ / (max(‖x₁‖, ε)·max(‖x₂‖, ε)) along ``dim``, x₁ and x₂ broadcast together. See
+    ``CosineSimilarity``."""
+    ndim = max(x1.ndim, x2.ndim)
+    if not -ndim <= dim < max(ndim, 1):
+        raise IndexError(f"cosine_similarity: dim {dim} is out of range for inputs of shapes "
+                         f"{tuple(x1.shape)} and {tuple(x2.shape)}")
+    return CosineSimilarity.apply(x1, x2, dim=dim % max(ndim, 1), eps=float(eps))
+
+
+_EMBEDDING_EPS = 1e-12  # torch's ε inside cosine_embedding_loss's norms
+
+
+class CosineEmbeddingLoss(Function):
+    """A pair-similarity loss on the last dim: pull pairs with y = 1 together, push pairs with
+    y = −1 below a cosine of ``margin`` (pairs with any other y cost nothing):
+
+        ℓ = 1 − cos            if y = 1
+          = max(0, cos − m)    if y = −1,     cos = Σ x₁x₂ / √(s₁s₂),  s_i = Σ x_i² + ε,
+
+    with torch's ε = 1e-12 inside the norms. ∂cos/∂x₁ = x₂/√(s₁s₂) − cos·x₁/s₁ (and
+    symmetrically); ∂ℓ/∂cos = −1 for y = 1, +1 for y = −1 while cos > m, else 0. y is a label.
+    """
+
+    @staticmethod
+    def forward(ctx, x1, x2, target, margin, reduction):
+        xp = get_array_module(x1)
+        squares = [xp.einsum("...d,...d->...", x, x) + _EMBEDDING_EPS for x in (x1, x2)]
+        root = xp.sqrt(squares[0] * squares[1])
+        cos = xp.einsum("...d,...d->...", x1, x2) / root
+        similar, dissimilar = target == 1, target == -1
+        losses = (1 - cos) * similar + xp.maximum(cos - margin, 0) * dissimilar
+        slope = (dissimilar & (cos > margin)).astype(cos.dtype) - similar
+        ctx.save_for_backward(x1, x2, *squares, root, cos, slope)
+        ctx.reduction = reduction
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x1, x2, s1, s2, root, cos, slope = ctx.saved_tensors
+        scale = (slope * _unreduce(grad, ctx.reduction, cos.size))[..., None]
+        cos = cos[..., None]
+        grad_x1 = grad_x2 = None
+        if ctx.needs_input_grad[0]:
+            grad_x1 = scale * (x2 / root[..., None] - cos * x1 / s1[..., None])
+        if ctx.needs_input_grad[1]:
+            grad_x2 = scale * (x1 / root[..., None] - cos * x2 / s2[..., None])
+        return grad_x1, grad_x2, None
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """1 − cos(x₁, x₂) for y = 1, max(0, cos − margin) for y = −1, over (N, D) or (D,) pairs
+    with labels (N,) or (). See ``CosineEmbeddingLoss``."""
+    op = "cosine_embedding_loss"
+    _check_reduction(op, reduction)
+    if input1.ndim not in (1, 2) or tuple(input1.shape) != tuple(input2.shape):
+        raise ValueError(f"{op}: input1 and input2 must share one shape, (N, D) or (D,); got "
+                         f"{tuple(input1.shape)} and {tuple(input2.shape)}")
+    if tuple(target.shape) != tuple(input1.shape[:-1]):
+        raise ValueError(f"{op}: target must have shape {tuple(input1.shape[:-1])} for inputs "
+                         f"of shape {tuple(input1.shape)}; got {tuple(target.shape)}")
+    return CosineEmbeddingLoss.apply(input1, input2, target, margin=float(margin),
+                                     reduction=reduction)
+
+
+class MarginRankingLoss(Function):
+    """A ranking hinge: x₁ should exceed x₂ by ``margin`` where y = 1, and fall below it by the
+    margin where y = −1:
+
+        ℓ = max(0, −y (x₁ − x₂) + m);   where ℓ > 0:  ∂ℓ/∂x₁ = −y = −∂ℓ/∂x₂,  ∂ℓ/∂y = −(x₁ − x₂),
+
+    and every gradient is 0 where ℓ = 0.
+    """
+
+    @staticmethod
+    def forward(ctx, x1, x2, target, margin, reduction):
+        xp = get_array_module(x1)
+        diff = x1 - x2
+        losses = xp.maximum(margin - target * diff, 0)
+        active = losses > 0
+        ctx.save_for_backward(diff, target, active)
+        ctx.reduction = reduction
+        return _reduce(losses, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        diff, target, active = ctx.saved_tensors
+        upstream = active * _unreduce(grad, ctx.reduction, diff.size)
+        grad_x1 = -target * upstream
+        grad_x2 = -grad_x1 if ctx.needs_input_grad[1] else None
+        grad_target = -diff * upstream if ctx.needs_input_grad[2] else None
+        return grad_x1, grad_x2, grad_target
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """max(0, −y (x₁ − x₂) + margin) for labels y = ±1, all three of one shape. See
+    ``MarginRankingLoss``."""
+    op = "margin_ranking_loss"
+    _check_reduction(op, reduction)
+    shapes = {tuple(input1.shape), tuple(input2.shape), tuple(target.shape)}
+    if len(shapes) != 1:
+        raise ValueError(f"{op}: input1, input2 and target must share one shape; got "
+                         f"{tuple(input1.shape)}, {tuple(input2.shape)} and "
+                         f"{tuple(target.shape)}")
+    return MarginRankingLoss.apply(input1, input2, target, margin=float(margin),
+                                   reduction=reduction)
