@@ -4,7 +4,7 @@ The layers, top to bottom (see docs/architecture.md): ``backend`` (NumPy or CuPy
 (Tensor, Function, backward), ``functional`` (stateless ops), and the packages built on them.
 """
 
-from . import backend, data, functional, init, memory, nn, optim, random
+from . import backend, data, functional, init, nn, optim, random
 from .autograd import Function, Tensor, enable_grad, is_grad_enabled, no_grad
 from .backend import (
     cuda_is_available,
@@ -20,5 +20,3 @@ from .random import manual_seed
 from .serialization import load, save
 
 __version__ = "0.1.0"
-
-memory.keep_freed_memory()

@@ -14,6 +14,7 @@ from .. import functional as F
 from ..autograd import no_grad
 from ..backend import to_device
 from ..creation import as_tensor
+from ..kernels import memory
 from ..optim import clip_grad_norm_
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from . import checkpoint
@@ -52,10 +53,12 @@ def fit(model, optimizer, train_loader, epochs, loss_fn=None, val_loader=None,
     ``ReduceLROnPlateau`` is given ``val_loss``, or ``loss`` without validation data), then call
     the callbacks. ``resume`` is a checkpoint path (or a loaded checkpoint) written by
     ``ModelCheckpoint``: training continues from its epoch with every state restored.
+    Training turns on the host memory policy (``chainrule.kernels.memory``) for the process.
 
     Returns the history: a list with one dict per epoch (``epoch``, ``loss``, ``accuracy``,
     ``val_loss``, ``val_accuracy``, ``lr``, ``seconds``, ``samples_per_second``).
     """
+    memory.keep_freed_memory()
     model.to(device)
     loss_fn = _loss_of(model, loss_fn)
     state = FitState(model, optimizer, train_loader, epochs, scheduler, list(callbacks))

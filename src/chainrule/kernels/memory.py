@@ -1,4 +1,5 @@
-"""Host memory: keep the memory that arrays free inside the process, for the next step to reuse.
+"""Host memory policy: keep the memory that arrays free inside the process, for the next
+training step to reuse. Skip on first reading.
 
 A training step allocates and frees the same large arrays every iteration: activations, im2col
 matrices, gradients. glibc's malloc gives each block above its *mmap threshold* its own fresh
@@ -9,7 +10,7 @@ spent in the kernel and throughput halved (about 5,000 → 10,000 samples/s once
 
 PyTorch's CUDA caching allocator exists for the same reason on the GPU (CuPy has a memory pool
 too). On the CPU, glibc can be asked to keep freed memory with two ``mallopt`` settings, which
-``keep_freed_memory`` makes once, when ``chainrule`` is imported:
+``keep_freed_memory`` makes:
 
 - ``M_MMAP_THRESHOLD`` = 32 MiB (the ceiling of glibc's own sliding threshold on 64-bit
   machines, DEFAULT_MMAP_THRESHOLD_MAX): blocks up to that size come from the heap, whose freed
@@ -17,8 +18,11 @@ too). On the CPU, glibc can be asked to keep freed memory with two ``mallopt`` s
 - ``M_TRIM_THRESHOLD`` = 1 GiB: free memory at the top of the heap is returned to the kernel
   only beyond that much.
 
-The process keeps up to that much freed memory mapped (it stays reusable, and the kernel can
-still reclaim untouched pages). Other C libraries (macOS, musl, Windows) are left as they are.
+The process then keeps up to that much freed memory mapped (it stays reusable, and the kernel
+can still reclaim untouched pages). That is a choice for a whole process, so it is opt-in:
+``import chainrule`` leaves malloc as it is, and what trains — ``chainrule.train.fit`` and the
+``chainrule train`` command — turns the policy on. A script with its own training loop calls
+``keep_freed_memory()`` itself. Other C libraries (macOS, musl, Windows) are left as they are.
 """
 
 import ctypes
@@ -31,8 +35,8 @@ TRIM_THRESHOLD_BYTES = 1 << 30
 
 
 def keep_freed_memory():
-    """Set glibc's malloc to keep freed array memory for reuse; returns whether it could (False
-    where the C library is not glibc)."""
+    """Set glibc's malloc to keep freed array memory for reuse, for the rest of the process;
+    returns whether it could (False where the C library is not glibc)."""
     if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
         return False
     libc = ctypes.CDLL("libc.so.6")
