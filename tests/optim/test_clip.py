@@ -85,3 +85,48 @@ def test_clipping_does_not_touch_a_shared_gradient_array_twice():
     optim.clip_grad_value_([a, b], 1.0)
     np.testing.assert_array_equal(shared, [3.0, 4.0])
     np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("max_norm", [-1, -0.5, float("nan"), float("-inf")])
+def test_clip_grad_norm_refuses_a_negative_or_nan_bound(max_norm):
+    """A negative bound would multiply every gradient by a negative scale: training uphill."""
+    ours, _ = with_gradients()
+    before = [p.grad.data.copy() for p in ours]
+    with pytest.raises(ValueError, match="max_norm must be >= 0"):
+        optim.clip_grad_norm_(ours, max_norm)
+    for p, g in zip(ours, before):
+        np.testing.assert_array_equal(p.grad.data, g)
+
+
+def test_clip_grad_norm_with_an_infinite_bound_only_measures():
+    ours, theirs = with_gradients()
+    total = optim.clip_grad_norm_(ours, float("inf"))
+    their_total = torch.nn.utils.clip_grad_norm_(theirs, float("inf"))
+    assert total.item() == pytest.approx(their_total.item(), rel=1e-12)
+    assert_grads_equal(ours, theirs)
+
+
+def test_clip_grad_norm_error_if_nonfinite_as_torch():
+    ours, theirs = with_gradients()
+    ours[1].grad.data[0] = np.nan
+    theirs[1].grad[0] = float("nan")
+    with pytest.raises(RuntimeError, match="non-finite"):
+        optim.clip_grad_norm_(ours, 1.0, error_if_nonfinite=True)
+    with pytest.raises(RuntimeError, match="non-finite"):
+        torch.nn.utils.clip_grad_norm_(theirs, 1.0, error_if_nonfinite=True)
+    assert np.isnan(optim.clip_grad_norm_(ours, 1.0).item())
+
+
+@pytest.mark.parametrize("clip_value", [-1, float("nan")])
+def test_clip_grad_value_refuses_a_negative_or_nan_bound(clip_value):
+    ours, _ = with_gradients()
+    with pytest.raises(ValueError, match="clip_value must be >= 0"):
+        optim.clip_grad_value_(ours, clip_value)
+
+
+def test_clipping_refuses_foreach():
+    ours, _ = with_gradients()
+    with pytest.raises(ValueError, match="foreach=True is not supported"):
+        optim.clip_grad_norm_(ours, 1.0, foreach=True)
+    with pytest.raises(ValueError, match="foreach=True is not supported"):
+        optim.clip_grad_value_(ours, 1.0, foreach=True)

@@ -35,6 +35,10 @@ CONFIGS = [
     ("Adam", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-6, maximize=True)),
     ("AdamW", dict(lr=0.05)),
     ("AdamW", dict(lr=0.05, weight_decay=0.1, amsgrad=True)),
+    ("AdamW", dict(lr=0.05, weight_decay=0.1, maximize=True)),
+    ("Adam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("SGD", dict(lr=0.1, foreach=False, fused=None, differentiable=False)),
+    ("Adam", dict(lr=0.05, foreach=None, fused=False, capturable=False, differentiable=False)),
 ]
 IDS = [f"{name}-" + ",".join(f"{k}={v}" for k, v in kwargs.items()) for name, kwargs in CONFIGS]
 
@@ -155,3 +159,24 @@ def test_bad_arguments_are_refused():
         optim.SGD(w)
     with pytest.raises(ValueError, match="empty"):
         optim.SGD([])
+
+
+@pytest.mark.parametrize("name, switch", [
+    ("SGD", "foreach"), ("SGD", "fused"), ("SGD", "differentiable"),
+    ("Adam", "foreach"), ("Adam", "fused"), ("Adam", "capturable"), ("Adam", "differentiable"),
+    ("AdamW", "fused"), ("AdamW", "capturable"),
+])
+def test_implementation_switches_are_refused_not_ignored(name, switch):
+    w = cr.tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match=f"{name}: {switch}=True is not supported"):
+        getattr(optim, name)([w], **{switch: True})
+
+
+def test_adam_with_decoupled_weight_decay_is_adamw():
+    weights = initial_weights()
+    adam, adamw = chainrule_params(weights), chainrule_params(weights)
+    step_chainrule(optim.Adam(adam, lr=0.05, weight_decay=0.1, decoupled_weight_decay=True),
+                   adam, STEPS)
+    step_chainrule(optim.AdamW(adamw, lr=0.05, weight_decay=0.1), adamw, STEPS)
+    for a, b in zip(adam, adamw):
+        np.testing.assert_array_equal(a.data, b.data)

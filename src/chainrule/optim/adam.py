@@ -1,7 +1,7 @@
 """Adam and AdamW: momentum on the gradient plus an RMSprop-style per-coordinate scale."""
 
 from ..backend import get_array_module
-from .optimizer import Optimizer, check_hyperparameters, with_weight_decay
+from .optimizer import Optimizer, check_hyperparameters, refuse_unsupported, with_weight_decay
 
 
 class Adam(Optimizer):
@@ -21,19 +21,29 @@ class Adam(Optimizer):
     they estimate; dividing by (1 − βᵗ) undoes exactly that, and tends to 1 as t grows. The slide
     also steps with λ/√(v_{t−1} + ε)·m̂_t: the standard form uses v̂_t of the same step, with ε
     outside the square root, as here.
+
+    ``decoupled_weight_decay=True`` is AdamW's decay (see ``AdamW``). Not supported (an error if
+    switched on): torch's ``foreach``, ``fused``, ``capturable``, ``differentiable``.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False, foreach=None,
+                 capturable=False, differentiable=False, fused=None):
         check_hyperparameters(type(self).__name__, lr=lr, eps=eps, weight_decay=weight_decay)
+        refuse_unsupported(type(self).__name__, foreach=foreach, capturable=capturable,
+                           differentiable=differentiable, fused=fused)
         if not all(0 <= beta < 1 for beta in betas):
             raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+                                      maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def _update(self, param, grad, state, group):
-        grad = with_weight_decay(grad, param, group["weight_decay"])
+        if group["decoupled_weight_decay"]:
+            param *= 1 - group["lr"] * group["weight_decay"]
+        else:
+            grad = with_weight_decay(grad, param, group["weight_decay"])
         self._adam_step(param, grad, state, group)
 
     def _adam_step(self, param, grad, state, group):
@@ -71,11 +81,9 @@ class AdamW(Adam):
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize)
-
-    def _update(self, param, grad, state, group):
-        if group["weight_decay"] != 0:
-            param *= 1 - group["lr"] * group["weight_decay"]
-        self._adam_step(param, grad, state, group)
+                         amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True,
+                         foreach=foreach, capturable=capturable, differentiable=differentiable,
+                         fused=fused)

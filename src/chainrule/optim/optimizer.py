@@ -190,6 +190,16 @@ def check_hyperparameters(optimizer_name, **values):
             raise ValueError(f"{optimizer_name}: {name} must be >= 0, got {value}")
 
 
+def refuse_unsupported(optimizer_name, **switches):
+    """Refuse torch's implementation switches chainrule does not have (``foreach``, ``fused``,
+    ``capturable``, ``differentiable``) unless they are off (None or False), naming them: they
+    are not supported, and accepting them silently would promise what is not done."""
+    chosen = [f"{name}={value!r}" for name, value in switches.items() if value not in (None, False)]
+    if chosen:
+        raise ValueError(f"{optimizer_name}: {', '.join(chosen)} is not supported (chainrule has "
+                         "one plain NumPy/CuPy implementation of each optimizer)")
+
+
 def _restore_entry(name, value, param):
     if name == "step":
         return int(value)

@@ -1,6 +1,6 @@
 """Stochastic gradient descent, with momentum, Nesterov momentum and weight decay."""
 
-from .optimizer import Optimizer, check_hyperparameters, with_weight_decay
+from .optimizer import Optimizer, check_hyperparameters, refuse_unsupported, with_weight_decay
 
 
 class SGD(Optimizer):
@@ -25,11 +25,15 @@ class SGD(Optimizer):
     The deck's Nesterov step evaluates the gradient at the look-ahead point θ − γv; torch's
     ``g + μ·b`` is the same method rewritten (Sutskever et al., 2013) in the variable θ − γv, so
     that only the gradient at the current parameters is needed.
+
+    Not supported (an error if switched on): torch's ``foreach``, ``fused``, ``differentiable``.
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
         check_hyperparameters("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
+        refuse_unsupported("SGD", foreach=foreach, differentiable=differentiable, fused=fused)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0, "
                              f"got momentum={momentum}, dampening={dampening}")
