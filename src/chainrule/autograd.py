@@ -13,6 +13,7 @@ and dtype move, ``Tensor.to``.
 """
 
 import contextlib
+import weakref
 
 import numpy as np
 
@@ -58,6 +59,7 @@ class Context:
     """
 
     saved_tensors = ()
+    watched = ()  # (weak reference, version, role) of each tensor whose array forward saved
     outputs_meta = ()  # (shape, dtype) of each output, for zero gradients of unused outputs
     freed = False
 
@@ -114,12 +116,43 @@ class Function:
             outputs = tuple([Tensor(a, requires_grad, ctx, i) for i, a in enumerate(raw)])
             if requires_grad:
                 ctx.outputs_meta = tuple([(a.shape, a.dtype) for a in raw])
+                _watch_saved(ctx, outputs)
             return outputs
         if isinstance(raw, np.generic):  # NumPy gives scalars for 0-d results; keep arrays
             raw = np.asarray(raw)
+        output = Tensor(raw, requires_grad, ctx, 0)
         if requires_grad:
             ctx.outputs_meta = ((raw.shape, raw.dtype),)
-        return Tensor(raw, requires_grad, ctx, 0)
+            _watch_saved(ctx, (output,))
+        return output
+
+
+def _watch_saved(ctx, outputs):
+    """Note the version of each input or output whose array ``forward`` saved, so backward can
+    tell that an in-place op rewrote it since (PyTorch's version counter). Weak references:
+    an output holds its node, so a strong one would make a cycle."""
+    saved = [a for a in ctx.saved_tensors if a is not None]
+    if not saved:
+        return
+    watched = []
+    for role, tensors in (("input", ctx.inputs), ("output", outputs)):
+        for i, tensor in enumerate(tensors):
+            if tensor is not None and any(a is tensor.data or getattr(a, "base", None) is
+                                          tensor.data for a in saved):
+                watched.append((weakref.ref(tensor), tensor._version, f"{role} {i}"))
+    ctx.watched = watched
+
+
+def _check_watched(node):
+    """Raise if an array ``node`` saved for backward was rewritten in place since forward."""
+    for ref, version, role in node.watched:
+        tensor = ref()
+        if tensor is not None and tensor._version != version:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: {role} of {node.function.__name__} (shape "
+                f"{tuple(tensor.shape)}) is at version {tensor._version}; expected version "
+                f"{version} instead. Do the in-place op after backward(), or out of place.")
 
 
 def _as_tensors(op, inputs):
@@ -191,7 +224,8 @@ class Tensor:
     None), ``requires_grad`` whether gradients flow to it. Build one with ``chainrule.tensor``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_output_index", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_output_index", "_version",
+                 "__weakref__")
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, _node=None, _output_index=0):
@@ -200,6 +234,7 @@ class Tensor:
         self.requires_grad = requires_grad
         self._node = _node if requires_grad else None
         self._output_index = _output_index
+        self._version = 0  # bumped by every in-place op (see functional/methods.py)
 
     # -- description ------------------------------------------------------------------------
     @property
@@ -380,6 +415,7 @@ def _run_backward(root, root_index, seed, retain_graph):
         if output_grads is not None:  # None: every path to it returned a None gradient
             output_grads = [xp.zeros(shape, dtype) if g is None else g
                             for g, (shape, dtype) in zip(output_grads, node.outputs_meta)]
+            _check_watched(node)
             input_grads = node.function.backward(node, *output_grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)

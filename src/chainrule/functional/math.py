@@ -946,14 +946,14 @@ def _letter_sizes(equation, terms, output, shapes):
 
 # -- the public functions, named and argued like torch's -----------------------------------
 
-def add(input, other):
-    """input + other, broadcast."""
-    return Add.apply(input, other)
+def add(input, other, *, alpha=1):
+    """input + alpha · other, broadcast."""
+    return Add.apply(input, other if alpha == 1 else mul(other, alpha))
 
 
-def sub(input, other):
-    """input − other, broadcast."""
-    return Sub.apply(input, other)
+def sub(input, other, *, alpha=1):
+    """input − alpha · other, broadcast."""
+    return Sub.apply(input, other if alpha == 1 else mul(other, alpha))
 
 
 def mul(input, other):
