@@ -31,6 +31,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import chainrule as cr
 import chainrule.functional as F
+from chainrule.kernels import memory
 
 LEARNING_RATE = 0.01
 
@@ -254,6 +255,7 @@ def main(argv=None):
     rounds, block_seconds = (3, 0.15) if args.quick else (7, 0.5)
     clock = time.perf_counter if args.clock == "wall" else time.process_time
 
+    memory.keep_freed_memory()  # as chainrule.train.fit does; the PyTorch side shares it
     torch.set_num_threads(args.threads)
     with threadpool_limits(args.threads, user_api="blas"):
         print(describe_machine(args.threads))

@@ -35,6 +35,7 @@ import torch
 import chainrule as cr
 import chainrule.functional as F
 from chainrule import nn, optim
+from chainrule.kernels import memory
 from chainrule.nn.utils import BPTTBatches, detach_hidden
 
 VOCAB, STEPS, BATCH = 65, 64, 32
@@ -160,6 +161,7 @@ def main():
         raise SystemExit("--clock cpu measures one CPU thread: use it with --threads 1 on cpu")
     if args.device == "cuda" and (cr.backend.cupy is None or not torch.cuda.is_available()):
         raise SystemExit("--device cuda needs CuPy and a CUDA build of torch with a GPU")
+    memory.keep_freed_memory()  # as chainrule.train.fit does; the PyTorch side shares it
     torch.set_num_threads(args.threads)
     with threadpoolctl.threadpool_limits(args.threads, user_api="blas"):
         blas = [f"{lib['internal_api']} {lib.get('architecture')}"
