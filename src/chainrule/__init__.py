@@ -16,6 +16,7 @@ from .backend import (
     set_default_dtype,
 )
 from .creation import arange, as_tensor, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from .gradcheck import GradcheckError, gradcheck
 from .random import manual_seed
 from .serialization import load, save
 
