@@ -1,10 +1,10 @@
 """Dropout: randomly silence units while training so the network cannot rely on any one of them.
 
-Deck D2 ("正规化 : Dropout") describes freezing a random subset of neurons for each training
-pass and using them all afterwards. This is *inverted* dropout (Srivastava et al. 2014,
-as in PyTorch): the kept units are scaled by 1/(1 − p) during training, so the expected activation
-is unchanged and evaluation is the identity. The mask comes from ``chainrule.random``'s generator,
-so ``chainrule.manual_seed`` makes it reproducible.
+Deck D2 ("正规化 : Dropout") freezes a random subset of neurons for a training epoch and another
+subset in the next. This is *inverted* dropout (Srivastava et al. 2014, as in PyTorch): a fresh
+random mask for every forward pass in training, the kept units scaled by 1/(1 − p) so that the
+expected activation is unchanged and evaluation is the identity. The mask comes from
+``chainrule.random``'s generator, so ``chainrule.manual_seed`` makes it reproducible.
 """
 
 from .. import random
