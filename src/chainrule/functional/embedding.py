@@ -1,8 +1,8 @@
 """Embedding lookup: integer tokens to rows of a weight matrix.
 
 ``embedding(indices, weight)`` is the same as multiplying a one-hot encoding of each index by
-``weight`` (how an RNN language model reads its words as vectors, deck D4, "RNN Language
-Model"), done as a row gather instead of a matrix product.
+``weight`` (the input layer of a language model: one learned vector per token), done as a row
+gather instead of a matrix product.
 """
 
 import numpy as np
