@@ -262,6 +262,10 @@ def _scheduler_of_another_optimizer(optimizer):
      "ReduceLROnPlateau"),
     (lambda o: lr_scheduler.SequentialLR(o, [_scheduler_of_another_optimizer(o)], []),
      "another optimizer"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, patience=-1), "patience must be an int >= 0"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, cooldown=0.5), "cooldown"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, threshold=-0.1), "threshold"),
+    (lambda o: lr_scheduler.ReduceLROnPlateau(o, min_lr=[0.0, -1.0]), "min_lr"),
 ])
 def test_invalid_settings_are_refused_naming_them(build, message):
     with pytest.raises(ValueError, match=message):

@@ -395,6 +395,10 @@ class ReduceLROnPlateau(LRScheduler):
         if threshold_mode not in ("rel", "abs"):
             raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', "
                              f"got {threshold_mode!r}")
+        _non_negative_int("ReduceLROnPlateau", "patience", patience)
+        _non_negative_int("ReduceLROnPlateau", "cooldown", cooldown)
+        for name, value in (("threshold", threshold), ("eps", eps)):
+            _non_negative("ReduceLROnPlateau", name, value)
         groups = optimizer.param_groups
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(groups):
@@ -403,6 +407,8 @@ class ReduceLROnPlateau(LRScheduler):
             self.min_lrs = list(min_lr)
         else:
             self.min_lrs = [min_lr] * len(groups)
+        for value in self.min_lrs:
+            _non_negative("ReduceLROnPlateau", "min_lr", value)
         self.optimizer = optimizer
         self.mode, self.factor, self.patience = mode, factor, patience
         self.threshold, self.threshold_mode = threshold, threshold_mode
@@ -454,7 +460,7 @@ def _positive_int(scheduler, name, value):
 
 def _non_negative_int(scheduler, name, value):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{scheduler}: {name} must be ints >= 0, got {value!r}")
+        raise ValueError(f"{scheduler}: {name} must be an int >= 0, got {value!r}")
     return int(value)
 
 
