@@ -20,7 +20,7 @@ from ..backend import get_array_module
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "matmul",
            "sum", "mean", "max", "min", "var", "std", "logsumexp", "cumsum", "maximum", "minimum",
-           "reshape", "transpose", "permute", "flip", "roll", "repeat", "expand", "triu", "tril",
+           "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "flip", "roll", "repeat", "expand", "triu", "tril",
            "getitem", "gather", "scatter_add", "masked_fill", "cat", "stack", "split", "chunk",
            "where", "clamp", "einsum", "topk", "sort"]
 
@@ -1126,6 +1126,31 @@ def _argsort(data, dim, descending):
 def reshape(input, shape):
     """The same elements in a new shape (one -1 entry is inferred)."""
     return Reshape.apply(input, shape=tuple(shape))
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge axes start_dim … end_dim (inclusive) into one (a view when possible)."""
+    shape = _data(input).shape
+    if not shape:
+        return reshape(input, (1,))
+    start, end = _axis(start_dim, len(shape), "flatten"), _axis(end_dim, len(shape), "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    return reshape(input, shape[:start] + (-1,) + shape[end + 1:])
+
+
+def unsqueeze(input, dim):
+    """Insert an axis of size 1 at ``dim`` (−ndim−1 ≤ dim ≤ ndim)."""
+    shape = _data(input).shape
+    dim = _axis(dim, len(shape) + 1, "unsqueeze")
+    return reshape(input, shape[:dim] + (1,) + shape[dim:])
+
+
+def squeeze(input, dim=None):
+    """Drop axes of size 1: all of them, or only those among ``dim`` (an int or a tuple)."""
+    shape = _data(input).shape
+    dims = range(len(shape)) if dim is None else _normalize_dims(dim, len(shape))
+    return reshape(input, tuple(n for i, n in enumerate(shape) if n != 1 or i not in dims))
 
 
 def transpose(input, dim0, dim1):

@@ -86,32 +86,6 @@ def permute(self, *dims):
     return ops.permute(self, _shape_args(dims))
 
 
-def flatten(self, start_dim=0, end_dim=-1):
-    """Merge axes start_dim … end_dim (inclusive) into one."""
-    if self.ndim == 0:
-        return ops.reshape(self, (1,))
-    start, end = start_dim % self.ndim, end_dim % self.ndim
-    shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
-    return ops.reshape(self, shape)
-
-
-def unsqueeze(self, dim):
-    """Insert an axis of size 1 at ``dim`` (−ndim−1 ≤ dim ≤ ndim)."""
-    dim = dim % (self.ndim + 1)
-    return ops.reshape(self, self.shape[:dim] + (1,) + self.shape[dim:])
-
-
-def squeeze(self, dim=None):
-    """Drop axes of size 1: all of them, or only ``dim`` (if its size is 1)."""
-    if dim is None:
-        shape = tuple(n for n in self.shape if n != 1)
-    else:
-        dim = dim % self.ndim if self.ndim else 0
-        shape = self.shape if self.ndim == 0 or self.shape[dim] != 1 else \
-            self.shape[:dim] + self.shape[dim + 1:]
-    return ops.reshape(self, shape)
-
-
 def transpose_2d(self):
     """``t.T``: the axes reversed (for a matrix, its transpose)."""
     return ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
@@ -298,9 +272,9 @@ _METHODS = {
     "triu": ops.triu,
     "tril": ops.tril,
     "permute": permute,
-    "flatten": flatten,
-    "unsqueeze": unsqueeze,
-    "squeeze": squeeze,
+    "flatten": ops.flatten,
+    "unsqueeze": ops.unsqueeze,
+    "squeeze": ops.squeeze,
     "gather": ops.gather,
     "scatter_add": ops.scatter_add,
     "masked_fill": ops.masked_fill,
