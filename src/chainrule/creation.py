@@ -6,6 +6,7 @@ default dtype (float32) unless ``dtype`` says otherwise; random ones draw from
 """
 
 import functools
+import numbers
 
 import numpy as np
 
@@ -17,7 +18,7 @@ def tensor(data, dtype=None, device="cpu", requires_grad=False):
     """Build a Tensor from a list, number, NumPy/CuPy array or Tensor (always a copy)."""
     if isinstance(data, Tensor):
         data = data.data
-    array = backend.as_array(data, dtype=dtype, device=device)
+    array = _numeric(backend.as_array(data, dtype=dtype, device=device), "tensor")
     if array is data:
         array = array.copy()
     return _leaf(array, requires_grad)
@@ -27,7 +28,20 @@ def as_tensor(data, dtype=None, device="cpu"):
     """Like ``tensor`` but shares memory with an array already of the right dtype and device."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype)
-    return Tensor(backend.as_array(data, dtype=dtype, device=device))
+    return Tensor(_numeric(backend.as_array(data, dtype=dtype, device=device), "as_tensor"))
+
+
+def _numeric(array, caller):
+    """``array`` if it holds numbers or bools; otherwise the TypeError torch gives, naming the
+    element type (NumPy would have made an array of strings or of Python objects)."""
+    if array.dtype.kind in "biufc":
+        return array
+    names = {"U": "str", "S": "bytes"}
+    found = names.get(array.dtype.kind) or next(
+        (type(v).__name__ for v in array.flat if not isinstance(v, numbers.Number)), None)
+    if found is None:  # Python ints beyond int64 give dtype object
+        raise TypeError(f"{caller}(): the values fit no numeric dtype (an integer beyond int64?)")
+    raise TypeError(f"{caller}(): invalid data type '{found}'; a tensor holds numbers or bools")
 
 
 def _leaf(array, requires_grad):

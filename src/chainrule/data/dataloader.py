@@ -13,6 +13,8 @@ Two ways to build a batch:
   given) stacks the samples.
 """
 
+import numbers
+
 import numpy as np
 
 from .. import backend
@@ -33,8 +35,10 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
                  collate_fn=None):
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) \
+                or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size should be a positive integer value, but "
+                             f"got batch_size={batch_size!r}")
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle

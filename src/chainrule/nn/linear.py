@@ -1,6 +1,7 @@
 """Fully connected layers: ``Linear`` (y = x Wᵀ + b) and the pass-through ``Identity``."""
 
 import math
+import numbers
 
 from .. import backend, creation, init
 from .. import functional as F
@@ -23,6 +24,17 @@ def init_weight_and_bias(weight, bias):
         init.uniform_(bias, -bound, bound)
 
 
+def _check_size(layer, **sizes):
+    """Each of ``sizes`` must be an integer >= 0 (0 is allowed, as torch allows it: an empty
+    layer whose output is all bias)."""
+    for name, value in sizes.items():
+        if not isinstance(value, numbers.Integral):
+            raise TypeError(f"{layer}: {name} must be an integer, got {value!r} "
+                            f"({type(value).__name__})")
+        if value < 0:
+            raise ValueError(f"{layer}: {name} must be >= 0, got {value}")
+
+
 class Identity(Module):
     """Returns its input unchanged (any constructor arguments are ignored, as in PyTorch)."""
 
@@ -41,6 +53,7 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
+        _check_size("Linear", in_features=in_features, out_features=out_features)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = empty_parameter(out_features, in_features)
