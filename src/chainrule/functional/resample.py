@@ -92,9 +92,9 @@ def _linear_taps(xp, size, out, scale, align_corners, dtype):
 
     i₀ = ⌊u⌋, i₁ = min(i₀ + 1, size − 1), λ = u − i₀: y[o] = (1 − λ)·x[i₀] + λ·x[i₁].
     When out = size the axis is copied whatever the scale factor (torch's shortcut)."""
-    o = xp.arange(out, dtype=np.float64)
     if out == size:
         return [(xp.arange(out), None)]
+    o = xp.arange(out, dtype=np.float64)
     if align_corners:
         source = o * ((size - 1) / (out - 1) if out > 1 else 0.0)
     else:
@@ -113,8 +113,10 @@ class Interpolate(Function):
     whole op is y = A x with A sparse, separable over the axes (bilinear: y = A_H · x · A_Wᵀ).
 
     Backward: ∂L/∂x = Aᵀ ∂L/∂y, the axes in reverse order: along each axis every output's
-    gradient, times its weight, is scatter-added to its source elements (nearest up-sampling by
-    an integer factor k sums each k-block of δ, the adjoint of copying a pixel k times).
+    gradient, times its weight, is scatter-added to its source elements. Nearest up-sampling by
+    an integer factor n is x ⊗ 1ₙₓₙ, the Kronecker up-sampling that carries δ back through mean
+    pooling (deck D3, "情况一：当前层之后为 Pooling 层" — see docs/references.md), without its
+    1/n²; its backward sums each n × n block of δ, the sum pooling that is its adjoint.
     """
 
     @staticmethod
