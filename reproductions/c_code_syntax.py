@@ -3,7 +3,7 @@
 Train the model first (the run this script reads)::
 
     export CHAINRULE_DATA=/work/shared/data
-    chainrule train char-lm --corpus c-code --model lstm --layers 2 --hidden 512 --dropout 0.2 \\
+    chainrule train char-lm --corpus c-code --cell lstm --layers 2 --hidden 512 --dropout 0.2 \\
         --seq-len 100 --batch-size 32 --epochs 6 --lr 2e-3 --lr-schedule cosine --clip 5 \\
         --out runs/char_lm_c-code_h512_e6
     .venv/bin/python reproductions/c_code_syntax.py runs/char_lm_c-code_h512_e6 --long-length 100000
@@ -63,7 +63,7 @@ from pathlib import Path
 
 from chainrule.data.text import load_corpus, split_text
 from chainrule.models.char_rnn import sample
-from chainrule.train import lm
+from chainrule.apps import char_lm as lm
 
 import threads
 

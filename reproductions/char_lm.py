@@ -4,7 +4,7 @@ Deck 004's RNN language model (the chain rule of probability, one character at a
 two references on the same contiguous split (first 90 % of the corpus trains, last 10 %
 validates), all measured in nats per character on the validation part:
 
-- ``--framework chainrule``: ``chainrule.train.lm.train_lm`` (what ``chainrule train char-lm``
+- ``--framework chainrule``: ``chainrule.apps.char_lm.train_lm`` (what ``chainrule train char-lm``
   runs) with the recipe below; run folder ``runs/<name>_chainrule``.
 - ``--framework torch``: the same network in PyTorch (``torch.nn.Embedding``/``LSTM``/
   ``Linear``), its initial weights *copied from the chainrule model* through ``state_dict``,
@@ -39,7 +39,7 @@ import numpy as np
 
 from chainrule.models.char_rnn import sample
 from chainrule.nn.utils.bptt import BPTTBatches
-from chainrule.train import lm
+from chainrule.apps import char_lm as lm
 
 import threads
 
@@ -52,7 +52,7 @@ def main():
     parser.add_argument("--framework", choices=("chainrule", "torch", "ngram", "report"),
                         required=True)
     parser.add_argument("--corpus", default="tinyshakespeare")
-    parser.add_argument("--model", default="lstm")
+    parser.add_argument("--cell", choices=("rnn", "lstm", "gru"), default="lstm")
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--dropout", type=float, default=0.0)
@@ -70,7 +70,7 @@ def main():
                         help="names the run folder and result files (default char_lm_CORPUS), "
                              "so runs with other recipes sit side by side")
     args = parser.parse_args()
-    config = lm.LMConfig(corpus=args.corpus, model=args.model, layers=args.layers,
+    config = lm.LMConfig(corpus=args.corpus, cell=args.cell, layers=args.layers,
                          hidden=args.hidden, dropout=args.dropout, seq_len=args.seq_len,
                          batch_size=args.batch_size, epochs=args.epochs, lr=args.lr,
                          lr_schedule=args.lr_schedule, clip=args.clip, seed=args.seed)
@@ -184,8 +184,8 @@ def TorchCharRNN(vocab_size, config):
             super().__init__()
             cell = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
             self.embed = torch.nn.Embedding(vocab_size, config.hidden)
-            self.rnn = cell[config.model](config.hidden, config.hidden, config.layers,
-                                          dropout=config.dropout if config.layers > 1 else 0)
+            self.rnn = cell[config.cell](config.hidden, config.hidden, config.layers,
+                                         dropout=config.dropout if config.layers > 1 else 0)
             self.drop = torch.nn.Dropout(config.dropout)
             self.head = torch.nn.Linear(config.hidden, vocab_size)
 

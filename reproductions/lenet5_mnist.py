@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 from chainrule import models, serialization
+from chainrule.apps import classify
 from chainrule.models.lenet5 import C3_TABLE, PAPER_CONNECTIONS, PAPER_PARAMETERS, VARIANTS
-from chainrule.train import run
 from chainrule.viz.figure import plt, save
 
 import threads
@@ -67,11 +67,11 @@ def reproduce(args):
                "limit_train": args.limit_train, "data_dir": args.data_dir}
     options.update({k: v for k, v in (("epochs", args.epochs), ("val_size", args.val_size))
                     if v is not None})
-    config = run.RunConfig(**{**models.RECIPES["lenet5"], **options})
+    config = classify.RunConfig(**{**models.RECIPES["lenet5"], **options})
     started = time.perf_counter()
-    splits = run.load_splits(config)
+    splits = classify.load_splits(config)
     model = models.build("lenet5", splits.input_shape, splits.num_classes, config.variant)
-    metrics = run.train_run(config, model, splits, str(out), resume=True, progress=False)
+    metrics = classify.train_run(config, model, splits, str(out), resume=True, progress=False)
     serialization.save_file(model.state_dict(), out / "model.safetensors")
     history = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
 

@@ -16,6 +16,7 @@ import argparse
 from pathlib import Path
 
 from chainrule import viz
+from chainrule.apps import runs
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -29,7 +30,7 @@ def main():
                         help="file name prefix (default: the run folder's name)")
     parser.add_argument("--out-dir", default=str(RESULTS))
     args = parser.parse_args()
-    trained = viz.load_run(args.run_dir, args.checkpoint)
+    trained = runs.load_run(args.run_dir, args.checkpoint, device="cpu")
     name = args.name or Path(args.run_dir).name
     out = Path(args.out_dir)
     variant = f"LeNet-5 {trained.config.variant}"

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from chainrule import models
-from chainrule.train import run
+from chainrule.apps import classify
 
 import threads
 
@@ -36,11 +36,11 @@ def main():
 
 def train(args):
     started = time.perf_counter()
-    config = run.RunConfig(model="mlp", dataset="mnist", optimizer="adam", lr=1e-3,
+    config = classify.RunConfig(model="mlp", dataset="mnist", optimizer="adam", lr=1e-3,
                            epochs=args.epochs, batch_size=128, device=args.device)
-    splits = run.load_splits(config)
+    splits = classify.load_splits(config)
     model = models.build("mlp", splits.input_shape, splits.num_classes)
-    metrics = run.train_run(config, model, splits, args.out, progress=False)
+    metrics = classify.train_run(config, model, splits, args.out, progress=False)
     wall = time.perf_counter() - started
 
     summary = {"test_accuracy": metrics["test_accuracy"], "test_loss": metrics["test_loss"],

@@ -3,7 +3,7 @@
 The MLP 784-256-128-10 (ReLU, dropout 0.2) starts from the same initial weights and sees the
 same batches in the same order (batch 128, 55,000 MNIST training images, the last 5,000 held
 out) under each of SGD, momentum, Nesterov, Adagrad, Adadelta, RMSprop, Adam and AdamW, each at
-its standard learning rate (``chainrule.train.run.OPTIMIZERS``: SGD 0.1; momentum and Nesterov
+its standard learning rate (``chainrule.apps.common.OPTIMIZERS``: SGD 0.1; momentum and Nesterov
 0.01 with γ = 0.9; Adagrad 0.01; Adadelta 1.0 (ρ = 0.9); RMSprop 1e-3 (α = 0.99); Adam 1e-3;
 AdamW 1e-3 with weight decay 0.01). Writes to ``reproductions/results/``:
 
@@ -22,7 +22,9 @@ from pathlib import Path
 
 import chainrule as cr
 from chainrule import data, models
-from chainrule.train import Callback, evaluate, fit, run
+from chainrule.apps import classify
+from chainrule.apps.common import OPTIMIZERS, make_optimizer
+from chainrule.train import Callback, evaluate, fit
 from chainrule.viz import plot_loss_curves
 
 import threads
@@ -50,17 +52,17 @@ class LossTrace(Callback):
 
 
 def compare(epochs, every, limit_train=None):
-    config = run.RunConfig(epochs=epochs, limit_train=limit_train)
-    splits = run.load_splits(config)
+    config = classify.RunConfig(epochs=epochs, limit_train=limit_train)
+    splits = classify.load_splits(config)
     cr.manual_seed(0)
     initial = {k: v.numpy().copy()
                for k, v in models.build("mlp", splits.input_shape, 10).state_dict().items()}
     rows, curves = [], {}
-    for name in run.OPTIMIZERS:
+    for name in OPTIMIZERS:
         cr.manual_seed(0)
         model = models.build("mlp", splits.input_shape, splits.num_classes)
         model.load_state_dict(initial)
-        optimizer = run.make_optimizer(name, model.parameters())
+        optimizer = make_optimizer(name, model.parameters())
         loader = data.DataLoader(splits.train, batch_size=128, shuffle=True, seed=0)
         trace = LossTrace(every)
         started = time.perf_counter()
@@ -69,7 +71,7 @@ def compare(epochs, every, limit_train=None):
         seconds = time.perf_counter() - started
         test = evaluate(model, data.DataLoader(splits.test, batch_size=1000))
         curves[name] = (trace.steps, trace.losses)
-        rows.append({"optimizer": name, "lr": run.OPTIMIZERS[name][1],
+        rows.append({"optimizer": name, "lr": OPTIMIZERS[name][1],
                      "steps": epochs * len(loader), "final_train_loss": trace.losses[-1],
                      "val_accuracy": history[-1]["val_accuracy"], "test_loss": test["loss"],
                      "test_accuracy": test["accuracy"], "seconds": round(seconds, 1)})

@@ -2,6 +2,9 @@
 without attention, trained in chainrule and — same recipe, vocabulary, batches and initial
 weights — in PyTorch, compared by test2016 BLEU (sacrebleu).
 
+The data, model, training step and BLEU are the library's (``chainrule.apps.seq2seq``, what
+``chainrule train seq2seq`` runs); this script adds the PyTorch twin and the comparison.
+
 One run trains one (framework, attention) pair:
 
     CHAINRULE_DATA=../shared/data .venv/bin/python reproductions/seq2seq_multi30k.py \\
@@ -33,6 +36,7 @@ JSON into ``reproductions/results/seq2seq_multi30k.{json,md}``.
 """
 
 import argparse
+import dataclasses
 import json
 import platform
 import sys
@@ -41,11 +45,12 @@ from pathlib import Path
 
 import numpy as np
 
-import chainrule
 from chainrule import optim
-from chainrule.data.parallel import Multi30k, TranslationBatches
-from chainrule.data.vocab import Vocab, detokenize, tokenize
-from chainrule.models.seq2seq import Seq2Seq, save_translator
+from chainrule.apps import seq2seq as app
+from chainrule.data.parallel import TranslationBatches
+from chainrule.data.vocab import detokenize
+from chainrule.models.seq2seq import save_translator
+from chainrule.train.metrics import bleu
 
 import threads
 
@@ -166,32 +171,10 @@ def copy_from_torch(twin, model):
 
 # -- the experiment -------------------------------------------------------------------------
 
-def prepare(args):
-    splits = {s: Multi30k(args.data_dir, s) for s in ("train", "val", "test")}
-    tokens = {s: ([tokenize(x) for x in d.source], [tokenize(y) for y in d.target])
-              for s, d in splits.items()}
-    train_src, train_tgt = tokens["train"]
-    keep = [i for i in range(len(train_src))
-            if len(train_src[i]) <= args.max_tokens and len(train_tgt[i]) <= args.max_tokens]
-    keep = keep[:args.limit_train]
-    train_src, train_tgt = [train_src[i] for i in keep], [train_tgt[i] for i in keep]
-    source_vocab = Vocab.build(train_src, args.min_freq)
-    target_vocab = Vocab.build(train_tgt, args.min_freq)
-
-    def encode(sources, targets):
-        return [source_vocab.encode(s) for s in sources], [target_vocab.encode(t) for t in targets]
-    return dict(source_vocab=source_vocab, target_vocab=target_vocab,
-                train=encode(train_src, train_tgt), val=encode(*tokens["val"]),
-                test=encode(*tokens["test"]), test_tokens=tokens["test"],
-                test_text=(splits["test"].source, splits["test"].target))
-
-
-def model_arguments(args, data):
-    return dict(source_vocab_size=len(data["source_vocab"]),
-                target_vocab_size=len(data["target_vocab"]), embedding_dim=args.embedding,
-                hidden_size=args.hidden, cell=args.cell, bidirectional=args.bidirectional,
-                attention=None if args.attention == "none" else args.attention,
-                dropout=args.dropout)
+def config_of(args):
+    """The ``apps.seq2seq.Seq2SeqConfig`` of the command line (the recipe both frameworks use)."""
+    fields = {f.name for f in dataclasses.fields(app.Seq2SeqConfig)}
+    return app.Seq2SeqConfig(**{k: v for k, v in vars(args).items() if k in fields})
 
 
 class Trainer:
@@ -216,27 +199,18 @@ class Trainer:
             torch.nn.utils.clip_grad_norm_(self.twin.parameters(), 1.0)
             self.optimizer.step()
             return loss.item()
-        self.model.train()
-        self.optimizer.zero_grad()
-        loss = self.model.loss(source, target)
-        loss.backward()
-        optim.clip_grad_norm_(self.model.parameters(), 1.0)
-        self.optimizer.step()
-        return loss.item()
+        return app.train_step(self.model, self.optimizer, source, target, 1.0)
 
     def evaluate(self, batches):
+        if self.framework != "torch":
+            return app.evaluate_loss(self.model, batches)
         total, words = 0.0, 0
+        self.twin.eval()
         for source, target in batches:
             count = int((target[1:] != 0).sum())
-            if self.framework == "torch":
-                self.twin.eval()
-                with self.torch.no_grad():
-                    loss = self.twin.loss(self.torch.from_numpy(source),
-                                          self.torch.from_numpy(target)).item()
-            else:
-                self.model.eval()
-                with chainrule.no_grad():
-                    loss = self.model.loss(source, target).item()
+            with self.torch.no_grad():
+                loss = self.twin.loss(self.torch.from_numpy(source),
+                                      self.torch.from_numpy(target)).item()
             total, words = total + loss * count, words + count
         return total / words
 
@@ -248,24 +222,11 @@ class Trainer:
         return self.model.greedy(source, max_len)
 
 
-def translate_all(decode, sources, batch_size, vocab):
-    hypotheses = []
-    for source, _ in TranslationBatches(sources, sources, batch_size, 0, shuffle=False):
-        hypotheses += [vocab.decode(ids) for ids in decode(source)]
-    return hypotheses
-
-
-def bleu(hypotheses, references):
-    import sacrebleu
-    return sacrebleu.corpus_bleu([detokenize(h) for h in hypotheses],
-                                 [[detokenize(r) for r in references]], force=True).score
-
-
 def run(args):
-    chainrule.manual_seed(args.seed)
-    data = prepare(args)
-    arguments = model_arguments(args, data)
-    model = Seq2Seq(**arguments)
+    config = config_of(args)
+    data = app.prepare_data(config)
+    arguments = app.model_arguments(config, data)
+    model = app.build_model(config, data)
     twin = None
     if args.framework == "torch":
         import torch
@@ -273,8 +234,8 @@ def run(args):
         twin = torch_seq2seq(**arguments)
         copy_into_torch(model, twin)
     trainer = Trainer(args.framework, model, twin, args.lr)
-    train = TranslationBatches(*data["train"], args.batch_size, 0, seed=args.seed)
-    val = TranslationBatches(*data["val"], args.batch_size, 0, shuffle=False)
+    train = TranslationBatches(*data.train, args.batch_size, 0, seed=args.seed)
+    val = TranslationBatches(*data.val, args.batch_size, 0, shuffle=False)
     history, started = [], time.perf_counter()
     out = ROOT / "runs" / f"seq2seq_{run_tag(args)}"
     out.mkdir(parents=True, exist_ok=True)
@@ -291,40 +252,40 @@ def run(args):
                 print(f"epoch {epoch} batch {i}/{len(train)} loss {losses[-1]:.3f} "
                       f"{time.perf_counter() - epoch_start:.0f} s", flush=True)
         seconds = time.perf_counter() - epoch_start
-        greedy = translate_all(lambda s: trainer.greedy(s, args.max_len), data["test"][0],
-                               args.batch_size, data["target_vocab"])
+        greedy = app.translate_corpus(lambda s: trainer.greedy(s, args.max_len), data.test[0],
+                                      args.batch_size, data.target_vocab)
         record = dict(epoch=epoch, train_loss=float(np.mean(losses)),
                       val_loss=trainer.evaluate(val), seconds=seconds,
-                      test_bleu_greedy=bleu(greedy, data["test_tokens"][1]))
+                      test_bleu_greedy=bleu(greedy, data.test_tokens[1]))
         history.append(record)
         print(json.dumps(record), flush=True)
         if twin is not None:
             copy_from_torch(twin, model)
-        save_translator(out, model, data["source_vocab"], data["target_vocab"])
+        save_translator(out, model, data.source_vocab, data.target_vocab)
     train_seconds = time.perf_counter() - started
     if twin is not None:
         copy_from_torch(twin, model)
     model.eval()
-    references = data["test_tokens"][1]
+    references = data.test_tokens[1]
     decode_start = time.perf_counter()
-    greedy = translate_all(lambda s: trainer.greedy(s, args.max_len), data["test"][0],
-                           args.batch_size, data["target_vocab"])
+    greedy = app.translate_corpus(lambda s: trainer.greedy(s, args.max_len), data.test[0],
+                                  args.batch_size, data.target_vocab)
     greedy_seconds = time.perf_counter() - decode_start
     decode_start = time.perf_counter()
-    beam = translate_all(lambda s: model.beam_search(s, args.beam, args.max_len),
-                         data["test"][0], args.batch_size, data["target_vocab"])
+    beam = app.translate_corpus(lambda s: model.beam_search(s, args.beam, args.max_len),
+                                data.test[0], args.batch_size, data.target_vocab)
     beam_seconds = time.perf_counter() - decode_start
     tag = run_tag(args)
-    sources, targets = data["test_text"]
+    sources, targets = data.test_text
     result = dict(
         framework=args.framework, attention=args.attention, device="cpu",
         test_bleu_greedy=bleu(greedy, references), test_bleu_beam=bleu(beam, references),
         beam_width=args.beam, test_loss=trainer.evaluate(
-            TranslationBatches(*data["test"], args.batch_size, 0, shuffle=False)),
+            TranslationBatches(*data.test, args.batch_size, 0, shuffle=False)),
         epochs=history, epochs_asked=args.epochs, train_seconds=train_seconds,
         greedy_seconds=greedy_seconds,
-        beam_seconds=beam_seconds, train_pairs=len(data["train"][0]),
-        source_vocab=len(data["source_vocab"]), target_vocab=len(data["target_vocab"]),
+        beam_seconds=beam_seconds, train_pairs=len(data.train[0]),
+        source_vocab=len(data.source_vocab), target_vocab=len(data.target_vocab),
         recipe={k: v for k, v in vars(args).items() if k not in ("data_dir", "summarize")},
         machine=dict(python=platform.python_version(), numpy=np.__version__,
                      cpu_threads=args.threads, processor=platform.processor()),

@@ -1,22 +1,25 @@
 """The ``chainrule`` command: parse the arguments, then call the library.
 
-    chainrule train mlp --dataset mnist --epochs 10 --optimizer adam --out runs/mlp
     chainrule train lenet5 --variant classic --dataset mnist --out runs/lenet5
+    chainrule train mlp --epochs 10 --optimizer adam --out runs/mlp
     chainrule train mlp ... --out runs/mlp --resume      # continue a stopped run
+    chainrule train char-lm --corpus tinyshakespeare --cell lstm --layers 2 --hidden 256 \\
+        --seq-len 100 --epochs 4 --clip 5 --out runs/shakespeare
+    chainrule train seq2seq --attention dot --epochs 6 --out runs/seq2seq
     chainrule eval runs/mlp                              # test metrics of its last checkpoint
-    chainrule info                                       # versions, devices, BLAS, data found
-    chainrule train char-lm --corpus tinyshakespeare --model lstm --layers 2 --hidden 256 \
-        --seq-len 100 --batch-size 64 --epochs 4 --lr 2e-3 --clip 5 --out runs/shakespeare
     chainrule sample runs/shakespeare --prime "ROMEO:" --temperature 0.8 --top-k 10 --seed 1
+    chainrule translate runs/seq2seq "Ein Hund läuft."  # a trained seq2seq
     chainrule viz kernels --image photo.jpg              # classic kernels applied to an image
     chainrule viz filters|features|errors runs/lenet5    # pictures of a trained run
-    chainrule translate runs/seq2seq_chainrule_dot "Ein Hund läuft."   # a trained seq2seq
+    chainrule info                                       # versions, devices, BLAS, data found
 
-``--limit-train N`` trains on the first N training samples only (quick checks and tests).
-Options left out take the model's registered recipe (``models.RECIPES``, e.g. LeNet-5's epochs,
-optimizer, learning rate and schedule), then ``RunConfig``'s defaults.
+``chainrule train APP`` has one sub-command per app (``chainrule.apps``): each takes only its
+own options, and ``--help`` shows its true defaults (a classifier's come from its registered
+recipe, ``models.RECIPES``, then ``RunConfig``; char-lm's from ``LMConfig``; seq2seq's from
+``Seq2SeqConfig``). An option an app does not take is a usage error naming it.
 Failures the user can fix (missing data, unknown names, a GPU that is not there) are printed as
-one sentence on stderr with exit code 2, not as a traceback.
+one sentence on stderr with exit code 2, not as a traceback: ``main`` is the one place that
+turns them into that sentence.
 """
 
 import argparse
@@ -27,20 +30,15 @@ import platform
 import sys
 
 from . import backend, data, models
+from .apps import char_lm, classify, common, runs
+from .apps import seq2seq as translation
+from .kernels import memory
 from .models.char_rnn import CELLS, sample
-from .train import lm, run
 
 EXIT_USAGE = 2
-CHAR_LM = "char-lm"
-# char-lm command-line option (its argparse dest) -> LMConfig field
-_LM_OPTIONS = {"corpus": "corpus", "cell": "model", "layers": "layers", "hidden": "hidden",
-               "dropout": "dropout", "seq_len": "seq_len", "steps": "steps", "clip": "clip",
-               "epochs": "epochs", "optimizer": "optimizer", "lr": "lr",
-               "lr_schedule": "lr_schedule", "batch_size": "batch_size", "seed": "seed",
-               "device": "device", "data_dir": "data_dir"}
 
 _FIXABLE = (data.DatasetNotFoundError, data.ChecksumError, data.DownloadError,
-            data.IDXFormatError, backend.DeviceError, run.ConfigError, FileNotFoundError)
+            data.IDXFormatError, backend.DeviceError, common.ConfigError, FileNotFoundError)
 
 
 def main(argv=None):
@@ -54,56 +52,29 @@ def main(argv=None):
         return EXIT_USAGE
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends "(default: …)" to an option's help, except where there is no value to show
+    (an off switch, or None, whose meaning the help text says)."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="chainrule", description="Train, evaluate, sample from and draw the networks of "
                                       "the lecture decks (chainrule COMMAND --help for more).")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-
-    train = commands.add_parser("train", help="train a model and write a run folder")
-    train.add_argument("model", choices=sorted(models.TRAINABLE) + [CHAR_LM],
-                       help="the model to train (char-lm: a character language model)")
-    defaults = run.RunConfig()
-    variants = sorted({v for names in models.VARIANTS.values() for v in names})
-    train.add_argument("--variant", choices=variants, default=None,
-                       help="the model's variant (default: its first; lenet5: classic)")
-    train.add_argument("--dataset", choices=sorted(run.DATASETS), default=defaults.dataset)
-    train.add_argument("--epochs", type=int, default=None,
-                       help=f"default: the model's recipe, else {defaults.epochs}")
-    train.add_argument("--optimizer", choices=list(run.OPTIMIZERS), default=None,
-                       help=f"default: the model's recipe, else {defaults.optimizer}")
-    train.add_argument("--lr", type=float, default=None,
-                       help="learning rate (default: the model's recipe, else the optimizer's "
-                            "standard one: " +
-                            ", ".join(f"{k} {v[1]:g}" for k, v in run.OPTIMIZERS.items()) + ")")
-    train.add_argument("--lr-schedule", choices=list(run.LR_SCHEDULES), default=None,
-                       help=f"default: the model's recipe, else {defaults.lr_schedule}")
-    train.add_argument("--weight-decay", type=float, default=None)
-    train.add_argument("--batch-size", type=int, default=None,
-                       help=f"default: the model's recipe, else {defaults.batch_size}")
-    train.add_argument("--distort", action="store_true", default=None,
-                       help="train on randomly distorted images (LeCun et al. 1998)")
-    train.add_argument("--val-size", type=int, default=None, metavar="N",
-                       help="hold out the last N training samples for validation (default: the "
-                            f"model's recipe, else {defaults.val_size}; 0 trains on all of them)")
-    train.add_argument("--limit-train", type=int, default=None, metavar="N",
-                       help="train on the first N training samples only (quick runs)")
-    train.add_argument("--patience", type=int, default=None,
-                       help="stop early after this many epochs without a better val_loss")
-    train.add_argument("--seed", type=int, default=defaults.seed)
-    train.add_argument("--device", default=defaults.device, help="cpu or cuda")
-    train.add_argument("--data-dir", default=None,
-                       help="data root (default: $CHAINRULE_DATA, else ~/.cache/chainrule)")
-    train.add_argument("--download", action="store_true",
-                       help="download a missing data set into the data root (checksummed)")
-    train.add_argument("--out", required=True, metavar="RUN_DIR", help="the run folder")
-    train.add_argument("--resume", action="store_true",
-                       help="continue the run in RUN_DIR from its last checkpoint")
-    train.add_argument("--no-progress", action="store_true", help="no progress bar")
-    _add_char_lm_options(train.add_argument_group(
-        "char-lm options", "a character-level RNN language model trained with truncated BPTT "
-        "on the first 90% of a corpus, validated on the last 10%"))
-    train.set_defaults(command=_train)
+    train = commands.add_parser("train", help="train a model and write a run folder",
+                                description="Train one app's model into a run folder "
+                                            "(chainrule train APP --help for its options).")
+    apps = train.add_subparsers(required=True, metavar="APP")
+    for name in sorted(models.TRAINABLE):
+        _add_classifier(apps, name)
+    _add_char_lm(apps)
+    _add_seq2seq(apps)
 
     generate = commands.add_parser("sample", help="generate text with a trained char-lm run")
     generate.add_argument("run_dir", metavar="RUN_DIR")
@@ -131,6 +102,139 @@ def _parser():
     _add_viz(commands)
     _add_translate(commands)
     return parser
+
+
+def _app_parser(apps, name, help, description):
+    parser = apps.add_parser(name, help=help, description=description,
+                             formatter_class=_HelpFormatter)
+    parser.set_defaults(command=_train)
+    return parser
+
+
+def _add_classifier(apps, name):
+    """``chainrule train NAME`` for a model of the registry, with its recipe as the defaults."""
+    defaults = classify.RunConfig(model=name, **models.RECIPES[name])
+    parser = _app_parser(apps, name, help=f"an image classifier ({name}) on MNIST",
+                         description=f"Train the registered model {name} to classify images "
+                                     "(chainrule.apps.classify).")
+    parser.set_defaults(app=_train_classifier, model=name)
+    variants = models.VARIANTS[name]
+    if variants:
+        parser.add_argument("--variant", choices=variants, default=variants[0],
+                            help="the model's variant")
+    parser.add_argument("--dataset", choices=sorted(classify.DATASETS), default=defaults.dataset,
+                        help="the data set")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs in all")
+    parser.add_argument("--optimizer", choices=list(common.OPTIMIZERS),
+                        default=defaults.optimizer, help="the optimiser")
+    standard = ", ".join(f"{k} {v[1]:g}" for k, v in common.OPTIMIZERS.items())
+    parser.add_argument("--lr", type=float, default=defaults.lr,
+                        help="learning rate" + ("" if defaults.lr is not None else
+                                                f" (default: the optimiser's own: {standard})"))
+    parser.add_argument("--lr-schedule", choices=list(common.LR_SCHEDULES),
+                        default=defaults.lr_schedule, help="stepped once per epoch")
+    parser.add_argument("--weight-decay", type=float, default=defaults.weight_decay,
+                        help="L2 penalty (AdamW: decoupled, 0 means its own 0.01)")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="batch size")
+    parser.add_argument("--distort", action="store_true",
+                        help="train on randomly distorted images (LeCun et al. 1998)")
+    parser.add_argument("--val-size", type=int, default=defaults.val_size, metavar="N",
+                        help="hold out the last N training samples for validation (0: train "
+                             "on all of them)")
+    parser.add_argument("--limit-train", type=int, default=None, metavar="N",
+                        help="train on the first N training samples only (quick runs)")
+    parser.add_argument("--patience", type=int, default=None,
+                        help="stop early after this many epochs without a better val_loss")
+    _add_run_options(parser, defaults)
+
+
+def _add_char_lm(apps):
+    defaults = char_lm.LMConfig()
+    parser = _app_parser(apps, "char-lm", help="a character-level RNN language model",
+                         description="Train a character-level RNN language model with "
+                                     "truncated BPTT on the first 90% of a corpus, validated "
+                                     "on the last 10% (chainrule.apps.char_lm).")
+    parser.set_defaults(app=_train_char_lm)
+    parser.add_argument("--corpus", default=defaults.corpus,
+                        help="tinyshakespeare, c-code or a UTF-8 text file")
+    parser.add_argument("--cell", choices=sorted(CELLS), default=defaults.cell,
+                        help="the recurrent cell")
+    parser.add_argument("--layers", type=int, default=defaults.layers, help="recurrent layers")
+    parser.add_argument("--hidden", type=int, default=defaults.hidden, help="units per layer")
+    parser.add_argument("--dropout", type=float, default=defaults.dropout,
+                        help="dropout between layers and before the output")
+    parser.add_argument("--seq-len", type=int, default=defaults.seq_len, help="BPTT length")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                        help="parallel streams")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs in all")
+    parser.add_argument("--steps", type=int, default=defaults.steps,
+                        help="stop after this many optimiser steps in all")
+    parser.add_argument("--optimizer", choices=list(common.OPTIMIZERS),
+                        default=defaults.optimizer, help="the optimiser")
+    parser.add_argument("--lr", type=float, default=defaults.lr, help="learning rate")
+    parser.add_argument("--lr-schedule", choices=list(common.LR_SCHEDULES),
+                        default=defaults.lr_schedule, help="stepped once per epoch")
+    parser.add_argument("--clip", type=float, default=defaults.clip,
+                        help="gradient-norm bound")
+    _add_run_options(parser, defaults)
+
+
+def _add_seq2seq(apps):
+    defaults = translation.Seq2SeqConfig()
+    parser = _app_parser(apps, "seq2seq", help="a German→English translator (Multi30k)",
+                         description="Train an encoder–decoder to translate Multi30k's German "
+                                     "into English; the run folder is what `chainrule "
+                                     "translate` reads (chainrule.apps.seq2seq).")
+    parser.set_defaults(app=_train_seq2seq)
+    parser.add_argument("--attention", choices=("none", "dot", "additive"),
+                        default=defaults.attention, help="the decoder's attention")
+    parser.add_argument("--cell", choices=("gru", "lstm"), default=defaults.cell,
+                        help="the recurrent cell")
+    parser.add_argument("--bidirectional", action="store_true", help="a bidirectional encoder")
+    parser.add_argument("--embedding", type=int, default=defaults.embedding,
+                        help="word embedding size")
+    parser.add_argument("--hidden", type=int, default=defaults.hidden,
+                        help="encoder units per direction")
+    parser.add_argument("--dropout", type=float, default=defaults.dropout,
+                        help="dropout on the embeddings and before the output")
+    parser.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                        help="sentence pairs per batch")
+    parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam's learning rate")
+    parser.add_argument("--clip", type=float, default=defaults.clip, help="gradient-norm bound")
+    parser.add_argument("--max-tokens", type=int, default=defaults.max_tokens,
+                        help="train on the pairs of at most this many words a side")
+    parser.add_argument("--min-freq", type=int, default=defaults.min_freq,
+                        help="keep the training words seen at least this often")
+    parser.add_argument("--limit-train", type=int, default=None, metavar="N",
+                        help="train on the first N pairs only (quick runs)")
+    parser.add_argument("--max-len", type=int, default=defaults.max_len,
+                        help="longest test translation, in words")
+    parser.add_argument("--beam", type=int, default=defaults.beam,
+                        help="beam width of the final test (0: greedy decoding only)")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="initialisation and "
+                                                                        "batch order")
+    _add_data_options(parser)
+    parser.add_argument("--out", required=True, metavar="RUN_DIR", help="the run folder")
+
+
+def _add_run_options(parser, defaults):
+    """The options of an app whose runs can resume: seed, device, data, folder, progress."""
+    parser.add_argument("--seed", type=int, default=defaults.seed,
+                        help="initialisation, shuffling and dropout")
+    parser.add_argument("--device", default=defaults.device, help="cpu or cuda")
+    _add_data_options(parser)
+    parser.add_argument("--out", required=True, metavar="RUN_DIR", help="the run folder")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in RUN_DIR from its last checkpoint")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _add_data_options(parser):
+    parser.add_argument("--data-dir", default=None,
+                        help="data root (default: $CHAINRULE_DATA, else ~/.cache/chainrule)")
+    parser.add_argument("--download", action="store_true",
+                        help="download a missing data set into the data root (checksummed)")
 
 
 def _add_viz(commands):
@@ -165,27 +269,12 @@ def _add_viz(commands):
         picture.set_defaults(command=command)
 
 
-def _add_char_lm_options(group):
-    group.add_argument("--corpus", default=None,
-                       help="tinyshakespeare, c-code or a UTF-8 text file (default "
-                            "tinyshakespeare)")
-    group.add_argument("--model", dest="cell", choices=sorted(CELLS), default=None,
-                       help="recurrent cell (default lstm)")
-    group.add_argument("--layers", type=int, default=None, help="recurrent layers (default 2)")
-    group.add_argument("--hidden", type=int, default=None, help="units per layer (default 256)")
-    group.add_argument("--dropout", type=float, default=None, help="default 0")
-    group.add_argument("--seq-len", type=int, default=None, help="BPTT length (default 100)")
-    group.add_argument("--steps", type=int, default=None,
-                       help="stop after this many optimiser steps in all")
-    group.add_argument("--clip", type=float, default=None,
-                       help="gradient-norm bound (default 5)")
-
-
 def _add_translate(commands):
     translate = commands.add_parser("translate", help="translate sentences with a trained "
                                                       "seq2seq model folder")
     translate.add_argument("run_dir", metavar="RUN_DIR",
-                           help="written by reproductions/seq2seq_multi30k.py")
+                           help="written by `chainrule train seq2seq` (or "
+                                "reproductions/seq2seq_multi30k.py)")
     translate.add_argument("sentences", nargs="+", metavar="SENTENCE")
     translate.add_argument("--beam", type=int, default=5,
                            help="beam width (default 5; 0 for greedy decoding)")
@@ -203,25 +292,25 @@ def _translate(args):
 
 
 def _train(args):
-    if args.model == CHAR_LM:
-        return _train_char_lm(args)
-    lm_only = [f"--{k.replace('_', '-')}" for k in ("corpus", "layers", "hidden", "dropout",
-                                                    "seq_len", "steps", "clip")
-               if getattr(args, k) is not None] + (["--model"] if args.cell else [])
-    if lm_only:
-        raise run.ConfigError(f"these options are for `chainrule train char-lm` only: "
-                              f"{', '.join(lm_only)}")
-    names = {f.name for f in dataclasses.fields(run.RunConfig)}
-    if args.variant is not None and args.variant not in models.VARIANTS[args.model]:
-        raise run.ConfigError(f"model {args.model} has no variant {args.variant!r} (its "
-                              f"variants: {', '.join(models.VARIANTS[args.model]) or 'none'})")
-    given = {k: v for k, v in vars(args).items() if k in names and v is not None}
-    config = run.RunConfig(**{**models.RECIPES[args.model], **given})
+    """Every ``chainrule train APP``: the app's own function does the work, with the host
+    memory policy on (``chainrule.kernels.memory``)."""
+    memory.keep_freed_memory()
+    return args.app(args)
+
+
+def _config(config_class, args):
+    """``config_class`` filled from the parsed options of the same names."""
+    names = {f.name for f in dataclasses.fields(config_class)}
+    return config_class(**{k: v for k, v in vars(args).items() if k in names})
+
+
+def _train_classifier(args):
+    config = _config(classify.RunConfig, args)
     backend.normalize_device(config.device)
-    splits = run.load_splits(config, download=args.download)
+    splits = classify.load_splits(config, download=args.download)
     model = models.build(config.model, splits.input_shape, splits.num_classes, config.variant)
-    metrics = run.train_run(config, model, splits, args.out, resume=args.resume,
-                            progress=not args.no_progress)
+    metrics = classify.train_run(config, model, splits, args.out, resume=args.resume,
+                                 progress=not args.no_progress)
     print(f"test accuracy {metrics['test_accuracy']:.4f}, test loss {metrics['test_loss']:.4f} "
           f"after {metrics['epochs']} epochs in {metrics['seconds']:.1f} s; "
           f"run written to {args.out}")
@@ -229,38 +318,42 @@ def _train(args):
 
 
 def _train_char_lm(args):
-    given = {field: getattr(args, option) for option, field in _LM_OPTIONS.items()
-             if getattr(args, option) is not None}
-    config = lm.LMConfig(**given)
+    config = _config(char_lm.LMConfig, args)
     backend.normalize_device(config.device)
-    metrics = lm.train_lm(config, args.out, resume=args.resume, progress=not args.no_progress,
-                          download=args.download)
+    metrics = char_lm.train_lm(config, args.out, resume=args.resume,
+                               progress=not args.no_progress, download=args.download)
     print(f"validation loss {metrics['val_loss']:.4f} nats/char "
           f"({metrics['val_bits_per_char']:.4f} bits/char) after {metrics['epochs']} epochs "
           f"({metrics['steps']} steps) in {metrics['seconds']:.1f} s; run written to {args.out}")
     return 0
 
 
+def _train_seq2seq(args):
+    config = _config(translation.Seq2SeqConfig, args)
+    metrics = translation.train_seq2seq(config, args.out, download=args.download)
+    beam = (f", beam {config.beam} {metrics['test_bleu_beam']:.2f}" if config.beam else "")
+    print(f"test BLEU greedy {metrics['test_bleu_greedy']:.2f}{beam}, test loss "
+          f"{metrics['test_loss']:.4f} after {metrics['epochs']} epochs in "
+          f"{metrics['seconds']:.1f} s; run written to {args.out}")
+    return 0
+
+
 def _sample(args):
-    model, vocab, _ = lm.load_trained(args.run_dir, args.checkpoint, args.device)
+    model, vocab, _ = char_lm.load_trained(args.run_dir, args.checkpoint, args.device)
     unknown = sorted(set(args.prime) - set(vocab.chars))
     if unknown:
-        raise run.ConfigError(f"the prime holds characters the model never saw: "
+        raise common.ConfigError(f"the prime holds characters the model never saw: "
                               f"{''.join(unknown)!r}")
     if args.temperature <= 0 or (args.top_k is not None and args.top_k < 1):
-        raise run.ConfigError("--temperature must be positive and --top-k at least 1")
+        raise common.ConfigError("--temperature must be positive and --top-k at least 1")
     print(sample(model, vocab, args.prime, args.length, args.temperature, args.top_k,
                  args.seed, args.device))
     return 0
 
 
 def _eval(args):
-    config = run.read_config(args.run_dir)
-    overrides = {k: getattr(args, k) for k in ("device", "data_dir") if getattr(args, k)}
-    config = dataclasses.replace(config, **overrides)
-    splits = run.load_splits(config)
-    model = models.build(config.model, splits.input_shape, splits.num_classes, config.variant)
-    metrics = run.evaluate_run(args.run_dir, model, splits, config, which=args.checkpoint)
+    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir, args.device)
+    metrics = runs.evaluate_run(trained)
     print(json.dumps({k: v for k, v in metrics.items() if k != "test_confusion"}))
     print("confusion (rows: true class, columns: predicted):")
     print(metrics["test_confusion"])
@@ -298,8 +391,8 @@ def _viz_kernels(args):
 
 
 def _viz_filters(args):
-    from .viz import filters, runs
-    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir)
+    from .viz import filters
+    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir, "cpu")
     out = args.out or os.path.join(args.run_dir, "filters.png")
     filters.plot_filters(filters.first_conv_weight(trained.model), out,
                          title=f"first convolution of {_run_name(trained)}")
@@ -308,10 +401,10 @@ def _viz_filters(args):
 
 
 def _viz_features(args):
-    from .viz import errors, features, runs
-    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir)
+    from .viz import errors, features
+    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir, "cpu")
     if not 0 <= args.index < len(trained.labels):
-        raise run.ConfigError(f"--index must be between 0 and {len(trained.labels) - 1}, "
+        raise common.ConfigError(f"--index must be between 0 and {len(trained.labels) - 1}, "
                               f"got {args.index}")
     image = trained.images[args.index]
     predicted = errors.predict_classes(trained.model, image[None])[0]
@@ -324,8 +417,8 @@ def _viz_features(args):
 
 
 def _viz_errors(args):
-    from .viz import errors, runs
-    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir)
+    from .viz import errors
+    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir, "cpu")
     predicted = errors.predict_classes(trained.model, trained.images)
     out = args.out or os.path.join(args.run_dir, "errors.png")
     confusion_out = os.path.join(os.path.dirname(out), "confusion.png")
@@ -371,4 +464,5 @@ def _datasets_found(root):
         present = [f for f in files if any(os.path.isfile(folder / candidate)
                                            for candidate in (f, f.removesuffix(".gz")))]
         missing = len(files) - len(present)
-        yield name, "found" if not missing else f"missing {missing} of {len(files)} files in {folder}"
+        yield name, ("found" if not missing
+                     else f"missing {missing} of {len(files)} files in {folder}")

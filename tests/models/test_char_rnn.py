@@ -12,7 +12,7 @@ import chainrule as cr
 from chainrule.cli import main
 from chainrule.models.char_rnn import CharRNN, Vocabulary, next_char_distribution, sample
 from chainrule.nn.utils.bptt import BPTTBatches
-from chainrule.train import lm
+from chainrule.apps import char_lm as lm
 
 TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
         "First Citizen:\nYou are all resolved rather to die than to famish?\n\n") * 8
@@ -160,7 +160,7 @@ def test_top_k_keeps_only_the_k_largest():
 
 def test_cli_trains_samples_and_resumes(corpus, tmp_path, capsys):
     out = str(tmp_path / "run")
-    options = ["--corpus", corpus, "--model", "gru", "--layers", "1", "--hidden", "24",
+    options = ["--corpus", corpus, "--cell", "gru", "--layers", "1", "--hidden", "24",
                "--seq-len", "12", "--batch-size", "4", "--steps", "15", "--lr", "0.01",
                "--clip", "5", "--out", out, "--no-progress"]
     assert main(["train", "char-lm", "--epochs", "1", *options]) == 0
@@ -168,7 +168,7 @@ def test_cli_trains_samples_and_resumes(corpus, tmp_path, capsys):
                  "checkpoints/last.ckpt", "checkpoints/best.ckpt"):
         assert (tmp_path / "run" / name).is_file(), name
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert metrics["config"]["model"] == "gru" and metrics["steps"] == 15
+    assert metrics["config"]["cell"] == "gru" and metrics["steps"] == 15
     assert "nats/char" in capsys.readouterr().out
     command = ["sample", out, "--prime", "First", "--length", "80", "--temperature", "0.8",
                "--top-k", "5", "--seed", "3"]
@@ -192,8 +192,9 @@ def test_cli_errors_are_sentences(tmp_path, capsys):
     assert str(missing) in capsys.readouterr().err
     assert main(["sample", str(tmp_path / "no-run")]) == 2
     assert "not a chainrule run folder" in capsys.readouterr().err
-    assert main(["train", "mlp", "--hidden", "8", "--out", str(tmp_path)]) == 2
-    assert "`chainrule train char-lm` only: --hidden" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:  # a char-lm option given to the classifier
+        main(["train", "mlp", "--hidden", "8", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2 and "--hidden" in capsys.readouterr().err
 
 
 def test_resuming_with_more_epochs_stretches_the_cosine(corpus, tmp_path):

@@ -17,7 +17,9 @@ import torch.nn.functional as TF
 
 import chainrule as cr
 from chainrule import creation, data, models, optim, random
-from chainrule.train import evaluate, fit, run
+from chainrule.apps import classify
+from chainrule.data.mnist import MNIST_MEAN, MNIST_STD
+from chainrule.train import evaluate, fit
 from tests.train.conftest import mnist_root
 
 L = importlib.import_module("chainrule.models.lenet5")  # the module (models.lenet5 is the builder)
@@ -397,23 +399,24 @@ def test_cli_trains_a_variant_with_the_registered_recipe_and_eval_rebuilds_it(tm
     capsys.readouterr()
     assert main(["eval", str(out)]) == 0
     assert json.loads(capsys.readouterr().out.splitlines()[0])["test_accuracy"] == trained
-    assert main(["train", "mlp", "--variant", "classic", "--out", str(tmp_path / "x")]) == 2
-    assert "mlp has no variant 'classic'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:  # mlp has no variants: no --variant option
+        main(["train", "mlp", "--variant", "classic", "--out", str(tmp_path / "x")])
+    assert exit_info.value.code == 2 and "--variant" in capsys.readouterr().err
 
 
 def test_distort_draws_new_distortions_of_the_training_images_each_time():
     root = mnist_root()
     if root is None:
         pytest.skip("MNIST not found (set CHAINRULE_DATA to the data mirror)")
-    config = run.RunConfig(model="lenet5", data_dir=root, distort=True, limit_train=50,
-                           val_size=100)
-    splits = run.load_splits(config)
-    plain = run.load_splits(dataclasses.replace(config, distort=False)).train
+    config = classify.RunConfig(model="lenet5", data_dir=root, distort=True, limit_train=50,
+                                val_size=100)
+    splits = classify.load_splits(config)
+    plain = classify.load_splits(dataclasses.replace(config, distort=False)).train
     first, labels = splits.train.get_batch(np.arange(50))
     second, _ = splits.train.get_batch(np.arange(50))
     undistorted, plain_labels = plain.get_batch(np.arange(50))
     assert first.shape == undistorted.shape == (50, 1, 28, 28)
     np.testing.assert_array_equal(labels, plain_labels)
     assert not np.allclose(first, second) and not np.allclose(first, undistorted)
-    background = (0 - run.MNIST_MEAN) / run.MNIST_STD
+    background = (0 - MNIST_MEAN) / MNIST_STD
     assert np.isclose(np.median(first), background, atol=1e-5)  # normalised after distorting

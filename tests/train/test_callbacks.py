@@ -10,6 +10,7 @@ import pytest
 
 from chainrule.train import CSVLogger, CurvePlot, EarlyStopping, JSONLinesLogger, ProgressBar
 from chainrule.train.metrics import RunningMetrics
+from chainrule.viz import plot_history
 
 
 def _stopping_epoch(callback, values, key="val_loss"):
@@ -79,7 +80,7 @@ def test_logs_of_a_resumed_run_have_each_epoch_once(tmp_path):
 
 def test_curve_plot_writes_a_png(tmp_path):
     path = tmp_path / "curves.png"
-    _replay(CurvePlot(path), _history(3))
+    _replay(CurvePlot(path, plot_history), _history(3))
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -39,15 +39,17 @@ def tiny_run(tmp_path_factory, data_root):
 
     import chainrule as cr
     from chainrule import data, models, optim
-    from chainrule.train import ModelCheckpoint, fit, run
+    from chainrule.apps.classify import RunConfig
+    from chainrule.data.mnist import MNIST_MEAN, MNIST_STD
+    from chainrule.train import ModelCheckpoint, fit
 
     directory = tmp_path_factory.mktemp("run")
-    config = run.RunConfig(model="lenet5", variant="modern", epochs=1, batch_size=32,
+    config = RunConfig(model="lenet5", variant="modern", epochs=1, batch_size=32,
                            data_dir=data_root)
     (directory / "config.json").write_text(json.dumps(dataclasses.asdict(config)))
     cr.manual_seed(0)
     mnist = data.MNIST(data_root, train=True, transform=data.transforms.Compose(
-        [data.transforms.ToTensor(), data.transforms.Normalize(run.MNIST_MEAN, run.MNIST_STD)]))
+        [data.transforms.ToTensor(), data.transforms.Normalize(MNIST_MEAN, MNIST_STD)]))
     model = models.build("lenet5", (1, 28, 28), 10, "modern")
     loader = data.DataLoader(data.Subset(mnist, range(512)), batch_size=32, shuffle=True, seed=0)
     fit(model, optim.Adam(model.parameters(), lr=3e-3), loader, 1,
@@ -57,6 +59,6 @@ def tiny_run(tmp_path_factory, data_root):
 
 @pytest.fixture(scope="session")
 def trained(tiny_run):
-    """``tiny_run`` loaded back by ``viz.runs.load_run`` (model, test images and labels)."""
-    from chainrule.viz import runs
+    """``tiny_run`` loaded back by ``apps.runs.load_run`` (model, test images and labels)."""
+    from chainrule.apps import runs
     return runs.load_run(tiny_run)

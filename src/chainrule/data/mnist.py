@@ -14,6 +14,10 @@ from .idx import IDXFormatError, parse_idx
 
 MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
 
+# The mean and standard deviation of the training images' pixels (scaled to [0, 1]): what
+# ``transforms.Normalize(MNIST_MEAN, MNIST_STD)`` subtracts and divides by.
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
 
 class MNIST(Dataset):
     """The MNIST training (60,000) or test (10,000) split.

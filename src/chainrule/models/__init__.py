@@ -1,51 +1,13 @@
 """The model zoo: functions that build ready-to-train ``nn.Module``s.
 
 Besides plain builders (``mlp(...)``), a model can register itself as *trainable from a data
-set* with ``@register("name")``: the registered function takes the data set's
-``input_shape`` (without the batch axis) and ``num_classes`` and returns the model sized for it.
-That registry is what ``chainrule train <name>`` chooses from; adding a model to the CLI is
-one decorated function in its own module plus its import below.
-
-A model may also register ``variants`` (the builder then takes ``variant=``, the first one being
-the default) and a training ``recipe``: the ``RunConfig`` values (epochs, optimizer, lr, …) that
-``chainrule train <name>`` uses unless the command line sets them.
+set* with ``@register("name")`` (``registry.py``): that registry is what ``chainrule train
+<name>`` chooses from, with the model's variants and its training recipe (``RECIPES``). Adding
+a model to the CLI is one decorated function in its own module plus its import below.
 """
 
-TRAINABLE = {}
-VARIANTS = {}
-RECIPES = {}
-
-
-def register(name, variants=(), recipe=None):
-    """Decorator: make ``builder(input_shape, num_classes[, variant=])`` trainable as ``name``."""
-    def decorate(builder):
-        if name in TRAINABLE:
-            raise ValueError(f"model {name!r} is registered twice")
-        TRAINABLE[name] = builder
-        VARIANTS[name] = tuple(variants)
-        RECIPES[name] = dict(recipe or {})
-        return builder
-    return decorate
-
-
-def build(name, input_shape, num_classes, variant=None):
-    """The registered model ``name`` (its ``variant``, default the first registered one) sized for
-    inputs of ``input_shape`` and ``num_classes``."""
-    if name not in TRAINABLE:
-        raise KeyError(f"unknown model {name!r}; trainable models: {', '.join(sorted(TRAINABLE))}")
-    if not VARIANTS[name]:
-        if variant is not None:
-            raise KeyError(f"model {name!r} has no variants (got variant {variant!r})")
-        return TRAINABLE[name](input_shape, num_classes)
-    if variant is None:
-        variant = VARIANTS[name][0]
-    if variant not in VARIANTS[name]:
-        raise KeyError(f"model {name!r} has no variant {variant!r}; choose one of "
-                       f"{', '.join(VARIANTS[name])}")
-    return TRAINABLE[name](input_shape, num_classes, variant=variant)
-
-
-from .mlp import mlp  # noqa: E402  (modules register themselves with the registry above)
-from .lenet5 import lenet5  # noqa: E402
+from .lenet5 import lenet5  # importing a model's module registers it
+from .mlp import mlp
+from .registry import RECIPES, TRAINABLE, VARIANTS, build, register
 
 __all__ = ["TRAINABLE", "VARIANTS", "RECIPES", "register", "build", "mlp", "lenet5"]

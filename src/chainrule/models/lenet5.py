@@ -53,7 +53,7 @@ import numpy as np
 from .. import backend, creation, init, nn
 from .. import functional as F
 from ..autograd import Tensor, no_grad
-from . import register
+from .registry import register
 
 __all__ = ["lenet5", "LeNet5", "InputMap", "Squash", "TrainableSubsampling", "PartialConv2d",
            "LearnedConnectionConv2d", "EuclideanRBF", "map_loss", "C3_TABLE", "DIGIT_CODES",
@@ -497,7 +497,7 @@ def lenet5_for(input_shape, num_classes, variant="classic"):
     validation error, 10 epochs at 0.84% (with distortions 0.72% and 0.74%). With the recipe
     fixed, the final model trains on all 60,000 images, as the paper's did (``val_size`` 0):
     0.93% test error (the paper: 0.95%); see ``reproductions/results/lenet5_classic_60k.json``."""
-    from ..train.run import MNIST_MEAN, MNIST_STD
+    from ..data.mnist import MNIST_MEAN, MNIST_STD
     if tuple(input_shape) not in ((1, 28, 28), (1, 32, 32)) or num_classes != 10:
         raise ValueError(f"lenet5: needs single-channel 28×28 or 32×32 images and 10 classes, "
                          f"got input shape {tuple(input_shape)} and {num_classes} classes")

@@ -8,7 +8,7 @@ class scores (logits, for ``cross_entropy``) out.
 import math
 
 from .. import nn
-from . import register
+from .registry import register
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
                "leaky_relu": nn.LeakyReLU, "elu": nn.ELU, "selu": nn.SELU}

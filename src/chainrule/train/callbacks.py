@@ -200,14 +200,17 @@ class JSONLinesLogger(_EpochLog):
 
 
 class CurvePlot(Callback):
-    """Redraw the train/validation loss and accuracy curves to a PNG after every epoch."""
+    """Redraw the training curves to ``path`` after every epoch: ``draw(history, path)``, given
+    the list of per-epoch logs (e.g. ``chainrule.viz.plot_history``, which draws the
+    train/validation loss and accuracy into a PNG). The drawing is an argument so that
+    training does not depend on the plotting layer."""
 
-    def __init__(self, path):
+    def __init__(self, path, draw):
         self.path = os.fspath(path)
+        self.draw = draw
 
     def on_epoch_end(self, state, logs):
-        from ..viz.curves import plot_history  # matplotlib loads only when a plot is asked for
-        plot_history(state.history, self.path)
+        self.draw(state.history, self.path)
 
 
 class ProgressBar(Callback):

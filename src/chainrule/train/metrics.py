@@ -1,15 +1,18 @@
-"""Classification metrics, computed on whole arrays and on the device the arrays live on.
+"""Metrics: classification ones computed on whole arrays on the device the arrays live on, and
+BLEU for translations.
 
 ``accuracy`` and ``confusion_matrix`` work on one batch (or a whole set) of scores and labels.
 ``RunningMetrics`` sums a training epoch's loss and correct count as device scalars, so a loop
 can update it every batch without forcing a GPU synchronisation; the sums become Python numbers
 only when ``compute()`` is called (once per epoch, or when a progress bar refreshes).
+``bleu`` scores translations against references (Papineni et al. 2002) through sacrebleu.
 """
 
 from ..autograd import Tensor
 from ..backend import get_array_module
+from ..data.vocab import detokenize
 
-__all__ = ["accuracy", "confusion_matrix", "RunningMetrics"]
+__all__ = ["accuracy", "confusion_matrix", "RunningMetrics", "bleu"]
 
 
 def _array(x):
@@ -81,3 +84,16 @@ class RunningMetrics:
         if self.correct is not None:
             result["accuracy"] = int(self.correct) / self.count
         return result
+
+
+def bleu(hypotheses, references):
+    """Corpus BLEU (0–100) of the token lists ``hypotheses`` against one reference token list
+    each (Papineni et al. 2002): the geometric mean of the 1- to 4-gram precisions of the whole
+    corpus times the brevity penalty min(1, exp(1 − r/c)), r and c the reference and hypothesis
+    lengths. Computed by sacrebleu on the tokens joined by spaces (``data.vocab.detokenize``),
+    so its own tokenizer sees the text as the model writes it."""
+    import sacrebleu  # loaded on first use: a tenth of a second that training never needs
+    if len(hypotheses) != len(references):
+        raise ValueError(f"bleu: {len(hypotheses)} hypotheses but {len(references)} references")
+    return sacrebleu.corpus_bleu([detokenize(h) for h in hypotheses],
+                                 [[detokenize(r) for r in references]], force=True).score

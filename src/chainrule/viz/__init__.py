@@ -4,8 +4,7 @@
 ``kernels``: the classic convolution kernels applied to an image;
 ``filters``: the kernels a convolution layer learnt;
 ``features``: every layer's output for one input (forward hooks);
-``errors``: misclassified test images ("true→predicted") and the confusion matrix;
-``runs``: a trained model rebuilt from a ``chainrule train`` run folder.
+``errors``: misclassified test images ("true→predicted") and the confusion matrix.
 """
 
 from .curves import plot_history, plot_loss_curves
@@ -14,9 +13,8 @@ from .errors import confusion_matrix, misclassified, plot_confusion, plot_miscla
 from .features import feature_maps, plot_feature_maps
 from .filters import first_conv_weight, plot_filters
 from .kernels import CLASSIC_KERNELS, apply_kernels, plot_classic_kernels, read_image
-from .runs import TrainedRun, load_run
 
 __all__ = ["plot_history", "plot_loss_curves", "CLASSIC_KERNELS", "apply_kernels",
            "plot_classic_kernels", "read_image", "first_conv_weight", "plot_filters",
            "feature_maps", "plot_feature_maps", "predict_classes", "misclassified",
-           "confusion_matrix", "plot_misclassified", "plot_confusion", "TrainedRun", "load_run"]
+           "confusion_matrix", "plot_misclassified", "plot_confusion"]

@@ -5,7 +5,7 @@ import pytest
 
 from chainrule.data import MNIST
 from chainrule.train import checkpoint
-from chainrule.viz import runs
+from chainrule.apps import runs
 
 
 def test_load_run_restores_the_checkpoint_weights_and_the_test_set(tiny_run, data_root):

@@ -1,9 +1,9 @@
-"""A complete training run in a folder: data splits, optimiser by name, callbacks, final test.
+"""Classifying images: the app behind ``chainrule train mlp`` and ``chainrule train lenet5``.
 
-This is what ``chainrule train`` and the reproduction scripts call. ``RunConfig`` names every
-choice; ``load_splits`` reads a data set and holds out a validation split (the *last*
-``val_size`` training samples — the test set is never used for choices); ``train_run`` trains a
-model given to it and writes the run folder::
+A complete training run in a folder: data splits, optimiser by name, callbacks, final test (the
+MNIST reproduction scripts call it too). ``RunConfig`` names every choice; ``load_splits`` reads
+a data set and holds out a validation split (the *last* ``val_size`` training samples — the test
+set is never used for choices); ``train_run`` trains a model given to it and writes the run folder::
 
     RUN_DIR/config.json     the RunConfig
     RUN_DIR/log.csv         one row per epoch (also log.jsonl)
@@ -12,8 +12,8 @@ model given to it and writes the run folder::
     RUN_DIR/metrics.json    final test_loss, test_accuracy, epochs, seconds, config
     RUN_DIR/confusion.csv   test confusion matrix (rows: true class, columns: predicted)
 
-The model itself comes from the caller (``chainrule.models.build(name, ...)``), which keeps this
-layer free of the model zoo.
+The model itself comes from the caller (``chainrule.models.build(name, ...)``, whose
+``RECIPES`` hold each model's training values); ``apps.runs`` reads a finished run back.
 """
 
 import dataclasses
@@ -24,25 +24,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import data, optim, random
+from .. import data, random
 from ..creation import as_tensor
 from ..data.augment import RandomDistortion
-from . import checkpoint
-from .callbacks import (CSVLogger, CurvePlot, EarlyStopping, JSONLinesLogger, ModelCheckpoint,
-                        ProgressBar)
-from .loop import evaluate, fit
+from ..data.mnist import MNIST_MEAN, MNIST_STD
+from ..train import checkpoint
+from ..train.callbacks import (CSVLogger, CurvePlot, EarlyStopping, JSONLinesLogger,
+                               ModelCheckpoint, ProgressBar)
+from ..train.loop import evaluate, fit
+from .common import LR_SCHEDULES, ConfigError, check_same_run, make_optimizer, plot_curves, \
+    write_json
 
-__all__ = ["RunConfig", "OPTIMIZERS", "LR_SCHEDULES", "DATASETS", "Splits", "make_optimizer",
-           "load_splits", "train_run", "evaluate_run", "read_config", "ConfigError"]
+__all__ = ["RunConfig", "DATASETS", "Splits", "load_splits", "train_run", "evaluate_test_set",
+           "read_config"]
 
 
 @dataclass
 class RunConfig:
     """Every choice of a training run; saved as ``config.json`` in the run folder.
 
-    ``lr=None`` takes the optimiser's standard rate from ``OPTIMIZERS``; ``lr_schedule`` is a
-    key of ``LR_SCHEDULES``, stepped once per epoch. ``limit_train`` keeps only the first N
-    training samples (quick runs and tests). ``patience`` turns on early stopping on
+    ``lr=None`` takes the optimiser's standard rate from ``common.OPTIMIZERS``; ``lr_schedule``
+    is a key of ``common.LR_SCHEDULES``, stepped once per epoch. ``limit_train`` keeps only the
+    first N training samples (quick runs and tests). ``patience`` turns on early stopping on
     ``val_loss``. ``variant`` picks one of the model's registered variants (None: its default).
     ``distort`` draws a fresh random distortion (``data.augment.RandomDistortion``) of every
     training image each time it is used.
@@ -65,44 +68,6 @@ class RunConfig:
     data_dir: str = None
     distort: bool = False
 
-    def resolved_lr(self):
-        return OPTIMIZERS[self.optimizer][1] if self.lr is None else self.lr
-
-
-class ConfigError(ValueError):
-    """A run's options cannot work: an impossible split, or a resume with other options."""
-
-
-# name -> (factory(params, lr, weight_decay), standard learning rate)
-OPTIMIZERS = {
-    "sgd": (lambda p, lr, wd: optim.SGD(p, lr=lr, weight_decay=wd), 0.1),
-    "momentum": (lambda p, lr, wd: optim.SGD(p, lr=lr, momentum=0.9, weight_decay=wd), 0.01),
-    "nesterov": (lambda p, lr, wd: optim.SGD(p, lr=lr, momentum=0.9, nesterov=True,
-                                             weight_decay=wd), 0.01),
-    "adagrad": (lambda p, lr, wd: optim.Adagrad(p, lr=lr, weight_decay=wd), 0.01),
-    "adadelta": (lambda p, lr, wd: optim.Adadelta(p, lr=lr, weight_decay=wd), 1.0),
-    "rmsprop": (lambda p, lr, wd: optim.RMSprop(p, lr=lr, weight_decay=wd), 1e-3),
-    "adam": (lambda p, lr, wd: optim.Adam(p, lr=lr, weight_decay=wd), 1e-3),
-    "adamw": (lambda p, lr, wd: optim.AdamW(p, lr=lr, weight_decay=wd or 1e-2), 1e-3),
-}
-
-
-# name -> factory(optimizer, epochs): the scheduler stepped after every epoch, or None
-LR_SCHEDULES = {
-    "constant": lambda optimizer, epochs: None,
-    "cosine": lambda optimizer, epochs: optim.lr_scheduler.CosineAnnealingLR(optimizer,
-                                                                              T_max=epochs),
-}
-
-
-def make_optimizer(name, params, lr=None, weight_decay=0.0):
-    """Optimiser ``name`` (a key of ``OPTIMIZERS``) over ``params``; ``lr=None`` → its standard
-    rate. AdamW's decoupled weight decay defaults to 0.01 when ``weight_decay`` is 0."""
-    if name not in OPTIMIZERS:
-        raise KeyError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
-    factory, standard_lr = OPTIMIZERS[name]
-    return factory(params, standard_lr if lr is None else lr, weight_decay)
-
 
 @dataclass
 class Splits:
@@ -113,9 +78,6 @@ class Splits:
     test: object
     input_shape: tuple
     num_classes: int
-
-
-MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 
 
 def _mnist(data_dir, download, distort=False):
@@ -186,7 +148,7 @@ def train_run(config, model, splits, out_dir, resume=False, progress=True):
     monitor = "val_loss" if val_loader is not None else "loss"
     callbacks = [CSVLogger(os.path.join(out_dir, "log.csv")),
                  JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
-                 CurvePlot(os.path.join(out_dir, "curves.png"))]
+                 CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves)]
     if config.patience is not None:
         callbacks.append(EarlyStopping(monitor=monitor, patience=config.patience))
     callbacks.append(ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor=monitor))
@@ -197,7 +159,7 @@ def train_run(config, model, splits, out_dir, resume=False, progress=True):
                   scheduler=scheduler, callbacks=callbacks, device=config.device,
                   resume=snapshot)
     seconds = time.perf_counter() - started
-    metrics = _test_metrics(model, splits.test, config)
+    metrics = evaluate_test_set(model, splits.test, config)
     np.savetxt(os.path.join(out_dir, "confusion.csv"), metrics.pop("test_confusion"), fmt="%d",
                delimiter=",")
     metrics.update(epochs=len(history), seconds=round(seconds, 3),
@@ -209,17 +171,6 @@ def train_run(config, model, splits, out_dir, resume=False, progress=True):
     return metrics
 
 
-def evaluate_run(out_dir, model, splits, config, which="last"):
-    """Test metrics of a finished run's ``which`` checkpoint (``last`` or ``best``)."""
-    path = os.path.join(out_dir, "checkpoints", f"{which}.ckpt")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{out_dir} has no '{which}' checkpoint (looked for {path}); "
-                                "was it written by `chainrule train`?")
-    model.to(config.device)
-    model.load_state_dict(checkpoint.load(path)["model"])
-    return _test_metrics(model, splits.test, config)
-
-
 def read_config(out_dir):
     """The ``RunConfig`` saved in a run folder."""
     path = os.path.join(out_dir, "config.json")
@@ -229,7 +180,8 @@ def read_config(out_dir):
         return RunConfig(**json.load(f))
 
 
-def _test_metrics(model, test_set, config):
+def evaluate_test_set(model, test_set, config):
+    """Loss, accuracy and confusion matrix of ``model`` on the test set, as ``test_*``."""
     measured = evaluate(model, _eval_loader(test_set, config), device=config.device)
     return {"test_loss": measured["loss"], "test_accuracy": measured["accuracy"],
             "test_confusion": measured["confusion"]}
@@ -237,20 +189,3 @@ def _test_metrics(model, test_set, config):
 
 def _eval_loader(dataset, config):
     return data.DataLoader(dataset, batch_size=max(config.batch_size, 1000))
-
-
-def check_same_run(saved, config, may_differ=("epochs", "device")):
-    """Raise ``ConfigError`` naming every option of ``config`` (a dataclass) that differs from
-    the ``saved`` config of the run being resumed, except those in ``may_differ``."""
-    different = [f"{k}: {v!r} in the run, {getattr(config, k)!r} now"
-                 for k, v in dataclasses.asdict(saved).items()
-                 if k not in may_differ and getattr(config, k) != v]
-    if different:
-        raise ConfigError("cannot resume: the options differ from the run being "
-                          "resumed (" + "; ".join(different) + ")")
-
-
-def write_json(path, obj):
-    with open(path, "w") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")

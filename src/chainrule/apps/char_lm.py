@@ -1,5 +1,5 @@
-"""Training a character-level language model with truncated BPTT: what ``chainrule train
-char-lm`` runs.
+"""Character-level language modelling with truncated BPTT: the app behind ``chainrule train
+char-lm`` and ``chainrule sample``.
 
 The corpus (``data.text.load_corpus``) is cut into a contiguous training part (the first 90 %)
 and validation part (the last 10 %). Every epoch walks the training stream with
@@ -38,11 +38,12 @@ from ..models.char_rnn import CharRNN, Vocabulary
 from ..nn.utils.bptt import BPTTBatches, detach_hidden
 from ..optim import clip_grad_norm_
 from ..optim.lr_scheduler import CosineAnnealingLR
-from . import checkpoint
-from .callbacks import CSVLogger, CurvePlot, JSONLinesLogger, ModelCheckpoint, ProgressBar
-from .loop import FitState
-from .metrics import RunningMetrics
-from .run import LR_SCHEDULES, ConfigError, check_same_run, make_optimizer, write_json
+from ..train import checkpoint
+from ..train.callbacks import CSVLogger, CurvePlot, JSONLinesLogger, ModelCheckpoint, ProgressBar
+from ..train.loop import FitState
+from ..train.metrics import RunningMetrics
+from .common import LR_SCHEDULES, ConfigError, check_same_run, make_optimizer, plot_curves, \
+    write_json
 
 __all__ = ["LMConfig", "LMData", "prepare_data", "build_model", "evaluate_lm", "train_epoch",
            "train_lm", "load_trained", "read_lm_config"]
@@ -52,14 +53,14 @@ __all__ = ["LMConfig", "LMData", "prepare_data", "build_model", "evaluate_lm", "
 class LMConfig:
     """Every choice of a language-model run; saved as ``config.json`` in the run folder.
 
-    ``corpus``: "tinyshakespeare", "c-code" or a text file's path. ``model``: the recurrent
+    ``corpus``: "tinyshakespeare", "c-code" or a text file's path. ``cell``: the recurrent
     cell ("rnn", "lstm", "gru"). ``steps`` (optional) stops after that many optimiser steps in
     all. ``clip`` bounds the global gradient norm. ``lr_schedule`` is a key of
-    ``train.run.LR_SCHEDULES`` stepped once per epoch.
+    ``common.LR_SCHEDULES`` stepped once per epoch.
     """
 
     corpus: str = "tinyshakespeare"
-    model: str = "lstm"
+    cell: str = "lstm"
     layers: int = 2
     hidden: int = 256
     dropout: float = 0.0
@@ -103,7 +104,7 @@ def prepare_data(config, download=False):
 def build_model(config, vocab_size):
     """The ``CharRNN`` of ``config``, initialised from ``config.seed``."""
     random.manual_seed(config.seed)
-    return CharRNN(vocab_size, cell=config.model, hidden_size=config.hidden,
+    return CharRNN(vocab_size, cell=config.cell, hidden_size=config.hidden,
                    num_layers=config.layers, dropout=config.dropout)
 
 
@@ -177,7 +178,7 @@ def train_lm(config, out_dir, resume=False, progress=True, download=False):
                           config.seq_len)
     callbacks = [CSVLogger(os.path.join(out_dir, "log.csv")),
                  JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
-                 CurvePlot(os.path.join(out_dir, "curves.png")),
+                 CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
                  ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor="val_loss")]
     if progress:
         callbacks.append(ProgressBar())

@@ -1,0 +1,74 @@
+"""What every app shares: optimisers and schedules by name, the run folder's JSON files, the
+resume check, and the curves drawn after each epoch.
+
+A run's config names its optimiser and learning-rate schedule by a word (``"adam"``,
+``"cosine"``), so a run folder's ``config.json`` says everything needed to rebuild the run.
+"""
+
+import dataclasses
+import json
+
+from .. import optim
+from ..errors import ChainruleError
+
+__all__ = ["OPTIMIZERS", "LR_SCHEDULES", "make_optimizer", "ConfigError", "check_same_run",
+           "write_json", "plot_curves"]
+
+
+class ConfigError(ChainruleError, ValueError):
+    """A run's options cannot work: an impossible split, or a resume with other options."""
+
+
+# name -> (factory(params, lr, weight_decay), standard learning rate)
+OPTIMIZERS = {
+    "sgd": (lambda p, lr, wd: optim.SGD(p, lr=lr, weight_decay=wd), 0.1),
+    "momentum": (lambda p, lr, wd: optim.SGD(p, lr=lr, momentum=0.9, weight_decay=wd), 0.01),
+    "nesterov": (lambda p, lr, wd: optim.SGD(p, lr=lr, momentum=0.9, nesterov=True,
+                                             weight_decay=wd), 0.01),
+    "adagrad": (lambda p, lr, wd: optim.Adagrad(p, lr=lr, weight_decay=wd), 0.01),
+    "adadelta": (lambda p, lr, wd: optim.Adadelta(p, lr=lr, weight_decay=wd), 1.0),
+    "rmsprop": (lambda p, lr, wd: optim.RMSprop(p, lr=lr, weight_decay=wd), 1e-3),
+    "adam": (lambda p, lr, wd: optim.Adam(p, lr=lr, weight_decay=wd), 1e-3),
+    "adamw": (lambda p, lr, wd: optim.AdamW(p, lr=lr, weight_decay=wd or 1e-2), 1e-3),
+}
+
+
+# name -> factory(optimizer, epochs): the scheduler stepped after every epoch, or None
+LR_SCHEDULES = {
+    "constant": lambda optimizer, epochs: None,
+    "cosine": lambda optimizer, epochs: optim.lr_scheduler.CosineAnnealingLR(optimizer,
+                                                                              T_max=epochs),
+}
+
+
+def make_optimizer(name, params, lr=None, weight_decay=0.0):
+    """Optimiser ``name`` (a key of ``OPTIMIZERS``) over ``params``; ``lr=None`` → its standard
+    rate. AdamW's decoupled weight decay defaults to 0.01 when ``weight_decay`` is 0."""
+    if name not in OPTIMIZERS:
+        raise KeyError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    factory, standard_lr = OPTIMIZERS[name]
+    return factory(params, standard_lr if lr is None else lr, weight_decay)
+
+
+def check_same_run(saved, config, may_differ=("epochs", "device")):
+    """Raise ``ConfigError`` naming every option of ``config`` (a dataclass) that differs from
+    the ``saved`` config of the run being resumed, except those in ``may_differ``."""
+    different = [f"{k}: {v!r} in the run, {getattr(config, k)!r} now"
+                 for k, v in dataclasses.asdict(saved).items()
+                 if k not in may_differ and getattr(config, k) != v]
+    if different:
+        raise ConfigError("cannot resume: the options differ from the run being "
+                          "resumed (" + "; ".join(different) + ")")
+
+
+def write_json(path, obj):
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")
+
+
+def plot_curves(history, path):
+    """The drawing that the apps hand to ``train.CurvePlot``: ``viz.curves.plot_history``,
+    imported on the first call so that matplotlib loads only when a curve is drawn."""
+    from ..viz.curves import plot_history
+    plot_history(history, path)
