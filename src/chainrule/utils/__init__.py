@@ -1,0 +1,5 @@
+"""``chainrule.utils``: where torch code looks for ``utils.data``."""
+
+from . import data
+
+__all__ = ["data"]
