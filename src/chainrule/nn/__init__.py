@@ -8,7 +8,7 @@ of learnable scalars (as ``sum(p.numel() for p in model.parameters())`` in PyTor
 ``print(nn.utils.summary(model))`` shows it layer by layer.
 """
 
-from . import utils
+from . import functional, init, utils
 from .activation import ELU, SELU, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, Softmax, Tanh
 from .container import ModuleList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
