@@ -1,4 +1,6 @@
-"""batch_norm's running statistics and modes, and layer_norm's checks, against PyTorch."""
+"""batch_norm's running statistics and modes, layer_norm's checks, instance_norm's running
+statistics, local response normalisation against the formula as Krizhevsky et al. (2012) print it,
+and the new ops' errors, against PyTorch."""
 
 import numpy as np
 import pytest
@@ -78,3 +80,56 @@ def test_float32_stays_float32_forward_and_backward():
 def test_layer_norm_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match=r"layer_norm.*\(4,\).*\(2, 3\)"):
         F.layer_norm(cr.randn(2, 3), (4,))
+
+
+def test_instance_norm_running_statistics_follow_torch_over_three_calls():
+    rng = np.random.default_rng(1)
+    mean, var = cr.zeros(3, dtype=cr.float64), cr.ones(3, dtype=cr.float64)
+    torch_mean, torch_var = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+    for _ in range(3):
+        x = rng.normal(1.0, 2.0, (4, 3, 6))
+        F.instance_norm(cr.tensor(x), mean, var, momentum=0.2)
+        TF.instance_norm(torch.tensor(x), torch_mean, torch_var, momentum=0.2)
+    np.testing.assert_allclose(mean.numpy(), torch_mean.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(var.numpy(), torch_var.numpy(), rtol=1e-12)
+
+
+def _alexnet_lrn(a, n, alpha, beta, k):
+    """Krizhevsky et al. (2012), section 3.3, as printed: b_i = a_i / (k + α Σ_j a_j²)^β over
+    j = max(0, i − n/2) … min(N − 1, i + n/2), one channel at a time."""
+    b = np.empty_like(a)
+    channels = a.shape[1]
+    for i in range(channels):
+        window = range(max(0, i - n // 2), min(channels - 1, i + n // 2) + 1)
+        energy = sum(a[:, j] ** 2 for j in window)
+        b[:, i] = a[:, i] / (k + alpha * energy) ** beta
+    return b
+
+
+def test_local_response_norm_is_alexnets_with_alpha_divided_by_the_window():
+    # the paper's constants: k = 2, n = 5, α = 1e-4, β = 0.75; torch and chainrule take n·α
+    a = np.random.default_rng(2).normal(0.0, 30.0, (2, 8, 3, 3))
+    ours = F.local_response_norm(cr.tensor(a), 5, alpha=5 * 1e-4, beta=0.75, k=2.0)
+    np.testing.assert_allclose(ours.numpy(), _alexnet_lrn(a, 5, 1e-4, 0.75, 2.0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.group_norm(cr.zeros(2, 6, 3), 4),
+     r"group_norm: the 6 channels of input of shape \(2, 6, 3\) do not split into "
+     r"num_groups=4 equal groups"),
+    (lambda: F.group_norm(cr.zeros(2, 6, 3), 3, weight=cr.ones(3)),
+     r"group_norm: weight has shape \(3,\), expected \(6,\)"),
+    (lambda: F.instance_norm(cr.zeros(2, 3)),
+     r"instance_norm: expected more than 1 spatial element per channel, got input of shape "
+     r"\(2, 3\)"),
+    (lambda: F.instance_norm(cr.zeros(2, 3, 4), cr.zeros(4), cr.ones(4)),
+     r"instance_norm: running_mean has shape \(4,\), expected \(3,\)"),
+    (lambda: F.instance_norm(cr.zeros(2, 3, 4), use_input_stats=False),
+     r"instance_norm: running_mean and running_var are required when use_input_stats=False"),
+    (lambda: F.local_response_norm(cr.zeros(2, 3), 2),
+     r"local_response_norm: expected 3-D or higher input \(N, C, ...\), got shape \(2, 3\)"),
+])
+def test_normalisation_errors_name_the_op_and_the_shapes(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+

@@ -11,7 +11,7 @@ of learnable scalars (as ``sum(p.numel() for p in model.parameters())`` in PyTor
 from . import functional, init, utils
 from .activation import ELU, SELU, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, Softmax, Tanh
 from .container import ModuleList, Sequential
-from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold
 from .dropout import Dropout
 from .embedding import Embedding
 from .flatten import Flatten
@@ -20,9 +20,12 @@ from .distance import CosineSimilarity
 from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,
                    KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module
-from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from .norm import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
+                   LayerNorm, LocalResponseNorm)
 from .parameter import Parameter
-from .pool import AdaptiveAvgPool2d, AvgPool2d, LPPool2d, MaxPool2d
+from .local import LocallyConnected2d
+from .pool import (AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d,
+                   LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MaxUnpool1d, MaxUnpool2d)
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .resample import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,
                        ConstantPad2d, ConstantPad3d, PixelShuffle, PixelUnshuffle,
@@ -32,8 +35,12 @@ from .resample import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList",
            "Linear", "Identity", "Flatten", "Conv1d", "Conv2d", "ConvTranspose2d",
-           "MaxPool2d", "AvgPool2d", "LPPool2d", "AdaptiveAvgPool2d",
-           "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "Embedding",
+           "ConvTranspose1d", "Unfold", "Fold", "LocallyConnected2d",
+           "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "LPPool1d", "LPPool2d",
+           "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d",
+           "MaxUnpool2d",
+           "BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+           "InstanceNorm2d", "LocalResponseNorm", "Dropout", "Embedding",
            "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "Softmax",
            "LogSoftmax", "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
            "BCEWithLogitsLoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "KLDivLoss",
