@@ -13,6 +13,7 @@ and dtype move, ``Tensor.to``.
 """
 
 import contextlib
+import warnings
 import weakref
 
 import numpy as np
@@ -50,6 +51,70 @@ def enable_grad():
     return _GradMode(True)
 
 
+_anomaly_enabled = False
+
+
+def is_anomaly_enabled():
+    """True while anomaly detection is on (``detect_anomaly()``, ``set_detect_anomaly(True)``)."""
+    return _anomaly_enabled
+
+
+class detect_anomaly:
+    """Context manager that checks every op for NaN and infinity, as
+    ``torch.autograd.detect_anomaly``: where did the loss that turned to NaN come from?
+
+    Inside it, the first op whose forward output or backward gradient holds a NaN or an
+    infinite value raises a RuntimeError naming the op (its Function class) and the pass,
+    forward or backward. The checks read every array an op returns; outside, they cost one
+    bool test per op. Infinities put in on purpose (a mask of -inf) trip them too.
+    """
+
+    def __enter__(self):
+        global _anomaly_enabled
+        self.previous, _anomaly_enabled = _anomaly_enabled, True
+        return self
+
+    def __exit__(self, *exc):
+        global _anomaly_enabled
+        _anomaly_enabled = self.previous
+
+
+class set_detect_anomaly:
+    """Turn anomaly detection (see ``detect_anomaly``) on or off at once, as
+    ``torch.autograd.set_detect_anomaly``; used in a ``with`` block, the previous setting
+    comes back at its end."""
+
+    def __init__(self, mode):
+        global _anomaly_enabled
+        self.previous, _anomaly_enabled = _anomaly_enabled, bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        global _anomaly_enabled
+        _anomaly_enabled = self.previous
+
+
+def _check_finite(function, stage, arrays, inputs=()):
+    """Under ``detect_anomaly``: raise naming ``function`` and ``stage`` ("forward" or
+    "backward") when one of ``arrays`` (its outputs, or its input gradients) is not finite."""
+    for i, array in enumerate(arrays if type(arrays) is tuple else (arrays,)):
+        if array is None or array.dtype.kind not in "fc":
+            continue
+        xp = backend.get_array_module(array)
+        if xp.isfinite(array).all():
+            continue
+        found = "NaN" if xp.isnan(array).any() else "infinite"
+        part = f"output {i}" if stage == "forward" else f"gradient for input {i}"
+        origin = next((f"; its input {j} already held non-finite values (from the data, a "
+                       "parameter or an op run before the checks)" for j, t in enumerate(inputs)
+                       if t is not None and t.dtype.kind in "fc"
+                       and not backend.get_array_module(t.data).isfinite(t.data).all()), "")
+        raise RuntimeError(f"detect_anomaly: {function.__name__}'s {stage} returned {found} "
+                           f"values in its {part} (shape {tuple(array.shape)}){origin}")
+
+
 class Context:
     """What one op remembers between its forward and its backward: the graph node.
 
@@ -59,6 +124,7 @@ class Context:
     """
 
     saved_tensors = ()
+    retained = ()  # (output index, weak reference) of each output that retain_grad()
     watched = ()  # (weak reference, version, role) of each tensor whose array forward saved
     outputs_meta = ()  # (shape, dtype) of each output, for zero gradients of unused outputs
     freed = False
@@ -73,7 +139,8 @@ class Context:
 
     def free(self):
         """Drop what forward saved; a second backward through this node then fails clearly."""
-        kept = {name: getattr(self, name) for name in ("function", "inputs", "outputs_meta")}
+        kept = {name: getattr(self, name)
+                for name in ("function", "inputs", "outputs_meta", "retained")}
         self.__dict__.clear()
         self.__dict__.update(kept, needs_input_grad=(), saved_tensors=None, freed=True)
 
@@ -111,6 +178,8 @@ class Function:
         else:
             ctx = Context(cls, None, (False,) * len(tensors))
         raw = cls.forward(ctx, *[None if t is None else t.data for t in tensors], **options)
+        if _anomaly_enabled:
+            _check_finite(cls, "forward", raw, tensors)
         if type(raw) is tuple:
             raw = tuple([np.asarray(a) if isinstance(a, np.generic) else a for a in raw])
             outputs = tuple([Tensor(a, requires_grad, ctx, i) for i, a in enumerate(raw)])
@@ -217,6 +286,13 @@ def _check_mixed(op, tensors):
                         "convert them with .to(dtype) first")
 
 
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during backward(). If you indeed want the .grad field to be "
+    "populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access "
+    "the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.")
+
+
 class Tensor:
     """An n-dimensional array that remembers how it was computed, so it can be differentiated.
 
@@ -224,13 +300,13 @@ class Tensor:
     None), ``requires_grad`` whether gradients flow to it. Build one with ``chainrule.tensor``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_output_index", "_version",
+    __slots__ = ("data", "_grad", "requires_grad", "_node", "_output_index", "_version",
                  "__weakref__")
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, _node=None, _output_index=0):
         self.data = data
-        self.grad = None
+        self._grad = None
         self.requires_grad = requires_grad
         self._node = _node if requires_grad else None
         self._output_index = _output_index
@@ -304,6 +380,35 @@ class Tensor:
     def detach(self):
         """A tensor sharing this data, cut from the graph."""
         return Tensor(self.data)
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward()``, as torch
+        does (on a leaf, which keeps it anyway, a no-op)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._node is not None and not self.retains_grad:
+            self._node.retained += ((self._output_index, weakref.ref(self)),)
+
+    @property
+    def retains_grad(self):
+        """True for a non-leaf tensor whose ``retain_grad()`` was called."""
+        return self._node is not None and any(
+            i == self._output_index and ref() is self for i, ref in self._node.retained)
+
+    @property
+    def grad(self):
+        """The gradient accumulated by ``backward()`` (a Tensor), or None.
+
+        Only leaves (and tensors that ``retain_grad()``) keep one; reading it on any other
+        tensor warns, as torch does, and gives None.
+        """
+        if self._node is not None and not self.retains_grad:
+            warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
 
     def requires_grad_(self, requires_grad=True):
         if self._node is not None and not requires_grad:
@@ -416,9 +521,13 @@ def _run_backward(root, root_index, seed, retain_graph):
             output_grads = [xp.zeros(shape, dtype) if g is None else g
                             for g, (shape, dtype) in zip(output_grads, node.outputs_meta)]
             _check_watched(node)
+            if node.retained:
+                _keep_retained(node, output_grads)
             input_grads = node.function.backward(node, *output_grads)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
+            if _anomaly_enabled:
+                _check_finite(node.function, "backward", input_grads)
             _route_gradients(node, input_grads, pending, claimed)
         if not retain_graph:
             node.free()
@@ -444,6 +553,17 @@ def _route_gradients(node, input_grads, pending, claimed):
         slots[i] = grad if slots[i] is None else slots[i] + grad
 
 
+def _keep_retained(node, output_grads):
+    """Add each output gradient of ``node`` into the ``.grad`` of the output tensors that
+    ``retain_grad()`` (a copy: ``backward`` is still to read the array)."""
+    for i, ref in node.retained:
+        tensor = ref()
+        if tensor is not None:
+            grad = output_grads[i]
+            tensor._grad = Tensor(grad.copy() if tensor._grad is None
+                                  else tensor._grad.data + grad)
+
+
 def _accumulate_leaf(tensor, grad, claimed):
     """Add ``grad`` into ``tensor.grad`` out of place.
 
@@ -453,13 +573,13 @@ def _accumulate_leaf(tensor, grad, claimed):
     """
     if grad.dtype != tensor.dtype:
         grad = grad.astype(tensor.dtype)
-    if tensor.grad is None:
+    if tensor._grad is None:
         if grad.base is not None or id(grad) in claimed:
             grad = grad.copy()
         claimed.add(id(grad))
-        tensor.grad = Tensor(grad)
+        tensor._grad = Tensor(grad)
     else:
-        tensor.grad = Tensor(tensor.grad.data + grad)
+        tensor._grad = Tensor(tensor._grad.data + grad)
 
 
 class Convert(Function):
