@@ -54,7 +54,7 @@ def test_lstm_kernel_matches_reference(steps, batch, inputs, hidden, biases):
     forward = kernels.lstm_forward(x, h0, c0, *weights)
     _assert_all_close(forward, reference.lstm_reference(x, h0, c0, *weights),
                       ["gates", "hs", "cs", "tanh_cs"])
-    gates, hs, cs, tanh_cs = forward
+    gates, _, cs, tanh_cs = forward
     g_out, g_h, g_c = rng.normal(size=(steps, batch, hidden)), *rng.normal(size=(2, batch, hidden))
     backward = (weights[1], gates, cs, tanh_cs, g_out, g_h, g_c)
     _assert_all_close(kernels.lstm_backward(*backward),

@@ -243,6 +243,73 @@ def test_shape_errors_name_the_layer_and_the_problem():
         nn.LSTM(INPUTS, 0)
 
 
+# -- LSTM with a projection (proj_size) --------------------------------------------------------
+
+PROJ = 3
+
+
+def _projected_states(layout, batched=True, seed=1):
+    """[h_0 (…, P), c_0 (…, H)] for an LSTM with proj_size P."""
+    count = layout.get("num_layers", 1) * (2 if layout.get("bidirectional") else 1)
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal((count, BATCH, size) if batched else (count, size))
+            for size in (PROJ, HIDDEN)]
+
+
+@pytest.mark.parametrize("given_states", [False, True], ids=["zero_states", "given_states"])
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda o: "-".join(f"{k}{v}" for k, v in o.items()))
+def test_lstm_with_projection_matches_torch(layout, given_states):
+    ours, theirs = _pair("lstm", proj_size=PROJ, **layout)
+    assert tuple(ours.weight_hr_l0.shape) == (PROJ, HIDDEN)
+    assert tuple(ours.weight_hh_l0.shape) == (4 * HIDDEN, PROJ)
+    _compare(ours, theirs, _input(), _projected_states(layout) if given_states else None)
+
+
+@pytest.mark.parametrize("options", [dict(bias=False), dict(batch_first=True)],
+                         ids=["no_bias", "batch_first"])
+def test_lstm_with_projection_options_match_torch(options):
+    layout = LAYOUTS[3]
+    ours, theirs = _pair("lstm", proj_size=PROJ, **layout, **options)
+    x = _input(batch_first=options.get("batch_first", False))
+    _compare(ours, theirs, x, _projected_states(layout))
+
+
+def test_lstm_with_projection_unbatched_and_long_batch_32_match_torch():
+    ours, theirs = _pair("lstm", proj_size=PROJ, **LAYOUTS[3])
+    _compare(ours, theirs, _input(batched=False), _projected_states(LAYOUTS[3], batched=False))
+    theirs = torch.nn.LSTM(7, 96, proj_size=33).double()  # 9 steps, batch 32: tiled products
+    ours = nn.LSTM(7, 96, proj_size=33).to(cr.float64)
+    ours.load_state_dict(torch_state_as_numpy(theirs), strict=True)
+    _compare(ours, theirs, np.random.default_rng(3).standard_normal((9, 32, 7)))
+
+
+def test_lstm_with_projection_state_dict_repr_and_errors():
+    ours, theirs = _pair("lstm", proj_size=PROJ, **LAYOUTS[3])
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert_moves_to_torch(ours, theirs)
+    options = dict(input_size=3, hidden_size=5, proj_size=2, num_layers=2, bidirectional=True)
+    assert repr(nn.LSTM(**options)) == repr(torch.nn.LSTM(**options))
+    with pytest.raises(ValueError, match="LSTM: proj_size has to be smaller than hidden_size"):
+        nn.LSTM(3, 4, proj_size=4)
+    with pytest.raises(ValueError, match="LSTM: proj_size should be a positive integer or zero"):
+        nn.LSTM(3, 4, proj_size=-1)
+    with pytest.raises(ValueError, match=r"LSTM: expected h_0 of shape \(4, 3, 3\)"):
+        ours(cr.tensor(_input()), (cr.zeros(4, BATCH, HIDDEN), cr.zeros(4, BATCH, HIDDEN)))
+
+
+@pytest.mark.parametrize("make, keyword", [
+    (lambda **kw: nn.GRU(3, 4, **kw), "proj_size"),
+    (lambda **kw: nn.RNN(3, 4, **kw), "proj_size"),
+    (lambda **kw: nn.LSTM(3, 4, **kw), "device"),
+    (lambda **kw: nn.GRU(3, 4, **kw), "dtype"),
+    (lambda **kw: nn.LSTMCell(3, 4, **kw), "device"),
+    (lambda **kw: nn.RNNCell(3, 4, **kw), "dtype"),
+])
+def test_a_torch_keyword_chainrule_does_not_support_is_an_error_naming_it(make, keyword):
+    with pytest.raises(TypeError, match=keyword):
+        make(**{keyword: 1})
+
+
 # -- cells -----------------------------------------------------------------------------------
 
 CELLS = {

@@ -15,10 +15,14 @@ arranges the data around those kernels:
   the next layer's input;
 - dropout (in training mode only) is applied to each layer's output except the last one's;
 - states: h_0 (and c_0) have shape (num_layers·num_directions, N, H), entry k = layer·D + d;
-  absent ones are zeros. h_n (and c_n) come back in the same layout.
+  absent ones are zeros. h_n (and c_n) come back in the same layout;
+- ``LSTM(proj_size=P)`` (Sak et al. 2014, as PyTorch's): each layer's h_t = (o ⊙ tanh c_t) W_hrᵀ
+  has P features, so W_hh is (4H, P), the next layer's input has D·P features, and h_0, h_n and
+  the output have P where the others have H (c_0 and c_n keep H).
 
-Parameters are ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` (with
-a ``_reverse`` suffix for the second direction), registered in PyTorch's order with its shapes:
+Parameters are ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` and,
+with a projection, ``weight_hr_l{k}`` (with a ``_reverse`` suffix for the second direction),
+registered in PyTorch's order with its shapes:
 the gates are stacked in the rows, (i, f, g, o) for the LSTM and (r, z, n) for the GRU. So
 ``load_state_dict`` accepts a ``torch.nn.LSTM``'s state dict unchanged, and the other way round.
 All start U(−1/√H, 1/√H), as in PyTorch.
@@ -57,10 +61,16 @@ class RNNBase(Module):
     ``"RNN_TANH"``, ``"RNN_RELU"``, ``"LSTM"`` or ``"GRU"``."""
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False):
+                 batch_first=False, dropout=0.0, bidirectional=False, proj_size=0):
         super().__init__()
         name = type(self).__name__
         _check_sizes(name, input_size, hidden_size, num_layers)
+        if isinstance(proj_size, bool) or not isinstance(proj_size, int) or proj_size < 0:
+            raise ValueError(f"{name}: proj_size should be a positive integer or zero to disable "
+                             f"projections, got {proj_size!r}")
+        if proj_size >= hidden_size:
+            raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got "
+                             f"proj_size={proj_size} and hidden_size={hidden_size}")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
                 or not 0 <= dropout <= 1:
             raise ValueError(f"{name}: dropout must be a number in [0, 1] giving the "
@@ -76,16 +86,21 @@ class RNNBase(Module):
         self.batch_first = batch_first
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
+        self.proj_size = proj_size
         directions = 2 if bidirectional else 1
         rows = _GATES[mode] * hidden_size
+        state = self.state_size
         for layer in range(num_layers):
-            layer_inputs = input_size if layer == 0 else hidden_size * directions
+            layer_inputs = input_size if layer == 0 else state * directions
             for suffix in ("", "_reverse")[:directions]:
                 setattr(self, f"weight_ih_l{layer}{suffix}", empty_parameter(rows, layer_inputs))
-                setattr(self, f"weight_hh_l{layer}{suffix}", empty_parameter(rows, hidden_size))
+                setattr(self, f"weight_hh_l{layer}{suffix}", empty_parameter(rows, state))
                 if bias:
                     setattr(self, f"bias_ih_l{layer}{suffix}", empty_parameter(rows))
                     setattr(self, f"bias_hh_l{layer}{suffix}", empty_parameter(rows))
+                if proj_size:
+                    setattr(self, f"weight_hr_l{layer}{suffix}",
+                            empty_parameter(proj_size, hidden_size))
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -95,11 +110,19 @@ class RNNBase(Module):
     def num_directions(self):
         return 2 if self.bidirectional else 1
 
+    @property
+    def state_size(self):
+        """The size of h: proj_size with a projection, else hidden_size."""
+        return self.proj_size or self.hidden_size
+
     def _weights(self, layer, direction):
-        """(w_ih, w_hh, b_ih, b_hh) of one layer and direction; biases None without bias."""
+        """(w_ih, w_hh, b_ih, b_hh) of one layer and direction, and w_hr with a projection;
+        biases None without bias."""
         suffix = f"l{layer}" + ("_reverse" if direction else "")
+        kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        kinds += ("weight_hr",) if self.proj_size else ()
         return tuple(getattr(self, f"{kind}_{suffix}") if self.bias or kind.startswith("w")
-                     else None for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+                     else None for kind in kinds)
 
     def forward(self, input, hx=None):
         """``output, h_n`` (``output, (h_n, c_n)`` for the LSTM), as ``torch.nn.RNN``/``LSTM``.
@@ -139,16 +162,16 @@ class RNNBase(Module):
         count = self.num_layers * self.num_directions
         batch = input.shape[1]
         kinds = 2 if self.mode == "LSTM" else 1
+        sizes = (self.state_size, self.hidden_size)[:kinds]  # h_0, c_0
         if hx is None:
-            zeros = creation.zeros(batch, self.hidden_size, dtype=input.dtype,
-                                   device=input.device)
-            return [[zeros] * count for _ in range(kinds)]
+            return [[creation.zeros(batch, size, dtype=input.dtype, device=input.device)] * count
+                    for size in sizes]
         given = tuple(hx) if self.mode == "LSTM" else (hx,)
         if len(given) != kinds:
             raise ValueError(f"{name}: hx must be a pair (h_0, c_0)")
-        expected = (count, batch, self.hidden_size) if batched else (count, self.hidden_size)
         states = []
-        for state_name, state in zip(("h_0", "c_0"), given):
+        for state_name, state, size in zip(("h_0", "c_0"), given, sizes):
+            expected = (count, batch, size) if batched else (count, size)
             if tuple(state.shape) != expected:
                 raise ValueError(f"{name}: expected {state_name} of shape {expected} for input "
                                  f"of shape {given_shape}, got {tuple(state.shape)}")
@@ -180,6 +203,8 @@ class RNNBase(Module):
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            text += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
         if self.bias is not True:
@@ -194,9 +219,10 @@ class RNNBase(Module):
 
 
 class RNN(RNNBase):
-    """Elman RNN (deck 004): h_t = φ(x_t W_ihᵀ + b_ih + h_{t−1} W_hhᵀ + b_hh), φ = tanh or
-    relu (``nonlinearity``); see ``RNNBase.forward`` for shapes and ``F.rnn_tanh``/
-    ``F.rnn_relu`` for the gradient."""
+    """Elman RNN (Elman 1990; deck D4, "Recurrent Neural Networks (RNNs)" — see
+    docs/references.md): h_t = φ(x_t W_ihᵀ + b_ih + h_{t−1} W_hhᵀ + b_hh), φ = tanh or relu
+    (``nonlinearity``); see ``RNNBase.forward`` for shapes and ``F.rnn_tanh``/``F.rnn_relu``
+    for the gradient."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
                  batch_first=False, dropout=0.0, bidirectional=False):
@@ -210,14 +236,16 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """Long short-term memory (deck 001): gates i, f, g, o, c_t = f ⊙ c_{t−1} + i ⊙ g,
-    h_t = o ⊙ tanh(c_t); returns ``output, (h_n, c_n)``. See ``F.lstm`` for the equations and
-    their gradient and ``RNNBase.forward`` for shapes."""
+    """Long short-term memory (Hochreiter & Schmidhuber 1997; deck D1, "Illustrate LSTM
+    Structure" — see docs/references.md): gates i, f, g, o, c_t = f ⊙ c_{t−1} + i ⊙ g,
+    h_t = o ⊙ tanh(c_t), or (o ⊙ tanh(c_t)) W_hrᵀ with ``proj_size`` > 0; returns
+    ``output, (h_n, c_n)``. See ``F.lstm`` for the equations and their gradient and
+    ``RNNBase.forward`` for shapes."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False):
+                 dropout=0.0, bidirectional=False, proj_size=0):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional)
+                         dropout, bidirectional, proj_size)
 
 
 class GRU(RNNBase):
