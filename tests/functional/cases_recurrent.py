@@ -1,6 +1,8 @@
 """Differential table for chainrule.functional.recurrent: the Elman (tanh, relu), LSTM and GRU
 cells with both biases, with none, with one, at batch 1 and with odd hidden sizes, and the
-whole-sequence kernels (rnn_tanh, rnn_relu, lstm, gru) against torch's cells unrolled over time.
+whole-sequence kernels (rnn_tanh, rnn_relu, lstm, gru) against torch's cells unrolled over time,
+and the LSTM with a projection of its hidden state (torch's proj_size) against its step
+equations in torch ops.
 
 chainrule's ``lstm_cell`` takes ``hx, cx`` as two arguments; ``torch.lstm_cell`` takes the pair.
 """
@@ -23,6 +25,27 @@ def _lstm_sequence_torch(x, h, c, w_ih, w_hh, *biases):
         h, c = torch.lstm_cell(step, (h, c), w_ih, w_hh, *biases)
         outputs.append(h)
     return torch.stack(outputs), h, c
+
+
+def _lstm_projected_torch(x, h, c, w_ih, w_hh, b_ih, b_hh, w_hr):
+    """The LSTM step written in torch ops, its h projected by W_hr at every step (torch's
+    proj_size; torch.lstm_cell cannot take an h narrower than c)."""
+    outputs = []
+    for step in x:
+        gates = step @ w_ih.T + h @ w_hh.T
+        for b in (b_ih, b_hh):
+            gates = gates if b is None else gates + b
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        h = (torch.sigmoid(o) * torch.tanh(c)) @ w_hr.T
+        outputs.append(h)
+    return torch.stack(outputs), h, c
+
+
+def _lstm_projected_inputs(steps, batch, inputs, hidden, proj, biases=2):
+    return ([randn(steps, batch, inputs), randn(batch, proj), randn(batch, hidden),
+             randn(4 * hidden, inputs, scale=0.5), randn(4 * hidden, proj, scale=0.5)]
+            + [randn(4 * hidden) for _ in range(biases)] + [randn(proj, hidden, scale=0.5)])
 
 
 def _unrolled(cell):
@@ -71,6 +94,13 @@ CASES = [
          _sequence_inputs(3, 1, 2, 5, biases=0)),
     Case("lstm/one-step-ih-bias", F.lstm, _lstm_sequence_torch,
          _sequence_inputs(1, 2, 3, 3, biases=1)),
+    Case("lstm/projection", F.lstm, _lstm_projected_torch,
+         _lstm_projected_inputs(4, 3, 5, 4, 3)),
+    Case("lstm/projection-no-bias-batch1",
+         lambda x, h, c, w_ih, w_hh, w_hr: F.lstm(x, h, c, w_ih, w_hh, None, None, w_hr),
+         lambda x, h, c, w_ih, w_hh, w_hr: _lstm_projected_torch(x, h, c, w_ih, w_hh, None,
+                                                                 None, w_hr),
+         _lstm_projected_inputs(3, 1, 2, 5, 2, biases=0)),
     Case("rnn_tanh/biases", F.rnn_tanh, _unrolled(torch.rnn_tanh_cell),
          _sequence_inputs(4, 3, 5, 4, gates=1)),
     Case("rnn_tanh/no-bias-batch1", F.rnn_tanh, _unrolled(torch.rnn_tanh_cell),
