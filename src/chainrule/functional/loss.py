@@ -277,9 +277,7 @@ class _ClassTargets:
     def __init__(self, op, scores, target, class_weight, ignore_index):
         xp = get_array_module(scores)
         shape = scores.shape
-        batch = shape[0] if scores.ndim > 1 else 1
-        classes = shape[1] if scores.ndim > 1 else shape[0]
-        spatial = math.prod(shape[2:])
+        batch, classes, spatial = _class_layout(shape)
         self.scores_shape, self.target_shape = shape, target.shape
         self.classes = classes
         self.scores = scores.reshape(batch, classes, spatial)
@@ -352,7 +350,7 @@ def _check_class_target(op, input, target, weight):
     if target.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold class indices, an integer tensor of shape "
                         f"{expected} for input of shape {tuple(input.shape)}; got dtype "
-                        f"{target.dtype} (class-probability targets are not supported)")
+                        f"{target.dtype} (only cross_entropy takes class probabilities)")
     if tuple(target.shape) != expected:
         raise ValueError(f"{op}: input of shape {tuple(input.shape)} needs a target of shape "
                          f"{expected}; got target of shape {tuple(target.shape)}")
