@@ -12,6 +12,8 @@ import torch
 import chainrule as cr
 from chainrule.data import DataLoader
 
+pytestmark = pytest.mark.filterwarnings("ignore:Initializing zero-element tensors is a no-op")
+
 ROWS = [
     # nn.Linear: 0 features is allowed (torch too); negative or non-integer sizes are not.
     (lambda: cr.nn.Linear(0, 5), lambda: torch.nn.Linear(0, 5), None, None),

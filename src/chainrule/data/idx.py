@@ -36,8 +36,9 @@ GZIP_MAGIC = b"\x1f\x8b"
 def read_bytes(path):
     """The content of ``path``, decompressed when it is gzipped; a damaged gzip names the file.
 
-    gzip's CRC-32 and length check catch any damage inside the stream; the deflate decoder
-    itself fails first on most (``zlib.error``), the header reader on a damaged header.
+    Damage inside the stream is caught by the deflate decoder (``zlib.error``) or, where the
+    damaged stream still decodes, by gzip's CRC-32 and length check; damage to the gzip header
+    by the header reader. Each becomes an ``IDXFormatError`` naming the file.
     """
     with open(path, "rb") as f:
         raw = f.read()
