@@ -327,8 +327,9 @@ def lstm_reference_backward(w_hh, gates, cs, tanh_cs, g_out, g_h, g_c, w_hr=None
     for t in reversed(range(steps)):
         dh = dh + g_out[t]
         if w_hr is not None:  # h_t = m_t W_hrᵀ with m_t = o_t ⊙ tanh c_t
-            dw_hr += dh.T @ (gates[t][:, 3 * cs.shape[2]:] * tanh_cs[t])
-            dh = dh @ w_hr
+            o = xp.split(gates[t], 4, axis=1)[3]
+            dw_hr += dh.T @ (o * tanh_cs[t])
+            dh = dh @ w_hr  # ∂L/∂m_t
         dA[t], dc = _lstm_step_backward(gates[t], cs[t], tanh_cs[t], dh, dc)
         dh = dA[t] @ w_hh
     return xp.stack(dA), dh, dc, dw_hr
