@@ -77,6 +77,19 @@ def test_float32_stays_float32_forward_and_backward():
     assert z.dtype == cr.float32
 
 
+@pytest.mark.parametrize("op", [
+    lambda x, w, b: F.group_norm(x, 3, w, b),
+    lambda x, w, b: F.instance_norm(x, cr.zeros(3), cr.ones(3), w, b),
+    lambda x, w, b: F.local_response_norm(x, 2) * w[:, None] + b[:, None],
+])
+def test_new_norms_keep_float32_forward_and_backward(op):
+    x = cr.randn(4, 3, 5, requires_grad=True)
+    weight, bias = cr.ones(3, requires_grad=True), cr.zeros(3, requires_grad=True)
+    y = op(x, weight, bias)
+    y.backward(np.ones(y.shape, np.float32))
+    assert y.dtype == x.grad.dtype == weight.grad.dtype == bias.grad.dtype == cr.float32
+
+
 def test_layer_norm_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match=r"layer_norm.*\(4,\).*\(2, 3\)"):
         F.layer_norm(cr.randn(2, 3), (4,))

@@ -566,7 +566,8 @@ class KLDiv(Function):
 
         ∂ℓ/∂x = −π,     ∂ℓ/∂t = γ + 1  (or π (γ + 1)).
 
-    'batchmean' divides the sum by the batch size, giving the divergence per sample; 'mean'
+    Where t = 0, log t is taken as 0: ℓ = 0 and ∂ℓ/∂t = 1 − x (t log t has no finite slope
+    there; torch gives nan). 'batchmean' divides the sum by the batch size, giving the divergence per sample; 'mean'
     divides by the number of elements, as torch does.
     """
 
@@ -574,33 +575,33 @@ class KLDiv(Function):
     def forward(ctx, x, target, reduction, log_target):
         xp = get_array_module(x)
         if log_target:
-            weight = xp.exp(target)
+            mass = xp.exp(target)
             gap = target - x
         else:
-            weight = target
+            mass = target
             gap = xp.log(xp.where(target > 0, target, 1))
             gap -= x
-        ctx.save_for_backward(weight, gap)
+        ctx.save_for_backward(mass, gap)
         ctx.reduction, ctx.log_target = reduction, log_target
         ctx.batch = x.shape[0] if x.ndim else 1
-        losses = weight * gap
+        losses = mass * gap
         if reduction == "batchmean":
             return xp.asarray(losses.sum() / ctx.batch, dtype=losses.dtype)
         return _reduce(losses, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        weight, gap = ctx.saved_tensors
+        mass, gap = ctx.saved_tensors
         if ctx.reduction == "batchmean":
             grad = grad / ctx.batch
         else:
             grad = _unreduce(grad, ctx.reduction, gap.size)
-        grad_x = -weight * grad if ctx.needs_input_grad[0] else None
+        grad_x = -mass * grad if ctx.needs_input_grad[0] else None
         grad_target = None
         if ctx.needs_input_grad[1]:
             grad_target = (gap + 1) * grad
             if ctx.log_target:
-                grad_target *= weight
+                grad_target *= mass
         return grad_x, grad_target
 
 
