@@ -47,6 +47,12 @@ def _affine(x, w, b):
     return y if b is None else y + b
 
 
+def _blocks(a, k):
+    """The k gate blocks [a_1 … a_k] of an (N, k·H) array, each (N, H) (views)."""
+    width = a.shape[1] // k
+    return [a[:, j * width:(j + 1) * width] for j in range(k)]
+
+
 def _on_cpu(x):
     return get_array_module(x) is np
 
@@ -239,7 +245,7 @@ def _lstm_step(a, c):
     """One LSTM step from the pre-activations a (N, 4H) and the cell state c (N, H)
     → (gates [i f g o] (N, 4H), c', tanh c', o ⊙ tanh c')."""
     xp = get_array_module(a)
-    a_i, a_f, a_g, a_o = xp.split(a, 4, axis=1)
+    a_i, a_f, a_g, a_o = _blocks(a, 4)
     i, f, g, o = _sigmoid(a_i), _sigmoid(a_f), xp.tanh(a_g), _sigmoid(a_o)
     c_new = f * c + i * g
     tanh_c = xp.tanh(c_new)
@@ -249,7 +255,7 @@ def _lstm_step(a, c):
 def _lstm_step_backward(gates, c, tanh_c, g_h, g_c):
     """``LSTMCell``'s backward: from ∂L/∂h' and ∂L/∂c' → (dA (N, 4H), ∂L/∂c)."""
     xp = get_array_module(gates)
-    i, f, g, o = xp.split(gates, 4, axis=1)
+    i, f, g, o = _blocks(gates, 4)
     dc = g_c + g_h * o * (1 - tanh_c * tanh_c)
     dA = xp.concatenate([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
                          g_h * tanh_c * o * (1 - o)], axis=1)
@@ -327,7 +333,7 @@ def lstm_reference_backward(w_hh, gates, cs, tanh_cs, g_out, g_h, g_c, w_hr=None
     for t in reversed(range(steps)):
         dh = dh + g_out[t]
         if w_hr is not None:  # h_t = m_t W_hrᵀ with m_t = o_t ⊙ tanh c_t
-            o = xp.split(gates[t], 4, axis=1)[3]
+            o = _blocks(gates[t], 4)[3]
             dw_hr += dh.T @ (o * tanh_cs[t])
             dh = dh @ w_hr  # ∂L/∂m_t
         dA[t], dc = _lstm_step_backward(gates[t], cs[t], tanh_cs[t], dh, dc)
@@ -382,8 +388,8 @@ def _gru_step(a_x, a_h, h):
     """One GRU step from a_x = x W_ihᵀ + b_ih and a_h = h W_hhᵀ + b_hh (N, 3H)
     → (r, z, n, m = W_hn h + b_hn, h')."""
     xp = get_array_module(a_x)
-    ax_r, ax_z, ax_n = xp.split(a_x, 3, axis=1)
-    ah_r, ah_z, m = xp.split(a_h, 3, axis=1)
+    ax_r, ax_z, ax_n = _blocks(a_x, 3)
+    ah_r, ah_z, m = _blocks(a_h, 3)
     r, z = _sigmoid(ax_r + ah_r), _sigmoid(ax_z + ah_z)
     n = xp.tanh(ax_n + r * m)
     return r, z, n, m, (1 - z) * n + z * h
@@ -463,7 +469,7 @@ def gru_reference_backward(w_hh, hs, rzs, ns, ms, g_out, g_h):
     steps = len(g_out)
     dA_x, dA_h, dh = [None] * steps, [None] * steps, g_h
     for t in reversed(range(steps)):
-        r, z = xp.split(rzs[t], 2, axis=1)
+        r, z = _blocks(rzs[t], 2)
         dA_x[t], dA_h[t], dh_direct = _gru_step_backward(g_out[t] + dh, hs[t], r, z, ns[t],
                                                          ms[t])
         dh = dA_h[t] @ w_hh + dh_direct
