@@ -173,7 +173,8 @@ def test_checkpoint_loader_survives_1000_corruptions(tmp_path):
         path = folder / "ckpt"
         path.write_bytes(damaged if target == "document" else document)
         (folder / tensor_name).write_bytes(damaged if target == "tensor file" else tensors)
-        result, error = outcome_of(SerializationError, lambda: load(path), path)
+        result, error = outcome_of(SerializationError, lambda: load(path), path,
+                                   folder / tensor_name)
         if error is not None:
             return "SerializationError"
         if target == "document" and kind == "header":

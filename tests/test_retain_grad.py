@@ -90,9 +90,10 @@ def test_reading_grad_of_a_non_leaf_warns_like_torch_and_gives_none():
     y, ty = x * 2, tx * 2
     y.sum().backward()
     ty.sum().backward()
-    with pytest.warns(UserWarning, match=r"\.grad attribute of a Tensor that is not a leaf") as ours:
+    message = r"\.grad attribute of a Tensor that is not a leaf"
+    with pytest.warns(UserWarning, match=message) as ours:
         assert y.grad is None
-    with pytest.warns(UserWarning, match=r"\.grad attribute of a Tensor that is not a leaf"):
+    with pytest.warns(UserWarning, match=message):
         assert ty.grad is None
     assert "retain_grad()" in str(ours[0].message)
     assert ours[0].filename == __file__  # points at the line that read it

@@ -1,4 +1,5 @@
-"""Ways to make a Tensor: from data (``tensor``, ``as_tensor``) or by shape (``zeros``, ``randn`` …).
+"""Ways to make a Tensor: from data (``tensor``, ``as_tensor``) or by shape (``zeros``,
+``randn`` …).
 
 Shapes are given as PyTorch does, ``zeros(2, 3)`` or ``zeros((2, 3))``; floating tensors take the
 default dtype (float32) unless ``dtype`` says otherwise; random ones draw from

@@ -72,7 +72,8 @@ class DataLoader:
         return {"generator": self.generator.bit_generator.state}
 
     def load_state_dict(self, state):
-        """Restore a state from ``state_dict``: the next epoch's order is the one it would have had."""
+        """Restore a state from ``state_dict``: the next epoch's order is the one it would have
+        had."""
         self.generator.bit_generator.state = state["generator"]
 
 
