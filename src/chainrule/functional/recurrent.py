@@ -54,6 +54,7 @@ def _blocks(a, k):
 
 
 def _on_cpu(x):
+    """Whether a sequence op runs the NumPy kernels (else the reference runs, as on CuPy)."""
     return get_array_module(x) is np
 
 
