@@ -1,10 +1,10 @@
 """The errors a user can fix, as one family: ``except ChainruleError`` reports any of them.
 
-Each is raised with one sentence naming what was wrong (the file, the option, the device) and
-what to do about it, so a program — the command line among them — can print the message alone,
-without a traceback. Each also keeps the built-in base it would have without this family
-(``ValueError``, ``FileNotFoundError``, ``OSError``, ``RuntimeError``), so code that catches
-those keeps working.
+Each is raised with one sentence naming what was wrong (the file, the option, the device) and,
+where there is something to do, what to do, so a program — the command line among them — can
+print the message alone, without a traceback. Each also keeps the built-in base it would have
+without this family (``ValueError``, ``FileNotFoundError``, ``OSError``, ``RuntimeError``), so
+code that catches those keeps working.
 
 This module sits above every other: it imports nothing from chainrule, and the modules that
 raise these errors (``backend``, ``serialization``, ``data``) import them from here.
