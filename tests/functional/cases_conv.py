@@ -1,8 +1,9 @@
 """Differential table for chainrule.functional.conv: conv2d with stride > 1, padding (int, pair,
 'same', 'valid'), dilation, groups (including depthwise), batch 1, odd sizes, non-square kernels,
 with and without bias (both the wide stride-1 grid and the strided grid), batches split into
-several cache-sized chunks; conv1d; and
-conv_transpose2d with stride, padding, output_padding, dilation and groups."""
+several cache-sized chunks; conv1d; conv_transpose2d and conv_transpose1d with stride, padding,
+output_padding, dilation and groups; unfold and fold (im2col and col2im) with kernel, dilation,
+padding and stride, batched and unbatched."""
 
 import warnings
 
@@ -42,6 +43,19 @@ def _transposed(name, x, w, out_channels=None, **options):
     inputs = [randn(*x), randn(*w)] + ([randn(w[1] * groups)] if out_channels else [])
     return Case(f"conv_transpose2d/{name}", _with(F.conv_transpose2d, **options),
                 _with(TF.conv_transpose2d, **options), inputs)
+
+
+def _transposed1d(name, x, w, bias=True, **options):
+    groups = options.get("groups", 1)
+    inputs = [randn(*x), randn(*w)] + ([randn(w[1] * groups)] if bias else [])
+    return Case(f"conv_transpose1d/{name}", _with(F.conv_transpose1d, **options),
+                _with(TF.conv_transpose1d, **options), inputs)
+
+
+def _blocks(op, name, shape, *args, **options):
+    ours, theirs = getattr(F, op), getattr(TF, op)
+    return Case(f"{op}/{name}", lambda x: ours(x, *args, **options),
+                lambda x: theirs(x, *args, **options), [randn(*shape)])
 
 
 CASES = [
@@ -84,4 +98,20 @@ CASES = [
                 dilation=2, stride=2),
     _transposed("stride-1-padding", (1, 2, 5, 5), (2, 3, 3, 3), padding=1),
     _transposed("several-batch-chunks", (3, 4, 26, 26), (4, 8, 5, 5), out_channels=True),
+
+    _transposed1d("plain", (2, 3, 6), (3, 2, 3)),
+    _transposed1d("stride-padding-output-padding-no-bias", (1, 2, 5), (2, 3, 4), bias=False,
+                  stride=3, padding=1, output_padding=2),
+    _transposed1d("dilation-groups", (2, 4, 7), (4, 3, 3), stride=2, padding=1,
+                  output_padding=1, groups=2, dilation=2),
+
+    _blocks("unfold", "plain", (2, 3, 5, 6), 3),
+    _blocks("unfold", "nonsquare-dilation-padding-stride-batch1", (1, 2, 7, 6), (2, 3),
+            dilation=(2, 1), padding=1, stride=(2, 1)),
+    _blocks("unfold", "unbatched-stride-gaps", (2, 9, 8), 2, stride=3),
+    _blocks("fold", "plain", (2, 27, 12), (5, 6), 3),
+    _blocks("fold", "nonsquare-dilation-padding-stride-batch1", (1, 12, 24), (7, 6), (2, 3),
+            dilation=(2, 1), padding=1, stride=(2, 1)),
+    _blocks("fold", "unbatched-overlapping", (8, 20), (5, 6), 2, stride=1, dilation=1,
+            padding=0),
 ]

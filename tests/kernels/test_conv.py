@@ -1,11 +1,14 @@
 """chainrule.kernels.conv pinned to the plain reference of chainrule.functional.conv: forward,
 input gradient and weight gradient, float64, on odd shapes (odd sizes, stride, padding,
 dilation, groups, batch 1, non-square), on the wide stride-1 grid and the strided grid, both
-col2im variants, and batches split into several cache-sized chunks."""
+col2im variants, and batches split into several cache-sized chunks; and each Function on the
+reference path (as on a GPU) equal to itself on the kernel path."""
 
 import numpy as np
 import pytest
 
+import chainrule as cr
+import chainrule.functional as F
 from chainrule.functional import conv
 from chainrule.kernels import conv as conv_kernels
 
@@ -59,3 +62,34 @@ def test_the_rows_adjoint_is_exercised():
     x, w = np.zeros((2, 8, 9, 7)), np.zeros((2, 8, 3, 5))
     layout = conv_kernels._Layout(_geometry(x, w, dict(padding=(1, 2))))
     assert layout.wide and layout.c * layout.kh * (layout.kw - 1) > layout.o * layout.kw
+
+
+CONVS = {
+    "conv2d": ([(2, 4, 7, 6), (6, 2, 3, 2), (6,)],
+               lambda x, w, b: F.conv2d(x, w, b, stride=(1, 2), padding=1, groups=2)),
+    "conv1d": ([(2, 3, 9), (4, 3, 3), (4,)], lambda x, w, b: F.conv1d(x, w, b, dilation=2)),
+    "conv_transpose2d": ([(2, 4, 4, 5), (4, 3, 3, 3), (6,)],
+                         lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, groups=2,
+                                                            output_padding=1)),
+}
+
+
+@pytest.mark.parametrize("name", CONVS)
+def test_the_reference_path_of_each_function_equals_its_kernel_path(monkeypatch, name):
+    """What runs on a GPU, forced here on NumPy arrays, against what runs on the CPU."""
+    shapes, op = CONVS[name]
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    delta = []
+
+    def run():
+        tensors = [cr.tensor(a, requires_grad=True) for a in arrays]
+        out = op(*tensors)
+        delta.append(rng.standard_normal(out.shape))
+        out.backward(delta[0])
+        return [out.data] + [t.grad.data for t in tensors]
+
+    by_kernel = run()
+    monkeypatch.setattr(conv, "_computation", lambda array: conv._REFERENCE)
+    for ours, reference in zip(run(), by_kernel):
+        np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12)

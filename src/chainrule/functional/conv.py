@@ -1,4 +1,5 @@
-"""Convolutions: conv1d, conv2d and the transposed convolution conv_transpose2d.
+"""Convolutions: conv1d, conv2d, the transposed convolutions conv_transpose1d/2d, and im2col and
+col2im as the public ops unfold and fold.
 
 What deep learning calls convolution is cross-correlation (deck D3, "卷积函数" — see
 docs/references.md): the kernel slides over the input without being flipped,
@@ -29,7 +30,8 @@ The reference computation below (``im2col``, ``col2im``, ``correlate``, ``correl
 ``chainrule.kernels.conv``, laid out for the cache and OpenBLAS (skip it on first reading).
 
 conv_transpose2d is the adjoint of conv2d: its forward is conv2d's input gradient and its
-backward uses conv2d's forward, so both share the computations below.
+backward uses conv2d's forward, so both share the computations below. The 1-D ops are the 2-D
+ones on images of height 1.
 """
 
 from types import SimpleNamespace
@@ -40,7 +42,7 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..kernels import conv as conv_kernels
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
 
 def _pair(value, op, name):
@@ -222,10 +224,14 @@ class Conv1d(Conv2d):
 
     @staticmethod
     def backward(ctx, grad):
-        grads = Conv2d.backward(ctx, grad[:, :, None, :])
-        unit_height = tuple(None if gr is None else gr.reshape(shape)
-                            for gr, shape in zip(grads, ctx.shapes))
-        return unit_height + grads[2:]
+        return _drop_unit_height(Conv2d.backward(ctx, grad[:, :, None, :]), ctx.shapes)
+
+
+def _drop_unit_height(grads, shapes):
+    """The 2-D op's (input, weight, bias) gradients with the unit height axis removed."""
+    unit_height = tuple(None if gr is None else gr.reshape(shape)
+                        for gr, shape in zip(grads, shapes))
+    return unit_height + grads[2:]
 
 
 def _single(value, op, name):
@@ -251,10 +257,10 @@ class ConvTranspose2d(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, *, stride, padding, output_padding, groups,
-                dilation):
-        g = _transposed_geometry(x.shape, weight.shape, stride, padding, output_padding,
+                dilation, op="conv_transpose2d"):
+        g = _transposed_geometry(op, x.shape, weight.shape, stride, padding, output_padding,
                                  groups, dilation)
-        _check_bias("conv_transpose2d", bias, g.c)
+        _check_bias(op, bias, g.c)
         y = _computation(x).correlate_adjoint(x, weight, g)
         if bias is not None:
             y += bias.reshape(1, -1, 1, 1)
@@ -271,10 +277,31 @@ class ConvTranspose2d(Function):
         return grad_x, grad_weight, grad.sum(axis=(0, 2, 3)) if needs[2] else None
 
 
-def _transposed_geometry(x_shape, weight_shape, stride, padding, output_padding, groups,
+class ConvTranspose1d(ConvTranspose2d):
+    """conv_transpose2d on images of height 1: x (N, C_in, L) and W (C_in, C_out/groups, k)
+    gain a unit height axis."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, *, stride, padding, output_padding, groups,
+                dilation):
+        op = "conv_transpose1d"
+        ctx.shapes = (x.shape, weight.shape)
+        y = ConvTranspose2d.forward(
+            ctx, x[:, :, None, :], weight[:, :, None, :], bias,
+            stride=(1, _single(stride, op, "stride")), padding=(0, _single(padding, op,
+                                                                           "padding")),
+            output_padding=(0, _single(output_padding, op, "output_padding")), groups=groups,
+            dilation=(1, _single(dilation, op, "dilation")), op=op)
+        return y[:, :, 0, :]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _drop_unit_height(ConvTranspose2d.backward(ctx, grad[:, :, None, :]), ctx.shapes)
+
+
+def _transposed_geometry(op, x_shape, weight_shape, stride, padding, output_padding, groups,
                          dilation):
     """The geometry of the conv2d whose input gradient conv_transpose2d computes."""
-    op = "conv_transpose2d"
     if len(x_shape) != 4 or len(weight_shape) != 4 or x_shape[1] != weight_shape[0]:
         raise ValueError(f"{op}: expected input (N, C_in, H, W) and weight "
                          f"(C_in, C_out/groups, kh, kw), got input {tuple(x_shape)} and weight "
@@ -323,6 +350,98 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return ConvTranspose2d.apply(input, weight, bias, stride=stride,
                                  padding=padding, output_padding=output_padding, groups=groups,
                                  dilation=dilation)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed convolution of input (N, C_in, L) with weight (C_in, C_out/groups, k):
+    conv_transpose2d at height 1. L_out = (L − 1)·s − 2p + d·(k − 1) + output_padding + 1."""
+    _check_ndim("conv_transpose1d", input, weight, 3)
+    return ConvTranspose1d.apply(input, weight, bias, stride=stride, padding=padding,
+                                 output_padding=output_padding, groups=groups,
+                                 dilation=dilation)
+
+
+class Unfold(Function):
+    """im2col as a public op (``torch.nn.functional.unfold``): (N, C, H, W) → (N, C·kh·kw, L),
+    column l holding the receptive field of the l-th of the L = Ho·Wo kernel positions (in
+    row-major order), its rows in the order (c, u, v).
+
+    Backward: ∂L/∂x = col2im(G), each copy's gradient added back onto the pixel it came from.
+    """
+
+    @staticmethod
+    def forward(ctx, x, *, kernel_size, dilation, padding, stride):
+        batched = x.ndim == 4
+        if x.ndim not in (3, 4):
+            raise ValueError(f"unfold: expected input (N, C, H, W) or (C, H, W), got shape "
+                             f"{tuple(x.shape)}")
+        images = x if batched else x[None]
+        g = _block_geometry("unfold", images.shape, kernel_size, dilation, padding, stride)
+        ctx.geometry, ctx.batched = g, batched
+        columns = im2col(images, g)
+        return columns if batched else columns[0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        images = col2im(grad if ctx.batched else grad[None], ctx.geometry)
+        return images if ctx.batched else images[0]
+
+
+class Fold(Function):
+    """col2im as a public op (``torch.nn.functional.fold``), the adjoint of unfold:
+    (N, C·kh·kw, L) → (N, C, H, W), each column's values added onto the pixels of its kernel
+    position (summed where positions overlap).
+
+    Backward: ∂L/∂x = im2col(G).
+    """
+
+    @staticmethod
+    def forward(ctx, x, *, output_size, kernel_size, dilation, padding, stride):
+        if x.ndim not in (2, 3):
+            raise ValueError(f"fold: expected input (N, C·kh·kw, L) or (C·kh·kw, L), got shape "
+                             f"{tuple(x.shape)}")
+        batched = x.ndim == 3
+        columns = x if batched else x[None]
+        kh, kw = _pair(kernel_size, "fold", "kernel_size")
+        if columns.shape[1] % (kh * kw):
+            raise ValueError(f"fold: input's dimension 1 ({columns.shape[1]}) must be divisible "
+                             f"by the kernel's size {kh}×{kw}")
+        h, w = _pair(output_size, "fold", "output_size")
+        shape = (columns.shape[0], columns.shape[1] // (kh * kw), h, w)
+        g = _block_geometry("fold", shape, (kh, kw), dilation, padding, stride)
+        if columns.shape[2] != g.ho * g.wo:
+            raise ValueError(f"fold: input has {columns.shape[2]} columns but output_size "
+                             f"{(h, w)} holds {g.ho}×{g.wo} = {g.ho * g.wo} kernel positions")
+        ctx.geometry, ctx.batched = g, batched
+        images = col2im(columns, g)
+        return images if batched else images[0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        columns = im2col(grad if ctx.batched else grad[None], ctx.geometry)
+        return columns if ctx.batched else columns[0]
+
+
+def _block_geometry(op, shape, kernel_size, dilation, padding, stride):
+    """The geometry of sliding a kh × kw block over images of ``shape`` (a one-filter conv2d)."""
+    if isinstance(padding, str):
+        raise ValueError(f"{op}: padding must be an int or a pair, got {padding!r}")
+    kh, kw = _pair(kernel_size, op, "kernel_size")
+    return _Geometry(op, shape, (1, shape[1], kh, kw), stride, padding, dilation, 1)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """The sliding blocks of (N, C, H, W) as columns (N, C·kh·kw, L): im2col. See ``Unfold``."""
+    return Unfold.apply(input, kernel_size=kernel_size, dilation=dilation, padding=padding,
+                        stride=stride)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """Columns (N, C·kh·kw, L) summed back into images (N, C, *output_size): col2im. See
+    ``Fold``."""
+    return Fold.apply(input, output_size=output_size, kernel_size=kernel_size,
+                      dilation=dilation, padding=padding, stride=stride)
 
 
 def _check_ndim(op, input, weight, ndim):

@@ -1,4 +1,5 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d`` and ``ConvTranspose2d`` (deck 002/003/004).
+"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d`` (decks
+D2–D4), and ``Unfold``/``Fold``, im2col and col2im as modules.
 
 Each holds a kernel bank and a bias; the work (im2col + one GEMM, and the backward as a full
 convolution with the 180°-rotated kernel) is in ``chainrule.functional.conv``. Output size per
@@ -8,6 +9,9 @@ spatial axis: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 (deck 002's (n + 2p �
 from .. import functional as F
 from .linear import empty_parameter, init_weight_and_bias
 from .module import Module
+
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _tuple(value, n):
@@ -22,8 +26,14 @@ class _ConvNd(Module):
     transposed = False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                 groups, bias, output_padding=0):
+                 groups, bias, padding_mode, output_padding=0):
         super().__init__()
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{type(self).__name__}: padding_mode must be one of "
+                             f"{_PADDING_MODES}, got {padding_mode!r}")
+        if self.transposed and padding_mode != "zeros":
+            raise ValueError(f"{type(self).__name__}: only padding_mode 'zeros' is supported "
+                             f"(as torch), got {padding_mode!r}")
         for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
             if channels % groups != 0:
                 raise ValueError(f"{type(self).__name__}: {name}={channels} is not divisible "
@@ -37,6 +47,7 @@ class _ConvNd(Module):
         self.dilation = _tuple(dilation, n)
         self.output_padding = _tuple(output_padding, n)
         self.groups = groups
+        self.padding_mode = padding_mode
         if self.transposed:
             shape = (in_channels, out_channels // groups, *self.kernel_size)
         else:
@@ -62,7 +73,24 @@ class _ConvNd(Module):
             text += f", groups={self.groups}"
         if self.bias is None:
             text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
         return text
+
+    def _padded(self, input):
+        """(input, padding) for the convolution: with a padding_mode other than 'zeros' the
+        input padded by ``F.pad`` in that mode and padding 0, as torch does."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        if self.padding == "valid":
+            return input, 0
+        if self.padding == "same":
+            totals = [d * (k - 1) for k, d in zip(self.kernel_size, self.dilation)]
+            sides = [(total // 2, total - total // 2) for total in totals]
+        else:
+            sides = [(p, p) for p in self.padding]
+        pads = [amount for side in reversed(sides) for amount in side]
+        return F.pad(input, pads, mode=self.padding_mode), 0
 
 
 class Conv1d(_ConvNd):
@@ -71,12 +99,13 @@ class Conv1d(_ConvNd):
     dims = 1
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True):
+                 groups=1, bias=True, padding_mode="zeros"):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias)
+                         groups, bias, padding_mode)
 
     def forward(self, input):
-        return F.conv1d(input, self.weight, self.bias, stride=self.stride, padding=self.padding,
+        input, padding = self._padded(input)
+        return F.conv1d(input, self.weight, self.bias, stride=self.stride, padding=padding,
                         dilation=self.dilation, groups=self.groups)
 
 
@@ -84,12 +113,13 @@ class Conv2d(_ConvNd):
     """2-D convolution over (N, C_in, H, W) inputs: the CNN layer of decks 001–004."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True):
+                 groups=1, bias=True, padding_mode="zeros"):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias)
+                         groups, bias, padding_mode)
 
     def forward(self, input):
-        return F.conv2d(input, self.weight, self.bias, stride=self.stride, padding=self.padding,
+        input, padding = self._padded(input)
+        return F.conv2d(input, self.weight, self.bias, stride=self.stride, padding=padding,
                         dilation=self.dilation, groups=self.groups)
 
 
@@ -100,11 +130,67 @@ class ConvTranspose2d(_ConvNd):
     transposed = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1):
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros"):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, output_padding)
+                         groups, bias, padding_mode, output_padding)
 
     def forward(self, input):
         return F.conv_transpose2d(input, self.weight, self.bias, stride=self.stride,
                                   padding=self.padding, output_padding=self.output_padding,
                                   groups=self.groups, dilation=self.dilation)
+
+
+class ConvTranspose1d(_ConvNd):
+    """Transposed 1-D convolution (the gradient of conv1d with respect to its input), used to
+    up-sample signals; weight shape (in, out/groups, k)."""
+
+    dims = 1
+    transposed = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros"):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, output_padding)
+
+    def forward(self, input):
+        return F.conv_transpose1d(input, self.weight, self.bias, stride=self.stride,
+                                  padding=self.padding, output_padding=self.output_padding,
+                                  groups=self.groups, dilation=self.dilation)
+
+
+class Unfold(Module):
+    """The sliding blocks of (N, C, H, W) as columns (N, C·kh·kw, L): im2col."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.dilation = dilation
+        self.padding = padding
+        self.stride = stride
+
+    def forward(self, input):
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
+
+class Fold(Module):
+    """Columns (N, C·kh·kw, L) summed back into images (N, C, *output_size): col2im."""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.output_size = output_size
+        self.kernel_size = kernel_size
+        self.dilation = dilation
+        self.padding = padding
+        self.stride = stride
+
+    def forward(self, input):
+        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
+                      self.stride)
+
+    def extra_repr(self):
+        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+                f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}")
