@@ -8,9 +8,8 @@ max); adaptive max pooling; max unpooling of the indices a max pooling returned,
 without output_size.
 
 Max-pooling inputs are continuous random draws, so windows have no ties and finite differences
-see a locally linear function, except in the two "ties" rows (PyTorch only)."""
+see a locally linear function, except in the "ties" rows (PyTorch only)."""
 
-import numpy as np
 import torch
 import torch.nn.functional as TF
 

@@ -76,6 +76,12 @@ def test_inference_keeps_nothing_for_backward():
     (lambda: F.conv_transpose2d(cr.zeros(1, 2, 4, 4), cr.zeros(3, 1, 3, 3)), "conv_transpose2d"),
     (lambda: F.conv_transpose2d(cr.zeros(1, 2, 4, 4), cr.zeros(2, 1, 3, 3), stride=2,
                                 output_padding=2), "conv_transpose2d: output_padding"),
+    (lambda: F.conv_transpose1d(cr.zeros(1, 2, 4), cr.zeros(2, 1, 3), stride=(2, 2)),
+     "conv_transpose1d: stride"),
+    (lambda: F.unfold(cr.zeros(1, 2, 4, 4), 3, padding="same"), "unfold: padding"),
+    (lambda: F.unfold(cr.zeros(2, 4, 4), 5), "unfold: kernel 5×5"),
+    (lambda: F.fold(cr.zeros(1, 8, 7), (4, 4), 2), "fold: input has 7 columns"),
+    (lambda: F.fold(cr.zeros(1, 7, 9), (4, 4), 2), "fold: input's dimension 1"),
 ])
 def test_bad_input_names_the_op(call, message):
     with pytest.raises(ValueError, match=message):
