@@ -91,6 +91,14 @@ def transpose_2d(self):
     return ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
 
+def transpose_matrix(self):
+    """``t.t()``: a matrix transposed (a tensor of fewer than 2 axes unchanged), as torch."""
+    if self.ndim > 2:
+        raise ValueError(f"t() expects a tensor of at most 2 dimensions, got shape {self.shape}; "
+                         "use transpose(dim0, dim1)")
+    return transpose_2d(self)
+
+
 def _arg_extreme(name):
     def method(self, dim=None, keepdim=False):
         xp = get_array_module(self.data)
@@ -272,6 +280,8 @@ _METHODS = {
     "triu": ops.triu,
     "tril": ops.tril,
     "permute": permute,
+    "t": transpose_matrix,
+    "contiguous": lambda self: self,
     "flatten": ops.flatten,
     "unsqueeze": ops.unsqueeze,
     "squeeze": ops.squeeze,
