@@ -125,7 +125,7 @@ class Context:
 
     saved_tensors = ()
     retained = ()  # (output index, weak reference) of each output that retain_grad()
-    watched = ()  # (weak reference, version, role) of each tensor whose array forward saved
+    watched = ()  # (weak reference, version, "input"/"output", index) of each saved tensor
     outputs_meta = ()  # (shape, dtype) of each output, for zero gradients of unused outputs
     freed = False
 
@@ -200,26 +200,30 @@ def _watch_saved(ctx, outputs):
     """Note the version of each input or output whose array ``forward`` saved, so backward can
     tell that an in-place op rewrote it since (PyTorch's version counter). Weak references:
     an output holds its node, so a strong one would make a cycle."""
-    saved = [a for a in ctx.saved_tensors if a is not None]
+    saved = set()
+    for array in ctx.saved_tensors:
+        if array is not None:
+            saved.add(id(array))
+            base = getattr(array, "base", None)
+            if base is not None:
+                saved.add(id(base))
     if not saved:
         return
-    watched = []
-    for role, tensors in (("input", ctx.inputs), ("output", outputs)):
-        for i, tensor in enumerate(tensors):
-            if tensor is not None and any(a is tensor.data or getattr(a, "base", None) is
-                                          tensor.data for a in saved):
-                watched.append((weakref.ref(tensor), tensor._version, f"{role} {i}"))
+    watched = [(weakref.ref(t), t._version, "input", i) for i, t in enumerate(ctx.inputs)
+               if t is not None and id(t.data) in saved]
+    watched += [(weakref.ref(t), 0, "output", i) for i, t in enumerate(outputs)
+                if id(t.data) in saved]
     ctx.watched = watched
 
 
 def _check_watched(node):
     """Raise if an array ``node`` saved for backward was rewritten in place since forward."""
-    for ref, version, role in node.watched:
+    for ref, version, role, index in node.watched:
         tensor = ref()
         if tensor is not None and tensor._version != version:
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: {role} of {node.function.__name__} (shape "
+                f"inplace operation: {role} {index} of {node.function.__name__} (shape "
                 f"{tuple(tensor.shape)}) is at version {tensor._version}; expected version "
                 f"{version} instead. Do the in-place op after backward(), or out of place.")
 
