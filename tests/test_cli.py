@@ -1,12 +1,20 @@
-"""The chainrule command end to end on tiny real-MNIST runs, and its error messages."""
+"""The chainrule command end to end on tiny real-data runs, its sub-commands' options and true
+defaults, and its error messages."""
 
+import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
+from chainrule import models
+from chainrule.apps import char_lm, classify
+from chainrule.apps import seq2seq as translation
+from chainrule.apps.common import OPTIMIZERS
 from chainrule.cli import main
 from tests.train.conftest import mnist_root
 
@@ -95,3 +103,90 @@ def test_info_runs_as_a_module(data_dir):
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert "numpy" in result.stdout and "MNIST" in result.stdout and "found" in result.stdout
+
+
+# -- one sub-command per app: its own options, its true defaults ------------------------------
+
+def _help_defaults(capsys, app):
+    """``{option: default text}`` as ``chainrule train APP --help`` prints them."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", app, "--help"])
+    assert exit_info.value.code == 0
+    options = capsys.readouterr().out.split("options:\n", 1)[1]
+    entries = re.split(r"\n(?=  -)", options)  # one entry per option, help lines joined
+    found = {}
+    for entry in entries:
+        default = re.search(r"\(default: ([^()]*(?:\([^()]*\))?[^()]*)\)$",
+                            " ".join(entry.split()))
+        if default:
+            found[entry.split()[0]] = default.group(1)
+    return found
+
+
+def _expected_defaults(app):
+    """The config a run of APP gets when no option is given: the oracle for --help."""
+    if app == "char-lm":
+        config = dataclasses.asdict(char_lm.LMConfig())
+    elif app == "seq2seq":
+        config = dataclasses.asdict(translation.Seq2SeqConfig())
+    else:
+        config = dataclasses.asdict(classify.RunConfig(model=app, **models.RECIPES[app]))
+    expected = {f"--{k.replace('_', '-')}": str(v) for k, v in config.items()
+                if v is not None and v is not False and k not in ("model", "val_fraction")}
+    expected["--data-dir"] = "$CHAINRULE_DATA, else ~/.cache/chainrule"
+    if config.get("lr", 0) is None:  # the optimiser's standard rate, listed
+        expected["--lr"] = "the optimiser's own: " + ", ".join(
+            f"{name} {lr:g}" for name, (_, lr) in OPTIMIZERS.items())
+    return expected
+
+
+@pytest.mark.parametrize("app", ["mlp", "lenet5", "char-lm", "seq2seq"])
+def test_help_states_each_apps_true_defaults(app, capsys):
+    shown = _help_defaults(capsys, app)
+    expected = _expected_defaults(app)
+    if app == "lenet5":
+        expected["--variant"] = "classic"
+    assert shown == expected
+
+
+def test_help_defaults_are_the_recipes_not_the_classifiers(capsys):
+    lm_defaults = _help_defaults(capsys, "char-lm")
+    assert lm_defaults["--batch-size"] == "64" and lm_defaults["--lr"] == "0.002"
+    assert _help_defaults(capsys, "lenet5")["--epochs"] == "20"
+    assert _help_defaults(capsys, "mlp")["--epochs"] == "10"
+
+
+@pytest.mark.parametrize("app, option", [
+    ("char-lm", ["--weight-decay", "0.1"]), ("char-lm", ["--patience", "2"]),
+    ("char-lm", ["--distort"]), ("char-lm", ["--model", "lstm"]),
+    ("mlp", ["--cell", "gru"]), ("mlp", ["--variant", "classic"]), ("mlp", ["--steps", "3"]),
+    ("lenet5", ["--corpus", "c-code"]), ("seq2seq", ["--resume"]),
+    ("seq2seq", ["--device", "cuda"]), ("seq2seq", ["--optimizer", "sgd"])])
+def test_an_option_the_app_does_not_take_is_an_error_naming_it(app, option, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", app, *option, "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments" in err and option[0] in err
+
+
+def test_the_recurrent_cell_is_cell_in_both_recurrent_apps(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "seq2seq", "--cell", "rnn", "--out", "x"])
+    assert "--cell: invalid choice: 'rnn'" in capsys.readouterr().err
+
+
+def test_char_lm_trains_on_tinyshakespeare_and_samples(tmp_path, capsys):
+    root = os.environ.get("CHAINRULE_DATA")
+    if not root or not os.path.isdir(os.path.join(root, "tinyshakespeare")):
+        pytest.skip("tinyshakespeare not found (set CHAINRULE_DATA to the data mirror)")
+    out = str(tmp_path / "run")
+    assert main(["train", "char-lm", "--data-dir", root, "--cell", "gru", "--layers", "1",
+                 "--hidden", "16", "--seq-len", "20", "--batch-size", "8", "--steps", "20",
+                 "--epochs", "1", "--no-progress", "--out", out]) == 0
+    metrics = json.loads(open(os.path.join(out, "metrics.json")).read())
+    assert metrics["steps"] == 20 and metrics["config"]["cell"] == "gru"
+    assert metrics["val_loss"] < np.log(65)  # below a uniform guess over the 65 characters
+    capsys.readouterr()
+    assert main(["sample", out, "--prime", "ROMEO:", "--length", "30"]) == 0
+    assert capsys.readouterr().out.startswith("ROMEO:")
