@@ -54,7 +54,13 @@ def test_the_mnist_example_device_choice_runs():
 
 
 def test_utils_data_is_chainrule_data():
-    from chainrule.utils.data import DataLoader, Dataset, Subset, TensorDataset, random_split
+    from chainrule.utils.data import (
+        DataLoader,
+        Dataset,
+        Subset,
+        TensorDataset,
+        random_split,
+    )
     assert (DataLoader, Dataset, Subset, TensorDataset, random_split) == (
         cr.data.DataLoader, cr.data.Dataset, cr.data.Subset, cr.data.TensorDataset,
         cr.data.random_split)

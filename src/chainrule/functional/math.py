@@ -10,6 +10,7 @@ both of its inputs, and autograd accumulates out of place.
 """
 
 import builtins
+import itertools
 import string
 from collections import Counter, namedtuple
 
@@ -20,7 +21,8 @@ from ..backend import get_array_module
 
 __all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "matmul",
            "sum", "mean", "max", "min", "var", "std", "logsumexp", "cumsum", "maximum", "minimum",
-           "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "flip", "roll", "repeat", "expand", "triu", "tril",
+           "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "flip", "roll",
+           "repeat", "expand", "triu", "tril",
            "getitem", "gather", "scatter_add", "masked_fill", "cat", "stack", "split", "chunk",
            "where", "clamp", "einsum", "topk", "sort"]
 
@@ -822,7 +824,7 @@ class Split(Function):
         ctx.dim = dim
         starts = np.cumsum((0,) + sizes).tolist()
         lead = (slice(None),) * dim
-        return tuple(x[lead + (slice(a, b),)] for a, b in zip(starts, starts[1:]))
+        return tuple(x[lead + (slice(a, b),)] for a, b in itertools.pairwise(starts))
 
     @staticmethod
     def backward(ctx, *grads):
