@@ -1,0 +1,63 @@
+"""The CNN zoo by name: every architecture after LeNet-5 that the decks tabulate.
+
+``ARCHITECTURES[name]`` is ``(builder, input_size)``: a function ``builder(num_classes)`` and
+the input (channels, height, width) the network was designed for. ``chainrule summary NAME``
+prints the layer table of any of them; ``TORCHVISION`` names the ones whose ``state_dict`` keys
+and computation equal torchvision's model of the same name, so its weights load directly
+(``tools/torchvision_to_safetensors.py`` converts a torchvision checkpoint).
+"""
+
+import functools
+
+from .alexnet import alexnet, alexnet_paper, zfnet
+from .googlenet import googlenet
+from .nin import nin
+from .resnet import CIFAR_DEPTHS, IMAGENET_BLOCKS, cifar_resnet, resnet
+from .vgg import CONFIGS, vgg
+
+IMAGENET = (3, 224, 224)
+
+
+def _vgg_entries():
+    entries = {}
+    for config in CONFIGS:
+        name = f"vgg-{config.lower()}"
+        entries[name] = (functools.partial(vgg, config), IMAGENET)
+        if config != "A-LRN":
+            entries[f"{name}-bn"] = (functools.partial(vgg, config, batch_norm=True), IMAGENET)
+    return entries
+
+
+ARCHITECTURES = {
+    "alexnet": (alexnet, IMAGENET),
+    "alexnet-paper": (alexnet_paper, (3, 227, 227)),
+    "zfnet": (zfnet, IMAGENET),
+    **_vgg_entries(),
+    "googlenet": (googlenet, IMAGENET),
+    "googlenet-torchvision": (functools.partial(googlenet, variant="torchvision"), IMAGENET),
+    **{f"resnet{d}": (functools.partial(resnet, d), IMAGENET) for d in IMAGENET_BLOCKS},
+    **{f"resnet{d}": (functools.partial(cifar_resnet, d), (3, 32, 32)) for d in CIFAR_DEPTHS},
+    "nin-cifar10": (functools.partial(nin, "cifar10"), (3, 32, 32)),
+    "nin-mnist": (functools.partial(nin, "mnist"), (1, 28, 28)),
+}
+
+# torchvision's name -> a builder of the same network with the same state_dict keys
+TORCHVISION = {
+    "alexnet": alexnet,
+    **{f"vgg{depth}{suffix}": functools.partial(vgg, config, batch_norm=bool(suffix))
+       for depth, config in (("11", "A"), ("13", "B"), ("16", "D"), ("19", "E"))
+       for suffix in ("", "_bn")},
+    "googlenet": functools.partial(googlenet, variant="torchvision"),
+    **{f"resnet{d}": functools.partial(resnet, d, stride_on_3x3=True) for d in IMAGENET_BLOCKS},
+}
+
+
+def build(name, num_classes=None):
+    """The zoo network ``name`` (a key of ``ARCHITECTURES``) and its design input size."""
+    if name not in ARCHITECTURES:
+        raise KeyError(f"unknown architecture {name!r}; choose one of "
+                       f"{', '.join(ARCHITECTURES)}")
+    builder, input_size = ARCHITECTURES[name]
+    if num_classes is None:
+        return builder(), input_size
+    return builder(num_classes=num_classes), input_size
