@@ -73,7 +73,7 @@ def measure(functions, steps, rounds):
     times = {name: [] for name in functions}
     names = list(functions)
     for r in range(rounds):
-        for name in names[r % len(names):] + names[:r % len(names)]:
+        for name in names[r % len(names) :] + names[: r % len(names)]:
             time.sleep(0.2)
             start = time.perf_counter()
             for i in range(steps):
@@ -85,8 +85,11 @@ def measure(functions, steps, rounds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds (about 20 s)")
-    parser.add_argument("--elastic", action="store_true",
-                        help="add Simard's elastic field (alpha 34, sigma 4) to the distortion")
+    parser.add_argument(
+        "--elastic",
+        action="store_true",
+        help="add Simard's elastic field (alpha 34, sigma 4) to the distortion",
+    )
     parser.add_argument("--variant", default="classic", help="lenet5 variant (default classic)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data-dir", default=None)
@@ -95,22 +98,31 @@ def main():
     digits, labels = mnist.data[:4096], mnist.targets[:4096]
     cr.manual_seed(0)
     steps, rounds = (5, 3) if args.quick else (10, 7)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"load {os.getloadavg()[0]:.2f}; BLAS threads {args.threads}")
-    print(f"model: chainrule.models.lenet5({args.variant!r}); distortion: "
-          f"{RandomDistortion(elastic_alpha=34.0 if args.elastic else 0.0)!r}")
-    print(f"{'batch':>5}  {'augment':>12}  {'step':>12}  {'aug + step':>12}  "
-          f"{'both/step':>15}  {'aug share':>9}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load {os.getloadavg()[0]:.2f}; BLAS threads {args.threads}"
+    )
+    print(
+        f"model: chainrule.models.lenet5({args.variant!r}); distortion: "
+        f"{RandomDistortion(elastic_alpha=34.0 if args.elastic else 0.0)!r}"
+    )
+    print(
+        f"{'batch':>5}  {'augment':>12}  {'step':>12}  {'aug + step':>12}  "
+        f"{'both/step':>15}  {'aug share':>9}"
+    )
     with threadpool_limits(args.threads, user_api="blas"):
         for batch_size in (64, 256):
-            times = measure(workloads(digits, labels, batch_size, args.elastic, args.variant),
-                            steps, rounds)
+            times = measure(
+                workloads(digits, labels, batch_size, args.elastic, args.variant), steps, rounds
+            )
             seconds = {name: statistics.median(t) for name, t in times.items()}
             rate = {name: batch_size / s for name, s in seconds.items()}
             paired = statistics.median(s / b for s, b in zip(times["step"], times["both"]))
-            print(f"{batch_size:>5}  {rate['augment']:>10,.0f}/s  {rate['step']:>10,.0f}/s  "
-                  f"{rate['both']:>10,.0f}/s  {paired:>15.2f}  "
-                  f"{seconds['augment'] / seconds['both']:>9.1%}")
+            print(
+                f"{batch_size:>5}  {rate['augment']:>10,.0f}/s  {rate['step']:>10,.0f}/s  "
+                f"{rate['both']:>10,.0f}/s  {paired:>15.2f}  "
+                f"{seconds['augment'] / seconds['both']:>9.1%}"
+            )
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ def _sgd_step_torch(loss, params):
 
 # -- conv2d and max_pool2d, forward + backward -----------------------------------------------
 
+
 def conv2d_workload(batch, c_in, c_out, size, kernel, padding):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, c_in, size, size)).astype(np.float32)
@@ -88,6 +89,7 @@ def conv2d_workload(batch, c_in, c_out, size, kernel, padding):
             for t in tensors:
                 t.grad = None
             F.conv2d(*tensors, padding=padding).backward(g)
+
         return step
 
     def make_torch():
@@ -98,6 +100,7 @@ def conv2d_workload(batch, c_in, c_out, size, kernel, padding):
             for t in tensors:
                 t.grad = None
             TF.conv2d(*tensors, padding=padding).backward(grad)
+
         return step
 
     name = f"conv2d fwd+bwd {c_in}→{c_out} {kernel}×{kernel} pad {padding}, {batch}×{size}×{size}"
@@ -116,6 +119,7 @@ def max_pool_workload(batch, channels, size, kernel, stride):
         def step():
             t.grad = None
             F.max_pool2d(t, kernel, stride).backward(g)
+
         return step
 
     def make_torch():
@@ -124,6 +128,7 @@ def max_pool_workload(batch, channels, size, kernel, stride):
         def step():
             t.grad = None
             TF.max_pool2d(t, kernel, stride).backward(grad)
+
         return step
 
     name = f"max_pool2d fwd+bwd {kernel}×{kernel}/{stride}, {batch}×{channels}×{size}×{size}"
@@ -132,8 +137,18 @@ def max_pool_workload(batch, channels, size, kernel, stride):
 
 # -- training steps --------------------------------------------------------------------------
 
-LENET_SHAPES = [(6, 1, 5, 5), (6,), (16, 6, 5, 5), (16,), (120, 400), (120,), (84, 120), (84,),
-                (10, 84), (10,)]
+LENET_SHAPES = [
+    (6, 1, 5, 5),
+    (6,),
+    (16, 6, 5, 5),
+    (16,),
+    (120, 400),
+    (120,),
+    (84, 120),
+    (84,),
+    (10, 84),
+    (10,),
+]
 
 
 def lenet_forward(f, x, p):
@@ -170,6 +185,7 @@ def training_workload(name, forward, shapes, input_shape, batch):
             loss = F.cross_entropy(forward(F, inputs, p), targets)
             _sgd_step_chainrule(loss, p)
             return loss.item()
+
         return step
 
     def make_torch():
@@ -180,6 +196,7 @@ def training_workload(name, forward, shapes, input_shape, batch):
             loss = TF.cross_entropy(forward(TF, inputs, p), targets)
             _sgd_step_torch(loss, p)
             return loss.item()
+
         return step
 
     return Workload(f"{name} train step, batch {batch}", batch, make_chainrule, make_torch)
@@ -198,6 +215,7 @@ def workloads():
 
 
 # -- timing ----------------------------------------------------------------------------------
+
 
 def check_same_loss(workload):
     """Both frameworks start from the same weights and data, so the first losses must agree."""
@@ -234,11 +252,16 @@ def measure(workload, rounds, block_seconds, clock):
 
 
 def describe_machine(threads):
-    blas = [f"{i['internal_api']} {i.get('version')} ({i.get('architecture')})"
-            for i in threadpool_info() if i["user_api"] == "blas"]
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-            f"load {os.getloadavg()[0]:.2f}; numpy {np.__version__} with {', '.join(blas)}; "
-            f"torch {torch.__version__}; {threads} threads each")
+    blas = [
+        f"{i['internal_api']} {i.get('version')} ({i.get('architecture')})"
+        for i in threadpool_info()
+        if i["user_api"] == "blas"
+    ]
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load {os.getloadavg()[0]:.2f}; numpy {np.__version__} with {', '.join(blas)}; "
+        f"torch {torch.__version__}; {threads} threads each"
+    )
 
 
 def main(argv=None):
@@ -246,9 +269,13 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer, shorter blocks")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", default="", help="run only workloads whose name contains this")
-    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
-                        help="cpu: time.process_time, for --threads 1 on a busy shared machine "
-                             "(it counts this process's CPU time, not time spent waiting)")
+    parser.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="cpu: time.process_time, for --threads 1 on a busy shared machine "
+        "(it counts this process's CPU time, not time spent waiting)",
+    )
     args = parser.parse_args(argv)
     if args.clock == "cpu" and args.threads != 1:
         parser.error("--clock cpu needs --threads 1 (idle-spinning worker threads count as CPU)")
@@ -269,8 +296,11 @@ def main(argv=None):
             check_same_loss(workload)
             seconds = measure(workload, rounds, block_seconds, clock)
             rate = {name: workload.items / s for name, s in seconds.items()}
-            print(f"{workload.name:<58} {rate['chainrule']:>10.0f}/s {rate['torch']:>10.0f}/s "
-                  f"{rate['chainrule'] / rate['torch']:>6.2f}", flush=True)
+            print(
+                f"{workload.name:<58} {rate['chainrule']:>10.0f}/s {rate['torch']:>10.0f}/s "
+                f"{rate['chainrule'] / rate['torch']:>6.2f}",
+                flush=True,
+            )
     print("\nratio = samples/s of chainrule ÷ samples/s of PyTorch")
 
 

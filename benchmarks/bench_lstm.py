@@ -95,7 +95,8 @@ def torch_trainer(hidden, device):
         output, state = lstm(x, state)
         logits = head(output.reshape(STEPS * BATCH, hidden))
         loss = torch.nn.functional.cross_entropy(
-            logits, torch.from_numpy(targets.reshape(-1)).to(device))
+            logits, torch.from_numpy(targets.reshape(-1)).to(device)
+        )
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -112,6 +113,7 @@ def synchronizer(device):
     def wait():
         cr.backend.cupy.cuda.Device().synchronize()
         torch.cuda.synchronize()
+
     return wait
 
 
@@ -126,25 +128,29 @@ def time_block(step, batches, sync, clock):
 
 def compare(hidden, args):
     batches = chunks(args.rounds, args.steps)
-    trainers = {"chainrule": chainrule_trainer(hidden, args.device),
-                "torch": torch_trainer(hidden, args.device)}
+    trainers = {
+        "chainrule": chainrule_trainer(hidden, args.device),
+        "torch": torch_trainer(hidden, args.device),
+    }
     sync = synchronizer(args.device)
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
-    warm_up = batches[:args.steps]
+    warm_up = batches[: args.steps]
     for step in trainers.values():
         time_block(step, warm_up, sync, clock)
     times = {name: [] for name in trainers}
     for round_ in range(args.rounds):
-        block = batches[(round_ + 1) * args.steps:(round_ + 2) * args.steps]
+        block = batches[(round_ + 1) * args.steps : (round_ + 2) * args.steps]
         order = list(trainers) if round_ % 2 == 0 else list(trainers)[::-1]
         for name in order:
             time.sleep(0.2)
             times[name].append(time_block(trainers[name], block, sync, clock))
     chars = args.steps * STEPS * BATCH
     speed = {name: chars / statistics.median(blocks) for name, blocks in times.items()}
-    print(f"hidden {hidden:4d}: chainrule {speed['chainrule']:9,.0f} chars/s   "
-          f"torch {speed['torch']:9,.0f} chars/s   ratio {speed['chainrule'] / speed['torch']:.2f}"
-          f"   (load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"hidden {hidden:4d}: chainrule {speed['chainrule']:9,.0f} chars/s   "
+        f"torch {speed['torch']:9,.0f} chars/s   ratio {speed['chainrule'] / speed['torch']:.2f}"
+        f"   (load average {os.getloadavg()[0]:.1f})"
+    )
 
 
 def main():
@@ -154,8 +160,12 @@ def main():
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--steps", type=int, default=10, help="training steps per timed block")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
-                        help="cpu: process time, for a busy machine (needs --threads 1)")
+    parser.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="cpu: process time, for a busy machine (needs --threads 1)",
+    )
     args = parser.parse_args()
     if args.clock == "cpu" and (args.threads != 1 or args.device != "cpu"):
         raise SystemExit("--clock cpu measures one CPU thread: use it with --threads 1 on cpu")
@@ -164,11 +174,16 @@ def main():
     memory.keep_freed_memory()  # as chainrule.train.fit does; the PyTorch side shares it
     torch.set_num_threads(args.threads)
     with threadpoolctl.threadpool_limits(args.threads, user_api="blas"):
-        blas = [f"{lib['internal_api']} {lib.get('architecture')}"
-                for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
-        print(f"char-LSTM training, T={STEPS}, batch {BATCH}, vocab {VOCAB}, one-hot input, "
-              f"Adam; {args.threads} threads; {args.device}; {args.clock} clock; NumPy BLAS: "
-              f"{', '.join(blas)}")
+        blas = [
+            f"{lib['internal_api']} {lib.get('architecture')}"
+            for lib in threadpoolctl.threadpool_info()
+            if lib["user_api"] == "blas"
+        ]
+        print(
+            f"char-LSTM training, T={STEPS}, batch {BATCH}, vocab {VOCAB}, one-hot input, "
+            f"Adam; {args.threads} threads; {args.device}; {args.clock} clock; NumPy BLAS: "
+            f"{', '.join(blas)}"
+        )
         for hidden in args.hidden:
             compare(hidden, args)
 

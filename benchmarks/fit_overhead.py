@@ -62,7 +62,7 @@ def chainrule_setup(images, labels, batch_size):
         model.train()
         order = generator.permutation(len(images))
         for start in range(0, len(images), batch_size):
-            index = order[start:start + batch_size]
+            index = order[start : start + batch_size]
             x, y = cr.Tensor(x_all.data[index]), cr.Tensor(y_all.data[index])
             loss = F.cross_entropy(model(x), y)
             optimizer.zero_grad()
@@ -86,7 +86,7 @@ def torch_setup(images, labels, batch_size):
         model.train()
         order = torch.randperm(len(x_all))
         for start in range(0, len(x_all), batch_size):
-            index = order[start:start + batch_size]
+            index = order[start : start + batch_size]
             loss = torch.nn.functional.cross_entropy(model(x_all[index]), y_all[index])
             optimizer.zero_grad()
             loss.backward()
@@ -106,13 +106,19 @@ def main():
     samples = args.batches * args.batch_size
     images, labels = mnist_arrays(samples)
     through_fit, hand_loop = chainrule_setup(images, labels, args.batch_size)
-    contestants = {"fit": through_fit, "loop": hand_loop,
-                   "torch": torch_setup(images, labels, args.batch_size)}
+    contestants = {
+        "fit": through_fit,
+        "loop": hand_loop,
+        "torch": torch_setup(images, labels, args.batch_size),
+    }
 
     torch.set_num_threads(args.threads)
     with threadpoolctl.threadpool_limits(args.threads, user_api="blas"):
-        blas = [f"{p['internal_api']} {p['version']} {p.get('architecture')}"
-                for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+        blas = [
+            f"{p['internal_api']} {p['version']} {p.get('architecture')}"
+            for p in threadpoolctl.threadpool_info()
+            if p["user_api"] == "blas"
+        ]
         print(f"{args.threads} threads; NumPy BLAS: {', '.join(blas)}; torch {torch.__version__}")
         for run in contestants.values():  # warm-up
             run()
@@ -127,8 +133,10 @@ def main():
                 rates[name].append(samples / (time.perf_counter() - started))
 
     median = {name: statistics.median(values) for name, values in rates.items()}
-    print(f"MLP 784-{'-'.join(map(str, HIDDEN))}-10, batch {args.batch_size}, "
-          f"{samples} samples per block, median of {args.rounds} blocks:")
+    print(
+        f"MLP 784-{'-'.join(map(str, HIDDEN))}-10, batch {args.batch_size}, "
+        f"{samples} samples per block, median of {args.rounds} blocks:"
+    )
     for name, rate in median.items():
         spread = f"{min(rates[name]):,.0f}..{max(rates[name]):,.0f}"
         print(f"  {name:<6} {rate:>10,.0f} samples/s   (blocks {spread})")

@@ -27,7 +27,7 @@ def median_block_us(workloads, rounds, repeat):
     """Median over ``rounds`` of the per-call time (µs) of each workload, alternating order."""
     times = {name: [] for name in workloads}
     for r in range(rounds):
-        for name, fn in list(workloads.items())[::(-1) ** r]:
+        for name, fn in list(workloads.items())[:: (-1) ** r]:
             time.sleep(0.1)
             start = time.thread_time()
             for _ in range(repeat):
@@ -41,8 +41,11 @@ def tiny_ops():
     ag, bg = (cr.tensor(np.ones(4, np.float32), requires_grad=True) for _ in range(2))
     w = cr.tensor(np.ones((4, 4), np.float32), requires_grad=True)
     ta, tb = torch.ones(4), torch.ones(4)
-    tag, tbg, tw = (torch.ones(4, requires_grad=True), torch.ones(4, requires_grad=True),
-                    torch.ones(4, 4, requires_grad=True))
+    tag, tbg, tw = (
+        torch.ones(4, requires_grad=True),
+        torch.ones(4, requires_grad=True),
+        torch.ones(4, 4, requires_grad=True),
+    )
     adds = {
         "numpy a + b": lambda: a.data + b.data,
         "chainrule a + b": lambda: a + b,
@@ -60,14 +63,20 @@ def tiny_ops():
 def mlp_step():
     rng = np.random.default_rng(0)
     sizes = [784, 256, 256, 10]
-    weights = [rng.standard_normal((i, o)).astype(np.float32) * 0.05
-               for i, o in zip(sizes, sizes[1:])]
+    weights = [
+        rng.standard_normal((i, o)).astype(np.float32) * 0.05 for i, o in zip(sizes, sizes[1:])
+    ]
     x = rng.standard_normal((128, 784)).astype(np.float32)
     y = rng.standard_normal((128, 10)).astype(np.float32)
 
     def build(framework, tensor):
-        params = [(tensor(w, requires_grad=True), tensor(np.zeros(w.shape[1], np.float32),
-                                                         requires_grad=True)) for w in weights]
+        params = [
+            (
+                tensor(w, requires_grad=True),
+                tensor(np.zeros(w.shape[1], np.float32), requires_grad=True),
+            )
+            for w in weights
+        ]
         inputs, targets = tensor(x), tensor(y)
         relu = F.relu if framework == "chainrule" else torch.relu
 
@@ -80,6 +89,7 @@ def mlp_step():
             ((h - targets) ** 2).mean().backward()
             for w, b in params:
                 w.grad = b.grad = None
+
         return step
 
     workloads = {"chainrule": build("chainrule", cr.tensor), "torch": build("torch", torch.tensor)}

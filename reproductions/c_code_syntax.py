@@ -61,11 +61,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import threads
+
+from chainrule.apps import char_lm as lm
 from chainrule.data.text import load_corpus, split_text
 from chainrule.models.char_rnn import sample
-from chainrule.apps import char_lm as lm
-
-import threads
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "do", "else", "case", "goto"}
@@ -133,8 +133,12 @@ def cut_functions(text):
 
 def _is_header(line):
     match = HEADER.match(line)
-    return (match is not None and match.group(1) not in KEYWORDS and not line.startswith("#")
-            and not line.rstrip().endswith(";"))
+    return (
+        match is not None
+        and match.group(1) not in KEYWORDS
+        and not line.startswith("#")
+        and not line.rstrip().endswith(";")
+    )
 
 
 def _is_return_type(line):
@@ -194,8 +198,11 @@ def passes_gcc(function):
     with tempfile.NamedTemporaryFile("w", suffix=".c") as source:
         source.write(PREAMBLE + "\n" + function + "\n")
         source.flush()
-        result = subprocess.run(["gcc", "-fsyntax-only", "-std=gnu11", "-w", source.name],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["gcc", "-fsyntax-only", "-std=gnu11", "-w", source.name],
+            capture_output=True,
+            text=True,
+        )
     return result.returncode == 0
 
 
@@ -203,13 +210,17 @@ def score(text):
     """{functions, passed, truncated, fraction} for the functions cut out of ``text``."""
     functions, truncated = cut_functions(text)
     passed = sum(passes_gcc(f) for f in functions)
-    return {"functions": len(functions), "passed": passed, "truncated": truncated,
-            "fraction": passed / len(functions) if functions else None}
+    return {
+        "functions": len(functions),
+        "passed": passed,
+        "truncated": truncated,
+        "fraction": passed / len(functions) if functions else None,
+    }
 
 
 def spread(functions, count):
     """``count`` of ``functions`` taken evenly from first to last."""
-    return functions[::max(len(functions) // count, 1)][:count]
+    return functions[:: max(len(functions) // count, 1)][:count]
 
 
 def write_bodies(model, vocab, functions, length, temperature, seed):
@@ -218,7 +229,7 @@ def write_bodies(model, vocab, functions, length, temperature, seed):
     written, truncated = [], 0
     for k, real in enumerate(functions):
         opening = real.find("\n{")
-        header = real[:opening + 2] if opening >= 0 else real[:real.index("{") + 1]
+        header = real[: opening + 2] if opening >= 0 else real[: real.index("{") + 1]
         text = sample(model, vocab, "\n" + header, length, temperature, seed=seed + k)
         found, _ = cut_functions(text)
         if found and found[0].startswith(header):
@@ -237,69 +248,104 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("run_dir", nargs="?", default="runs/char_lm_c-code_h512_e6")
     parser.add_argument("--length", type=int, default=2000, help="the shown sample's length")
-    parser.add_argument("--long-length", type=int, default=20000,
-                        help="a longer sample, for a count of functions worth a fraction")
+    parser.add_argument(
+        "--long-length",
+        type=int,
+        default=20000,
+        help="a longer sample, for a count of functions worth a fraction",
+    )
     parser.add_argument("--temperature", type=float, default=0.8)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--reference-functions", type=int, default=200,
-                        help="real corpus functions tested for the reference rate")
-    parser.add_argument("--headers", type=int, default=60,
-                        help="held-out function headers the model writes bodies for")
-    parser.add_argument("--body-length", type=int, default=1500,
-                        help="characters generated after each header")
+    parser.add_argument(
+        "--reference-functions",
+        type=int,
+        default=200,
+        help="real corpus functions tested for the reference rate",
+    )
+    parser.add_argument(
+        "--headers",
+        type=int,
+        default=60,
+        help="held-out function headers the model writes bodies for",
+    )
+    parser.add_argument(
+        "--body-length", type=int, default=1500, help="characters generated after each header"
+    )
     args = parser.parse_args()
     name = result_name(args.temperature)
     with threads.limit(1):
         model, vocab, config = lm.load_trained(args.run_dir, "best")
         started = time.perf_counter()
         short = sample(model, vocab, "\n", args.length, args.temperature, seed=args.seed)
-        long = sample(model, vocab, "\n", args.long_length, args.temperature,
-                      seed=args.seed + 1)
+        long = sample(model, vocab, "\n", args.long_length, args.temperature, seed=args.seed + 1)
         sampling_seconds = time.perf_counter() - started
         corpus = load_corpus(config.corpus, config.data_dir)
-        held_out = spread(cut_functions(split_text(corpus, config.val_fraction)[1])[0],
-                          args.headers)
+        held_out = spread(
+            cut_functions(split_text(corpus, config.val_fraction)[1])[0], args.headers
+        )
         started = time.perf_counter()
-        written, unfinished = write_bodies(model, vocab, held_out, args.body_length,
-                                           args.temperature, args.seed)
+        written, unfinished = write_bodies(
+            model, vocab, held_out, args.body_length, args.temperature, args.seed
+        )
         bodies_seconds = time.perf_counter() - started
     real, _ = cut_functions(corpus)
     reference = score("\n".join(spread(real, args.reference_functions)))
     passed = sum(ok for _, ok in written)
-    bodies = {"headers": len(held_out), "chars_per_body": args.body_length,
-              "temperature": args.temperature,
-              "seeds": f"{args.seed}…{args.seed + len(held_out) - 1}",
-              "functions": len(written), "passed": passed, "truncated": unfinished,
-              "fraction": passed / len(written) if written else None,
-              "reference_same_functions_real_bodies":
-                  sum(passes_gcc(f) for f in held_out) / len(held_out),
-              "file": f"results/{name}_functions.txt",
-              "seconds": round(bodies_seconds, 1)}
+    bodies = {
+        "headers": len(held_out),
+        "chars_per_body": args.body_length,
+        "temperature": args.temperature,
+        "seeds": f"{args.seed}…{args.seed + len(held_out) - 1}",
+        "functions": len(written),
+        "passed": passed,
+        "truncated": unfinished,
+        "fraction": passed / len(written) if written else None,
+        "reference_same_functions_real_bodies": sum(passes_gcc(f) for f in held_out)
+        / len(held_out),
+        "file": f"results/{name}_functions.txt",
+        "seconds": round(bodies_seconds, 1),
+    }
     metrics = json.loads((Path(args.run_dir) / "metrics.json").read_text())
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{name}_functions.txt").write_text("".join(
-        f"/* ---- {'passed' if ok else 'failed'} gcc -fsyntax-only ---- */\n{f}\n\n"
-        for f, ok in written))
+    (RESULTS / f"{name}_functions.txt").write_text(
+        "".join(
+            f"/* ---- {'passed' if ok else 'failed'} gcc -fsyntax-only ---- */\n{f}\n\n"
+            for f, ok in written
+        )
+    )
     (RESULTS / f"{name}_sample.txt").write_text(short)
-    summary = {"corpus": "glibc 2.36 string/, stdlib/, stdio-common/ .c/.h (c-code)",
-               "val_loss": metrics["val_loss"], "best_val_loss": metrics["best_val_loss"],
-               "epochs": metrics["epochs"], "steps": metrics["steps"],
-               "train_seconds_total": metrics["train_seconds_total"],
-               "config": metrics["config"],
-               "sample": {"file": f"results/{name}_sample.txt", "chars": args.length,
-                          "temperature": args.temperature, "seed": args.seed,
-                          "checkpoint": "best", **score(short)},
-               "long_sample": {"chars": args.long_length, "temperature": args.temperature,
-                               "seed": args.seed + 1, **score(long)},
-               "bodies_for_held_out_headers": bodies,
-               "reference_real_glibc_functions": reference,
-               "sampling_seconds": round(sampling_seconds, 1),
-               "rule": "see reproductions/c_code_syntax.py docstring: column-0 header "
-                       "(identifier then '(', not a keyword, no ';' at end, optional "
-                       "return-type line above), then only blanks/comments between the "
-                       "header's ')' and '{', brace "
-                       "matching skipping comments and literals; gcc -fsyntax-only -std=gnu11 "
-                       "-w after a preamble of standard headers and glibc macro stubs"}
+    summary = {
+        "corpus": "glibc 2.36 string/, stdlib/, stdio-common/ .c/.h (c-code)",
+        "val_loss": metrics["val_loss"],
+        "best_val_loss": metrics["best_val_loss"],
+        "epochs": metrics["epochs"],
+        "steps": metrics["steps"],
+        "train_seconds_total": metrics["train_seconds_total"],
+        "config": metrics["config"],
+        "sample": {
+            "file": f"results/{name}_sample.txt",
+            "chars": args.length,
+            "temperature": args.temperature,
+            "seed": args.seed,
+            "checkpoint": "best",
+            **score(short),
+        },
+        "long_sample": {
+            "chars": args.long_length,
+            "temperature": args.temperature,
+            "seed": args.seed + 1,
+            **score(long),
+        },
+        "bodies_for_held_out_headers": bodies,
+        "reference_real_glibc_functions": reference,
+        "sampling_seconds": round(sampling_seconds, 1),
+        "rule": "see reproductions/c_code_syntax.py docstring: column-0 header "
+        "(identifier then '(', not a keyword, no ';' at end, optional "
+        "return-type line above), then only blanks/comments between the "
+        "header's ')' and '{', brace "
+        "matching skipping comments and literals; gcc -fsyntax-only -std=gnu11 "
+        "-w after a preamble of standard headers and glibc macro stubs",
+    }
     (RESULTS / f"{name}.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
 

@@ -21,9 +21,12 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--image", default=None,
-                        help="an image file or ARCHIVE.zip:MEMBER (default: CIFAR-10 "
-                             "test/horse/0000.jpg under the data root)")
+    parser.add_argument(
+        "--image",
+        default=None,
+        help="an image file or ARCHIVE.zip:MEMBER (default: CIFAR-10 "
+        "test/horse/0000.jpg under the data root)",
+    )
     parser.add_argument("--out", default=str(RESULTS / "classic_kernels.png"))
     args = parser.parse_args()
     archive = data_root()[0] / "cifar10" / "cifar10-jpg.zip"

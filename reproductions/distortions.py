@@ -16,10 +16,12 @@ from chainrule.data.augment import RandomDistortion
 from chainrule.viz.figure import plt, save
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ROWS = (("original", None, 1),
-        ("affine", RandomDistortion(), 3),
-        ("elastic α=34 σ=4", RandomDistortion(0, (1, 1), 0, 0, elastic_alpha=34.0), 2),
-        ("affine + elastic", RandomDistortion(elastic_alpha=34.0), 2))
+ROWS = (
+    ("original", None, 1),
+    ("affine", RandomDistortion(), 3),
+    ("elastic α=34 σ=4", RandomDistortion(0, (1, 1), 0, 0, elastic_alpha=34.0), 2),
+    ("affine + elastic", RandomDistortion(elastic_alpha=34.0), 2),
+)
 
 
 def main():
@@ -27,14 +29,27 @@ def main():
     parser.add_argument("--digits", type=int, default=10)
     parser.add_argument("--out", default=str(RESULTS / "distortions.png"))
     args = parser.parse_args()
-    digits = MNIST(train=False).data[:args.digits]
+    digits = MNIST(train=False).data[: args.digits]
     cr.manual_seed(0)
-    rows = [(label, digits if t is None else t.apply_batch(digits))
-            for label, t, repeats in ROWS for _ in range(repeats)]
-    figure, axes = plt.subplots(len(rows), len(digits), squeeze=False,
-                                figsize=(0.8 * len(digits) + 1.4, 0.8 * len(rows) + 0.6))
-    figure.subplots_adjust(left=1.4 / (0.8 * len(digits) + 1.4), right=0.99, wspace=0.05,
-                           hspace=0.05, top=1 - 0.5 / (0.8 * len(rows) + 0.6), bottom=0.02)
+    rows = [
+        (label, digits if t is None else t.apply_batch(digits))
+        for label, t, repeats in ROWS
+        for _ in range(repeats)
+    ]
+    figure, axes = plt.subplots(
+        len(rows),
+        len(digits),
+        squeeze=False,
+        figsize=(0.8 * len(digits) + 1.4, 0.8 * len(rows) + 0.6),
+    )
+    figure.subplots_adjust(
+        left=1.4 / (0.8 * len(digits) + 1.4),
+        right=0.99,
+        wspace=0.05,
+        hspace=0.05,
+        top=1 - 0.5 / (0.8 * len(rows) + 0.6),
+        bottom=0.02,
+    )
     for r, (label, images) in enumerate(rows):
         for c, image in enumerate(images):
             ax = axes[r, c]
@@ -43,8 +58,9 @@ def main():
             ax.set_yticks([])
         if r == 0 or rows[r - 1][0] != label:
             axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
-    figure.suptitle("MNIST test digits and random distortions of them (one draw per row)",
-                    fontsize=10)
+    figure.suptitle(
+        "MNIST test digits and random distortions of them (one draw per row)", fontsize=10
+    )
     save(figure, args.out)
     print(f"distortions written to {args.out}")
 

@@ -15,10 +15,10 @@ import shutil
 import time
 from pathlib import Path
 
+import threads
+
 from chainrule import models
 from chainrule.apps import classify
-
-import threads
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -36,18 +36,30 @@ def main():
 
 def train(args):
     started = time.perf_counter()
-    config = classify.RunConfig(model="mlp", dataset="mnist", optimizer="adam", lr=1e-3,
-                           epochs=args.epochs, batch_size=128, device=args.device)
+    config = classify.RunConfig(
+        model="mlp",
+        dataset="mnist",
+        optimizer="adam",
+        lr=1e-3,
+        epochs=args.epochs,
+        batch_size=128,
+        device=args.device,
+    )
     splits = classify.load_splits(config)
     model = models.build("mlp", splits.input_shape, splits.num_classes)
     metrics = classify.train_run(config, model, splits, args.out, progress=False)
     wall = time.perf_counter() - started
 
-    summary = {"test_accuracy": metrics["test_accuracy"], "test_loss": metrics["test_loss"],
-               "epochs": metrics["epochs"], "wall_seconds": round(wall, 1),
-               "train_seconds": metrics["train_seconds_total"],
-               "best_val_accuracy": max(e["val_accuracy"] for e in _history(args.out)),
-               "machine": f"{platform.machine()}, {args.device}", "config": metrics["config"]}
+    summary = {
+        "test_accuracy": metrics["test_accuracy"],
+        "test_loss": metrics["test_loss"],
+        "epochs": metrics["epochs"],
+        "wall_seconds": round(wall, 1),
+        "train_seconds": metrics["train_seconds_total"],
+        "best_val_accuracy": max(e["val_accuracy"] for e in _history(args.out)),
+        "machine": f"{platform.machine()}, {args.device}",
+        "config": metrics["config"],
+    }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "mlp_mnist.json").write_text(json.dumps(summary, indent=2) + "\n")
     shutil.copy(Path(args.out) / "curves.png", RESULTS / "mlp_mnist_curves.png")

@@ -20,14 +20,14 @@ import json
 import time
 from pathlib import Path
 
+import threads
+
 import chainrule as cr
 from chainrule import data, models
 from chainrule.apps import classify
 from chainrule.apps.common import OPTIMIZERS, make_optimizer
 from chainrule.train import Callback, evaluate, fit
 from chainrule.viz import plot_loss_curves
-
-import threads
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -55,8 +55,10 @@ def compare(epochs, every, limit_train=None):
     config = classify.RunConfig(epochs=epochs, limit_train=limit_train)
     splits = classify.load_splits(config)
     cr.manual_seed(0)
-    initial = {k: v.numpy().copy()
-               for k, v in models.build("mlp", splits.input_shape, 10).state_dict().items()}
+    initial = {
+        k: v.numpy().copy()
+        for k, v in models.build("mlp", splits.input_shape, 10).state_dict().items()
+    }
     rows, curves = [], {}
     for name in OPTIMIZERS:
         cr.manual_seed(0)
@@ -66,15 +68,29 @@ def compare(epochs, every, limit_train=None):
         loader = data.DataLoader(splits.train, batch_size=128, shuffle=True, seed=0)
         trace = LossTrace(every)
         started = time.perf_counter()
-        history = fit(model, optimizer, loader, epochs,
-                      val_loader=data.DataLoader(splits.val, batch_size=1000), callbacks=[trace])
+        history = fit(
+            model,
+            optimizer,
+            loader,
+            epochs,
+            val_loader=data.DataLoader(splits.val, batch_size=1000),
+            callbacks=[trace],
+        )
         seconds = time.perf_counter() - started
         test = evaluate(model, data.DataLoader(splits.test, batch_size=1000))
         curves[name] = (trace.steps, trace.losses)
-        rows.append({"optimizer": name, "lr": OPTIMIZERS[name][1],
-                     "steps": epochs * len(loader), "final_train_loss": trace.losses[-1],
-                     "val_accuracy": history[-1]["val_accuracy"], "test_loss": test["loss"],
-                     "test_accuracy": test["accuracy"], "seconds": round(seconds, 1)})
+        rows.append(
+            {
+                "optimizer": name,
+                "lr": OPTIMIZERS[name][1],
+                "steps": epochs * len(loader),
+                "final_train_loss": trace.losses[-1],
+                "val_accuracy": history[-1]["val_accuracy"],
+                "test_loss": test["loss"],
+                "test_accuracy": test["accuracy"],
+                "seconds": round(seconds, 1),
+            }
+        )
         print(json.dumps(rows[-1]), flush=True)
     return rows, curves
 
@@ -82,18 +98,27 @@ def compare(epochs, every, limit_train=None):
 def write(rows, curves, epochs, every):
     RESULTS.mkdir(exist_ok=True)
     steps = rows[0]["steps"]
-    plot_loss_curves(curves, RESULTS / "optimizer_comparison.png",
-                     title=f"MLP on MNIST, batch 128: mean loss of every {every} steps")
+    plot_loss_curves(
+        curves,
+        RESULTS / "optimizer_comparison.png",
+        title=f"MLP on MNIST, batch 128: mean loss of every {every} steps",
+    )
     traced = {name: {"steps": s, "losses": losses} for name, (s, losses) in curves.items()}
     (RESULTS / "optimizer_comparison.json").write_text(
-        json.dumps({"results": rows, "curves": traced}, indent=1) + "\n")
-    lines = [f"MLP 784-256-128-10 (ReLU, dropout 0.2) on MNIST: {epochs} epochs = {steps} steps "
-             "of batch 128 from the same initial weights and batch order.", "",
-             "| optimizer | lr | final train loss | val accuracy | test accuracy | test loss |",
-             "|---|---|---|---|---|---|"]
-    lines += [f"| {r['optimizer']} | {r['lr']:g} | {r['final_train_loss']:.4f} | "
-              f"{r['val_accuracy']:.4f} | {r['test_accuracy']:.4f} | {r['test_loss']:.4f} |"
-              for r in rows]
+        json.dumps({"results": rows, "curves": traced}, indent=1) + "\n"
+    )
+    lines = [
+        f"MLP 784-256-128-10 (ReLU, dropout 0.2) on MNIST: {epochs} epochs = {steps} steps "
+        "of batch 128 from the same initial weights and batch order.",
+        "",
+        "| optimizer | lr | final train loss | val accuracy | test accuracy | test loss |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['optimizer']} | {r['lr']:g} | {r['final_train_loss']:.4f} | "
+        f"{r['val_accuracy']:.4f} | {r['test_accuracy']:.4f} | {r['test_loss']:.4f} |"
+        for r in rows
+    ]
     (RESULTS / "optimizer_comparison.md").write_text("\n".join(lines) + "\n")
 
 
@@ -102,8 +127,13 @@ def main():
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--every", type=int, default=43, help="steps per point of the curves")
     threads.add_option(parser)
-    parser.add_argument("--limit-train", type=int, default=None, metavar="N",
-                        help="train on the first N images only (a quick check of the script)")
+    parser.add_argument(
+        "--limit-train",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train on the first N images only (a quick check of the script)",
+    )
     args = parser.parse_args()
     with threads.limit(args.threads):
         rows, curves = compare(args.epochs, args.every, args.limit_train)

@@ -44,6 +44,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import threads
 
 from chainrule import optim
 from chainrule.apps import seq2seq as app
@@ -52,8 +53,6 @@ from chainrule.data.vocab import detokenize
 from chainrule.models.seq2seq import save_translator
 from chainrule.train.metrics import bleu
 
-import threads
-
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = 10
@@ -61,9 +60,21 @@ SAMPLES = 10
 
 # -- the PyTorch twin -----------------------------------------------------------------------
 
-def torch_seq2seq(source_vocab_size, target_vocab_size, embedding_dim=256, hidden_size=256,
-                  cell="gru", num_layers=1, bidirectional=False, attention=None, dropout=0.0,
-                  pad_index=0, bos_index=2, eos_index=3):
+
+def torch_seq2seq(
+    source_vocab_size,
+    target_vocab_size,
+    embedding_dim=256,
+    hidden_size=256,
+    cell="gru",
+    num_layers=1,
+    bidirectional=False,
+    attention=None,
+    dropout=0.0,
+    pad_index=0,
+    bos_index=2,
+    eos_index=3,
+):
     """The PyTorch model equivalent to ``Seq2Seq`` with the same arguments (same parameter
     names and shapes), written with ``torch.nn`` and packed sequences."""
     import torch
@@ -96,8 +107,9 @@ def torch_seq2seq(source_vocab_size, target_vocab_size, embedding_dim=256, hidde
             super().__init__()
             self.encoder = nn.Module()
             self.encoder.embedding = nn.Embedding(source_vocab_size, embedding_dim, pad_index)
-            self.encoder.rnn = rnn_class(embedding_dim, hidden_size, num_layers,
-                                         bidirectional=bidirectional)
+            self.encoder.rnn = rnn_class(
+                embedding_dim, hidden_size, num_layers, bidirectional=bidirectional
+            )
             self.decoder = nn.Module()
             self.decoder.embedding = nn.Embedding(target_vocab_size, embedding_dim, pad_index)
             self.decoder.rnn = rnn_class(embedding_dim, decoder_size, num_layers)
@@ -109,14 +121,19 @@ def torch_seq2seq(source_vocab_size, target_vocab_size, embedding_dim=256, hidde
 
         def encode(self, source):
             lengths = (source != pad_index).sum(0).cpu()
-            packed = pack_padded_sequence(self.drop(self.encoder.embedding(source)), lengths,
-                                          enforce_sorted=False)
+            packed = pack_padded_sequence(
+                self.drop(self.encoder.embedding(source)), lengths, enforce_sorted=False
+            )
             outputs, final = self.encoder.rnn(packed)
             outputs, _ = pad_packed_sequence(outputs, total_length=source.shape[0])
 
             def join(h):  # (L·D, N, H) → (L, N, D·H), directions side by side
-                return h.view(num_layers, directions, *h.shape[1:]).permute(0, 2, 1, 3) \
+                return (
+                    h.view(num_layers, directions, *h.shape[1:])
+                    .permute(0, 2, 1, 3)
                     .reshape(num_layers, h.shape[1], decoder_size)
+                )
+
             state = tuple(map(join, final)) if cell == "lstm" else join(final)
             mask = (source != pad_index).T[:, None, :]
             return outputs.transpose(0, 1), mask, state
@@ -136,8 +153,9 @@ def torch_seq2seq(source_vocab_size, target_vocab_size, embedding_dim=256, hidde
 
         def loss(self, source, target):
             logits = self(source, target)
-            return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                               target[1:].reshape(-1), ignore_index=pad_index)
+            return nn.functional.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), target[1:].reshape(-1), ignore_index=pad_index
+            )
 
         @torch.no_grad()
         def greedy(self, source, max_len=50):
@@ -151,7 +169,7 @@ def torch_seq2seq(source_vocab_size, target_vocab_size, embedding_dim=256, hidde
                 if (torch.stack(words) == eos_index).any(0).all():
                     break
             columns = torch.stack(words).T.tolist()
-            return [c[:c.index(eos_index)] if eos_index in c else c for c in columns]
+            return [c[: c.index(eos_index)] if eos_index in c else c for c in columns]
 
     return TorchSeq2Seq()
 
@@ -159,17 +177,21 @@ def torch_seq2seq(source_vocab_size, target_vocab_size, embedding_dim=256, hidde
 def copy_into_torch(model, twin):
     """Load chainrule ``model``'s parameters into the PyTorch ``twin`` (same names)."""
     import torch
-    state = {name: torch.from_numpy(np.array(tensor.data)) for name, tensor
-             in model.state_dict().items()}
+
+    state = {
+        name: torch.from_numpy(np.array(tensor.data)) for name, tensor in model.state_dict().items()
+    }
     twin.load_state_dict(state)
 
 
 def copy_from_torch(twin, model):
-    model.load_state_dict({name: value.detach().numpy().copy()
-                           for name, value in twin.state_dict().items()})
+    model.load_state_dict(
+        {name: value.detach().numpy().copy() for name, value in twin.state_dict().items()}
+    )
 
 
 # -- the experiment -------------------------------------------------------------------------
+
 
 def config_of(args):
     """The ``apps.seq2seq.Seq2SeqConfig`` of the command line (the recipe both frameworks use)."""
@@ -184,6 +206,7 @@ class Trainer:
         self.framework, self.model, self.twin = framework, model, twin
         if framework == "torch":
             import torch
+
             self.torch = torch
             self.optimizer = torch.optim.Adam(twin.parameters(), lr=lr)
         else:
@@ -209,8 +232,9 @@ class Trainer:
         for source, target in batches:
             count = int((target[1:] != 0).sum())
             with self.torch.no_grad():
-                loss = self.twin.loss(self.torch.from_numpy(source),
-                                      self.torch.from_numpy(target)).item()
+                loss = self.twin.loss(
+                    self.torch.from_numpy(source), self.torch.from_numpy(target)
+                ).item()
             total, words = total + loss * count, words + count
         return total / words
 
@@ -230,6 +254,7 @@ def run(args):
     twin = None
     if args.framework == "torch":
         import torch
+
         torch.manual_seed(args.seed)
         twin = torch_seq2seq(**arguments)
         copy_into_torch(model, twin)
@@ -241,22 +266,36 @@ def run(args):
     out.mkdir(parents=True, exist_ok=True)
     for epoch in range(1, args.epochs + 1):
         elapsed = time.perf_counter() - started
-        if args.train_minutes and history and \
-                elapsed * (1 + 1 / len(history)) > args.train_minutes * 60:
+        if (
+            args.train_minutes
+            and history
+            and elapsed * (1 + 1 / len(history)) > args.train_minutes * 60
+        ):
             print(f"stopping before epoch {epoch}: it would end past --train-minutes", flush=True)
             break
         epoch_start, losses = time.perf_counter(), []
         for i, (source, target) in enumerate(train):
             losses.append(trainer.step(source, target))
             if args.log_every and i % args.log_every == 0:
-                print(f"epoch {epoch} batch {i}/{len(train)} loss {losses[-1]:.3f} "
-                      f"{time.perf_counter() - epoch_start:.0f} s", flush=True)
+                print(
+                    f"epoch {epoch} batch {i}/{len(train)} loss {losses[-1]:.3f} "
+                    f"{time.perf_counter() - epoch_start:.0f} s",
+                    flush=True,
+                )
         seconds = time.perf_counter() - epoch_start
-        greedy = app.translate_corpus(lambda s: trainer.greedy(s, args.max_len), data.test[0],
-                                      args.batch_size, data.target_vocab)
-        record = dict(epoch=epoch, train_loss=float(np.mean(losses)),
-                      val_loss=trainer.evaluate(val), seconds=seconds,
-                      test_bleu_greedy=bleu(greedy, data.test_tokens[1]))
+        greedy = app.translate_corpus(
+            lambda s: trainer.greedy(s, args.max_len),
+            data.test[0],
+            args.batch_size,
+            data.target_vocab,
+        )
+        record = dict(
+            epoch=epoch,
+            train_loss=float(np.mean(losses)),
+            val_loss=trainer.evaluate(val),
+            seconds=seconds,
+            test_bleu_greedy=bleu(greedy, data.test_tokens[1]),
+        )
         history.append(record)
         print(json.dumps(record), flush=True)
         if twin is not None:
@@ -268,37 +307,66 @@ def run(args):
     model.eval()
     references = data.test_tokens[1]
     decode_start = time.perf_counter()
-    greedy = app.translate_corpus(lambda s: trainer.greedy(s, args.max_len), data.test[0],
-                                  args.batch_size, data.target_vocab)
+    greedy = app.translate_corpus(
+        lambda s: trainer.greedy(s, args.max_len), data.test[0], args.batch_size, data.target_vocab
+    )
     greedy_seconds = time.perf_counter() - decode_start
     decode_start = time.perf_counter()
-    beam = app.translate_corpus(lambda s: model.beam_search(s, args.beam, args.max_len),
-                                data.test[0], args.batch_size, data.target_vocab)
+    beam = app.translate_corpus(
+        lambda s: model.beam_search(s, args.beam, args.max_len),
+        data.test[0],
+        args.batch_size,
+        data.target_vocab,
+    )
     beam_seconds = time.perf_counter() - decode_start
     tag = run_tag(args)
     sources, targets = data.test_text
     result = dict(
-        framework=args.framework, attention=args.attention, device="cpu",
-        test_bleu_greedy=bleu(greedy, references), test_bleu_beam=bleu(beam, references),
-        beam_width=args.beam, test_loss=trainer.evaluate(
-            TranslationBatches(*data.test, args.batch_size, 0, shuffle=False)),
-        epochs=history, epochs_asked=args.epochs, train_seconds=train_seconds,
+        framework=args.framework,
+        attention=args.attention,
+        device="cpu",
+        test_bleu_greedy=bleu(greedy, references),
+        test_bleu_beam=bleu(beam, references),
+        beam_width=args.beam,
+        test_loss=trainer.evaluate(
+            TranslationBatches(*data.test, args.batch_size, 0, shuffle=False)
+        ),
+        epochs=history,
+        epochs_asked=args.epochs,
+        train_seconds=train_seconds,
         greedy_seconds=greedy_seconds,
-        beam_seconds=beam_seconds, train_pairs=len(data.train[0]),
-        source_vocab=len(data.source_vocab), target_vocab=len(data.target_vocab),
+        beam_seconds=beam_seconds,
+        train_pairs=len(data.train[0]),
+        source_vocab=len(data.source_vocab),
+        target_vocab=len(data.target_vocab),
         recipe={k: v for k, v in vars(args).items() if k not in ("data_dir", "summarize")},
-        machine=dict(python=platform.python_version(), numpy=np.__version__,
-                     cpu_threads=args.threads, processor=platform.processor()),
+        machine=dict(
+            python=platform.python_version(),
+            numpy=np.__version__,
+            cpu_threads=args.threads,
+            processor=platform.processor(),
+        ),
         command=" ".join(sys.argv),
-        samples=[dict(source=sources[i], reference=targets[i], greedy=detokenize(greedy[i]),
-                      beam=detokenize(beam[i])) for i in range(SAMPLES)])
+        samples=[
+            dict(
+                source=sources[i],
+                reference=targets[i],
+                greedy=detokenize(greedy[i]),
+                beam=detokenize(beam[i]),
+            )
+            for i in range(SAMPLES)
+        ],
+    )
     if args.framework == "torch":
         import torch
+
         result["machine"]["torch"] = torch.__version__
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"seq2seq_{tag}.json").write_text(json.dumps(result, indent=1) + "\n")
-    print(f"{tag}: test BLEU greedy {result['test_bleu_greedy']:.2f}, beam "
-          f"{result['test_bleu_beam']:.2f}, training {train_seconds:.0f} s")
+    print(
+        f"{tag}: test BLEU greedy {result['test_bleu_greedy']:.2f}, beam "
+        f"{result['test_bleu_beam']:.2f}, training {train_seconds:.0f} s"
+    )
 
 
 def run_tag(args):
@@ -307,43 +375,65 @@ def run_tag(args):
 
 
 def summarize():
-    runs = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("seq2seq_*_*.json"))
-            if p.stem != "seq2seq_multi30k"]
+    runs = [
+        json.loads(p.read_text())
+        for p in sorted(RESULTS.glob("seq2seq_*_*.json"))
+        if p.stem != "seq2seq_multi30k"
+    ]
     runs.sort(key=lambda r: (r["attention"], r["recipe"]["seed"], r["framework"]))
-    table = ["| attention | seed | framework | epochs | val loss per epoch | test loss | "
-             f"BLEU greedy | BLEU beam {runs[0]['beam_width']} | training (CPU, 1 thread) | "
-             "beam decoding |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    table = [
+        "| attention | seed | framework | epochs | val loss per epoch | test loss | "
+        f"BLEU greedy | BLEU beam {runs[0]['beam_width']} | training (CPU, 1 thread) | "
+        "beam decoding |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in runs:
         val = ", ".join(f"{e['val_loss']:.3f}" for e in r["epochs"])
-        table.append(f"| {r['attention']} | {r['recipe']['seed']} | {r['framework']} | "
-                     f"{len(r['epochs'])} | {val} | "
-                     f"{r['test_loss']:.3f} | {r['test_bleu_greedy']:.2f} | "
-                     f"{r['test_bleu_beam']:.2f} | {r['train_seconds'] / 60:.1f} min | "
-                     f"{r['beam_seconds']:.0f} s |")
+        table.append(
+            f"| {r['attention']} | {r['recipe']['seed']} | {r['framework']} | "
+            f"{len(r['epochs'])} | {val} | "
+            f"{r['test_loss']:.3f} | {r['test_bleu_greedy']:.2f} | "
+            f"{r['test_bleu_beam']:.2f} | {r['train_seconds'] / 60:.1f} min | "
+            f"{r['beam_seconds']:.0f} s |"
+        )
     recipe = runs[0]["recipe"]
-    lines = ["# Seq2seq German→English on Multi30k (test2016)", "",
-             "Generated by `reproductions/seq2seq_multi30k.py --summarize`; the script's "
-             "docstring gives the recipe. All runs on the CPU (1 BLAS thread, a 2-core machine "
-             "shared with other jobs, so wall times are only indicative). "
-             f"{runs[0]['train_pairs']:,} training pairs (≤ {recipe['max_tokens']} tokens), "
-             f"vocabularies {runs[0]['source_vocab']:,} de / {runs[0]['target_vocab']:,} en "
-             f"(min_freq {recipe['min_freq']}), {recipe['cell'].upper()} "
-             f"{recipe['embedding']}/{recipe['hidden']}, batch {recipe['batch_size']}, Adam "
-             f"{recipe['lr']:g}, dropout {recipe['dropout']:g}. BLEU: sacrebleu corpus BLEU of "
-             "lowercased, tokenized text. Greedy decoding runs in each run's own framework, "
-             "beam search is chainrule's on the trained weights.", "", *table, ""]
+    lines = [
+        "# Seq2seq German→English on Multi30k (test2016)",
+        "",
+        "Generated by `reproductions/seq2seq_multi30k.py --summarize`; the script's "
+        "docstring gives the recipe. All runs on the CPU (1 BLAS thread, a 2-core machine "
+        "shared with other jobs, so wall times are only indicative). "
+        f"{runs[0]['train_pairs']:,} training pairs (≤ {recipe['max_tokens']} tokens), "
+        f"vocabularies {runs[0]['source_vocab']:,} de / {runs[0]['target_vocab']:,} en "
+        f"(min_freq {recipe['min_freq']}), {recipe['cell'].upper()} "
+        f"{recipe['embedding']}/{recipe['hidden']}, batch {recipe['batch_size']}, Adam "
+        f"{recipe['lr']:g}, dropout {recipe['dropout']:g}. BLEU: sacrebleu corpus BLEU of "
+        "lowercased, tokenized text. Greedy decoding runs in each run's own framework, "
+        "beam search is chainrule's on the trained weights.",
+        "",
+        *table,
+        "",
+    ]
     for r in runs:
-        lines += [f"## {r['framework']}, attention {r['attention']}, seed {r['recipe']['seed']}: "
-                  "sample test translations",
-                  "", f"Command: `{r['command']}`", ""]
+        lines += [
+            f"## {r['framework']}, attention {r['attention']}, seed {r['recipe']['seed']}: "
+            "sample test translations",
+            "",
+            f"Command: `{r['command']}`",
+            "",
+        ]
         for s in r["samples"]:
-            lines += [f"- de: {s['source']}", f"  - reference: {s['reference']}",
-                      f"  - greedy: {s['greedy']}", f"  - beam {r['beam_width']}: {s['beam']}"]
+            lines += [
+                f"- de: {s['source']}",
+                f"  - reference: {s['reference']}",
+                f"  - greedy: {s['greedy']}",
+                f"  - beam {r['beam_width']}: {s['beam']}",
+            ]
         lines.append("")
     (RESULTS / "seq2seq_multi30k.md").write_text("\n".join(lines))
-    (RESULTS / "seq2seq_multi30k.json").write_text(json.dumps(
-        [{k: v for k, v in r.items() if k != "samples"} for r in runs], indent=1) + "\n")
+    (RESULTS / "seq2seq_multi30k.json").write_text(
+        json.dumps([{k: v for k, v in r.items() if k != "samples"} for r in runs], indent=1) + "\n"
+    )
 
 
 def main():
@@ -356,8 +446,12 @@ def main():
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--dropout", type=float, default=0.0)
     parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--train-minutes", type=float, default=None,
-                        help="start no epoch that would end past this training time")
+    parser.add_argument(
+        "--train-minutes",
+        type=float,
+        default=None,
+        help="start no epoch that would end past this training time",
+    )
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--max-tokens", type=int, default=30)
@@ -369,14 +463,18 @@ def main():
     threads.add_option(parser)
     parser.add_argument("--log-every", type=int, default=0, help="print every N batches")
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--summarize", action="store_true",
-                        help="only gather the result JSONs into seq2seq_multi30k.{json,md}")
+    parser.add_argument(
+        "--summarize",
+        action="store_true",
+        help="only gather the result JSONs into seq2seq_multi30k.{json,md}",
+    )
     args = parser.parse_args()
     if args.summarize:
         summarize()
         return
     if args.threads and args.framework == "torch":
         import torch
+
         torch.set_num_threads(args.threads)
     with threads.limit(args.threads):
         run(args)

@@ -8,9 +8,13 @@ import threadpoolctl
 def add_option(parser, default=None):
     """Add ``--threads N`` to an argparse parser."""
     fallback = "NumPy's own choice" if default is None else default
-    parser.add_argument("--threads", type=int, default=default,
-                        help=f"BLAS threads, and PyTorch's where the script runs it "
-                             f"(default: {fallback}; 1 on a busy machine)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=default,
+        help=f"BLAS threads, and PyTorch's where the script runs it "
+        f"(default: {fallback}; 1 on a busy machine)",
+    )
 
 
 def limit(threads):

@@ -22,8 +22,11 @@ def test_exported_where_torch_has_it():
 def test_a_nan_born_in_a_forward_names_the_op():
     x = cr.tensor([0.5, -1.0], requires_grad=True)
     with detect_anomaly(), np.errstate(invalid="ignore"):
-        with pytest.raises(RuntimeError, match="Log's forward returned NaN values in its "
-                                               r"output 0 \(shape \(2,\)\)"):
+        with pytest.raises(
+            RuntimeError,
+            match="Log's forward returned NaN values in its "
+            r"output 0 \(shape \(2,\)\)",
+        ):
             x.log()
 
 
@@ -44,15 +47,17 @@ def test_a_nan_born_in_a_backward_names_the_op_as_torch_does():
     x = cr.tensor([0.0, 4.0], requires_grad=True)
     with detect_anomaly(), np.errstate(divide="ignore", invalid="ignore"):
         loss = (x.sqrt() * 0).sum()
-        with pytest.raises(RuntimeError, match="Sqrt's backward returned NaN values in its "
-                                               "gradient for input 0"):
+        with pytest.raises(
+            RuntimeError, match="Sqrt's backward returned NaN values in its gradient for input 0"
+        ):
             loss.backward()
 
 
 def test_non_finite_data_is_traced_to_where_it_came_in():
     with detect_anomaly():
-        with pytest.raises(RuntimeError, match="Mul's forward.*its input 0 already held "
-                                               "non-finite values"):
+        with pytest.raises(
+            RuntimeError, match="Mul's forward.*its input 0 already held non-finite values"
+        ):
             cr.tensor([math.nan, 1.0]) * 2
 
 
@@ -95,8 +100,10 @@ def test_restored_when_the_block_raises():
 
 def test_no_check_runs_while_off(monkeypatch):
     """Off, an op pays one bool test: the checking function is never called."""
+
     def fail(*args):
         raise AssertionError("checked while anomaly detection is off")
+
     monkeypatch.setattr(autograd, "_check_finite", fail)
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     (x * x).sum().backward()

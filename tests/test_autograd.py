@@ -23,6 +23,7 @@ def leaf(values, dtype=cr.float64):
 
 # -- accumulation ----------------------------------------------------------------------------
 
+
 def test_tensor_used_twice_accumulates_both_paths():
     a = leaf([0.5, -1.5, 2.0])
     (a + a * a).sum().backward()
@@ -70,6 +71,7 @@ def test_backward_with_explicit_gradient_matches_torch():
 
 # -- deep graphs -----------------------------------------------------------------------------
 
+
 def test_ten_thousand_step_chain_backprops_without_recursion_error():
     steps = 10_000
     x, w = leaf(0.5), leaf(0.9)
@@ -97,11 +99,12 @@ def test_linear_recurrence_gradient_has_closed_form():
     for _ in range(steps):
         h = h * w + x
     h.backward()
-    w_n = w_value ** steps
+    w_n = w_value**steps
     np.testing.assert_allclose(x.grad.item(), w_n + (1 - w_n) / (1 - w_value), rtol=1e-9)
 
 
 # -- freeing the graph -----------------------------------------------------------------------
+
 
 def test_second_backward_through_freed_graph_raises_clearly():
     a = leaf([1.0, 2.0])
@@ -128,6 +131,7 @@ def test_backward_frees_saved_arrays():
 
 
 # -- no_grad ---------------------------------------------------------------------------------
+
 
 def test_no_grad_records_nothing():
     a = leaf([1.0, 2.0])
@@ -157,6 +161,7 @@ def test_no_grad_as_decorator_and_enable_grad_inside():
 
 # -- dtypes and devices ----------------------------------------------------------------------
 
+
 def test_mixing_float32_and_float64_names_the_op_and_shapes():
     a = cr.tensor(np.ones((2, 3), np.float32))
     b = cr.tensor(np.ones((3,), np.float64))
@@ -178,8 +183,16 @@ def test_inputs_on_different_devices_name_the_op_and_shapes(monkeypatch):
 
 def test_python_scalars_take_the_tensor_dtype():
     x = cr.tensor([1.0, 2.0])
-    for result in (x * 2.5, 2.5 - x, x / 3, 2 ** x, x ** 2, F.where(x > 1, x, 0.0),
-                   x * np.float64(2.5), np.float64(2.5) * x):
+    for result in (
+        x * 2.5,
+        2.5 - x,
+        x / 3,
+        2**x,
+        x**2,
+        F.where(x > 1, x, 0.0),
+        x * np.float64(2.5),
+        np.float64(2.5) * x,
+    ):
         assert result.dtype == cr.float32
     assert (x.to(cr.float64) * np.float32(2)).dtype == cr.float64
     assert (cr.tensor([1, 2]) * 2).dtype == cr.int64
@@ -223,6 +236,7 @@ def test_cuda_without_a_gpu_raises_device_error_with_the_reason():
 
 # -- errors ----------------------------------------------------------------------------------
 
+
 def test_backward_on_non_scalar_without_grad_names_the_shape():
     y = leaf(np.ones((2, 3))) * 2
     with pytest.raises(RuntimeError, match=r"shape \(2, 3\)"):
@@ -251,6 +265,7 @@ def test_function_returning_a_wrong_shape_gradient_is_named():
 
 # -- Functions with several outputs, or that stop the gradient ------------------------------
 
+
 class DoubleAndSquare(Function):
     """(2x, x²): backward 2·g₁ + 2x·g₂."""
 
@@ -261,7 +276,7 @@ class DoubleAndSquare(Function):
 
     @staticmethod
     def backward(ctx, grad_double, grad_square):
-        x, = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
         return 2 * grad_double + 2 * x * grad_square
 
 
@@ -305,6 +320,7 @@ def test_detach_cuts_the_graph():
 
 # -- leaving the graph -----------------------------------------------------------------------
 
+
 def test_item_numpy_tolist():
     x = cr.tensor([[1.5, 2.0]])
     assert x.sum().item() == 3.5 and isinstance(x.sum().item(), float)
@@ -317,8 +333,9 @@ def test_item_numpy_tolist():
 def test_repr_follows_torch():
     assert repr(cr.tensor([1.0, 2.0])) == repr(torch.tensor([1.0, 2.0]))
     assert repr(cr.tensor([1, 2])) == repr(torch.tensor([1, 2]))
-    assert repr(cr.tensor([1.0], requires_grad=True)) == \
-        repr(torch.tensor([1.0], requires_grad=True))
+    assert repr(cr.tensor([1.0], requires_grad=True)) == repr(
+        torch.tensor([1.0], requires_grad=True)
+    )
     assert "dtype=float64" in repr(cr.tensor([1.0], dtype=cr.float64))
     assert "grad_fn=<Mul>" in repr(cr.tensor([1.0], requires_grad=True) * 2)
 

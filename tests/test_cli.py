@@ -18,8 +18,17 @@ from chainrule.apps.common import OPTIMIZERS
 from chainrule.cli import main
 from tests.train.conftest import mnist_root
 
-TINY = ["--epochs", "1", "--limit-train", "600", "--val-size", "500", "--batch-size", "100",
-        "--no-progress"]
+TINY = [
+    "--epochs",
+    "1",
+    "--limit-train",
+    "600",
+    "--val-size",
+    "500",
+    "--batch-size",
+    "100",
+    "--no-progress",
+]
 
 
 @pytest.fixture
@@ -32,14 +41,37 @@ def data_dir():
 
 def test_train_writes_a_complete_run_folder_and_eval_reproduces_it(data_dir, tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train", "mlp", "--data-dir", data_dir, "--optimizer", "adam", "--lr", "0.002",
-                 "--out", str(out), *TINY]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "mlp",
+                "--data-dir",
+                data_dir,
+                "--optimizer",
+                "adam",
+                "--lr",
+                "0.002",
+                "--out",
+                str(out),
+                *TINY,
+            ]
+        )
+        == 0
+    )
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["epochs"] == 1 and metrics["seconds"] > 0
     assert metrics["test_accuracy"] > 0.5  # 600 images, one epoch; chance is 0.1
     assert metrics["config"]["optimizer"] == "adam" and metrics["config"]["lr"] == 0.002
-    for name in ("config.json", "log.csv", "log.jsonl", "curves.png", "confusion.csv",
-                 "checkpoints/last.ckpt", "checkpoints/best.ckpt"):
+    for name in (
+        "config.json",
+        "log.csv",
+        "log.jsonl",
+        "curves.png",
+        "confusion.csv",
+        "checkpoints/last.ckpt",
+        "checkpoints/best.ckpt",
+    ):
         assert (out / name).is_file(), name
     capsys.readouterr()
     assert main(["eval", str(out)]) == 0
@@ -51,8 +83,7 @@ def test_resume_continues_the_run(data_dir, tmp_path):
     out = str(tmp_path / "run")
     assert main(["train", "mlp", "--data-dir", data_dir, "--out", out, *TINY]) == 0
     extended = [a if a != "1" else "2" for a in TINY]  # --epochs 2
-    assert main(["train", "mlp", "--data-dir", data_dir, "--out", out, "--resume",
-                 *extended]) == 0
+    assert main(["train", "mlp", "--data-dir", data_dir, "--out", out, "--resume", *extended]) == 0
     metrics = json.loads(open(os.path.join(out, "metrics.json")).read())
     assert metrics["resumed_from_epoch"] == 1 and metrics["epochs"] == 2
     assert len(open(os.path.join(out, "log.jsonl")).read().splitlines()) == 2
@@ -61,8 +92,23 @@ def test_resume_continues_the_run(data_dir, tmp_path):
 def test_resume_with_other_options_is_refused(data_dir, tmp_path, capsys):
     out = str(tmp_path / "run")
     assert main(["train", "mlp", "--data-dir", data_dir, "--out", out, *TINY]) == 0
-    assert main(["train", "mlp", "--data-dir", data_dir, "--out", out, "--resume",
-                 "--optimizer", "sgd", *TINY]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "mlp",
+                "--data-dir",
+                data_dir,
+                "--out",
+                out,
+                "--resume",
+                "--optimizer",
+                "sgd",
+                *TINY,
+            ]
+        )
+        == 2
+    )
     assert "optimizer: 'adam' in the run, 'sgd' now" in capsys.readouterr().err
 
 
@@ -71,8 +117,7 @@ def test_unknown_optimizer_lists_the_valid_ones(tmp_path, capsys):
         main(["train", "mlp", "--optimizer", "adamax", "--out", str(tmp_path)])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    for name in ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam",
-                 "adamw"):
+    for name in ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw"):
         assert name in err
 
 
@@ -85,8 +130,7 @@ def test_unknown_model_lists_the_valid_ones(tmp_path, capsys):
 
 def test_missing_data_is_a_sentence_naming_the_path(tmp_path, capsys):
     missing = tmp_path / "no-data-here"
-    code = main(["train", "mlp", "--data-dir", str(missing), "--out", str(tmp_path / "run"),
-                 *TINY])
+    code = main(["train", "mlp", "--data-dir", str(missing), "--out", str(tmp_path / "run"), *TINY])
     err = capsys.readouterr().err
     assert code == 2
     assert str(missing) in err and "Traceback" not in err and "CHAINRULE_DATA" in err
@@ -98,14 +142,19 @@ def test_eval_of_a_folder_that_is_no_run(tmp_path, capsys):
 
 
 def test_info_runs_as_a_module(data_dir):
-    result = subprocess.run([sys.executable, "-m", "chainrule", "info"], capture_output=True,
-                            text=True, env={**os.environ, "CHAINRULE_DATA": data_dir},
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "chainrule", "info"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CHAINRULE_DATA": data_dir},
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "numpy" in result.stdout and "MNIST" in result.stdout and "found" in result.stdout
 
 
 # -- one sub-command per app: its own options, its true defaults ------------------------------
+
 
 def _help_defaults(capsys, app):
     """``{option: default text}`` as ``chainrule train APP --help`` prints them."""
@@ -116,8 +165,7 @@ def _help_defaults(capsys, app):
     entries = re.split(r"\n(?=  -)", options)  # one entry per option, help lines joined
     found = {}
     for entry in entries:
-        default = re.search(r"\(default: ([^()]*(?:\([^()]*\))?[^()]*)\)$",
-                            " ".join(entry.split()))
+        default = re.search(r"\(default: ([^()]*(?:\([^()]*\))?[^()]*)\)$", " ".join(entry.split()))
         if default:
             found[entry.split()[0]] = default.group(1)
     return found
@@ -131,12 +179,16 @@ def _expected_defaults(app):
         config = dataclasses.asdict(translation.Seq2SeqConfig())
     else:
         config = dataclasses.asdict(classify.RunConfig(model=app, **models.RECIPES[app]))
-    expected = {f"--{k.replace('_', '-')}": str(v) for k, v in config.items()
-                if v is not None and v is not False and k not in ("model", "val_fraction")}
+    expected = {
+        f"--{k.replace('_', '-')}": str(v)
+        for k, v in config.items()
+        if v is not None and v is not False and k not in ("model", "val_fraction")
+    }
     expected["--data-dir"] = "$CHAINRULE_DATA, else ~/.cache/chainrule"
     if config.get("lr", 0) is None:  # the optimiser's standard rate, listed
         expected["--lr"] = "the optimiser's own: " + ", ".join(
-            f"{name} {lr:g}" for name, (_, lr) in OPTIMIZERS.items())
+            f"{name} {lr:g}" for name, (_, lr) in OPTIMIZERS.items()
+        )
     return expected
 
 
@@ -156,12 +208,22 @@ def test_help_defaults_are_the_recipes_not_the_classifiers(capsys):
     assert _help_defaults(capsys, "mlp")["--epochs"] == "10"
 
 
-@pytest.mark.parametrize("app, option", [
-    ("char-lm", ["--weight-decay", "0.1"]), ("char-lm", ["--patience", "2"]),
-    ("char-lm", ["--distort"]), ("char-lm", ["--model", "lstm"]),
-    ("mlp", ["--cell", "gru"]), ("mlp", ["--variant", "classic"]), ("mlp", ["--steps", "3"]),
-    ("lenet5", ["--corpus", "c-code"]), ("seq2seq", ["--resume"]),
-    ("seq2seq", ["--device", "cuda"]), ("seq2seq", ["--optimizer", "sgd"])])
+@pytest.mark.parametrize(
+    "app, option",
+    [
+        ("char-lm", ["--weight-decay", "0.1"]),
+        ("char-lm", ["--patience", "2"]),
+        ("char-lm", ["--distort"]),
+        ("char-lm", ["--model", "lstm"]),
+        ("mlp", ["--cell", "gru"]),
+        ("mlp", ["--variant", "classic"]),
+        ("mlp", ["--steps", "3"]),
+        ("lenet5", ["--corpus", "c-code"]),
+        ("seq2seq", ["--resume"]),
+        ("seq2seq", ["--device", "cuda"]),
+        ("seq2seq", ["--optimizer", "sgd"]),
+    ],
+)
 def test_an_option_the_app_does_not_take_is_an_error_naming_it(app, option, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["train", app, *option, "--out", str(tmp_path)])
@@ -181,9 +243,34 @@ def test_char_lm_trains_on_tinyshakespeare_and_samples(tmp_path, capsys):
     if not root or not os.path.isdir(os.path.join(root, "tinyshakespeare")):
         pytest.skip("tinyshakespeare not found (set CHAINRULE_DATA to the data mirror)")
     out = str(tmp_path / "run")
-    assert main(["train", "char-lm", "--data-dir", root, "--cell", "gru", "--layers", "1",
-                 "--hidden", "16", "--seq-len", "20", "--batch-size", "8", "--steps", "20",
-                 "--epochs", "1", "--no-progress", "--out", out]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "char-lm",
+                "--data-dir",
+                root,
+                "--cell",
+                "gru",
+                "--layers",
+                "1",
+                "--hidden",
+                "16",
+                "--seq-len",
+                "20",
+                "--batch-size",
+                "8",
+                "--steps",
+                "20",
+                "--epochs",
+                "1",
+                "--no-progress",
+                "--out",
+                out,
+            ]
+        )
+        == 0
+    )
     metrics = json.loads(open(os.path.join(out, "metrics.json")).read())
     assert metrics["steps"] == 20 and metrics["config"]["cell"] == "gru"
     assert metrics["val_loss"] < np.log(65)  # below a uniform guess over the 65 characters

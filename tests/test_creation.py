@@ -12,11 +12,23 @@ def torch_dtype_name(t):
     return str(t.dtype).removeprefix("torch.")
 
 
-@pytest.mark.parametrize("data", [
-    1.5, 3, True, [1.0, 2.0], [1, 2], [[1, 2], [3, 4.5]], [True, False],
-    np.array([1.0, 2.0]), np.array([1.0], np.float32), np.array([1, 2], np.int32),
-    np.float64(2.0),
-], ids=repr)
+@pytest.mark.parametrize(
+    "data",
+    [
+        1.5,
+        3,
+        True,
+        [1.0, 2.0],
+        [1, 2],
+        [[1, 2], [3, 4.5]],
+        [True, False],
+        np.array([1.0, 2.0]),
+        np.array([1.0], np.float32),
+        np.array([1, 2], np.int32),
+        np.float64(2.0),
+    ],
+    ids=repr,
+)
 def test_tensor_infers_dtype_like_torch(data):
     ours, theirs = cr.tensor(data), torch.tensor(data)
     assert str(ours.dtype) == torch_dtype_name(theirs)
@@ -26,7 +38,9 @@ def test_tensor_infers_dtype_like_torch(data):
 
 def test_tensor_with_explicit_dtype():
     assert cr.tensor([1, 2], dtype=cr.float64).dtype == cr.float64
-    assert cr.tensor([1.7], dtype=cr.int64).tolist() == torch.tensor([1.7], dtype=torch.int64).tolist()
+    assert (
+        cr.tensor([1.7], dtype=cr.int64).tolist() == torch.tensor([1.7], dtype=torch.int64).tolist()
+    )
 
 
 def test_default_dtype_governs_python_floats():
@@ -115,10 +129,19 @@ def test_manual_seed_makes_draws_reproducible():
     assert not np.array_equal(first[0], other)
 
 
-@pytest.mark.parametrize("args, kwargs", [
-    ((5,), {}), ((2, 9), {}), ((0, 10, 3), {}), ((0, 1, 0.25), {}), ((1.5, 4), {}),
-    ((4,), {"dtype": cr.float64}), ((-3, 3, 2), {}),
-], ids=repr)
+@pytest.mark.parametrize(
+    "args, kwargs",
+    [
+        ((5,), {}),
+        ((2, 9), {}),
+        ((0, 10, 3), {}),
+        ((0, 1, 0.25), {}),
+        ((1.5, 4), {}),
+        ((4,), {"dtype": cr.float64}),
+        ((-3, 3, 2), {}),
+    ],
+    ids=repr,
+)
 def test_arange_matches_torch(args, kwargs):
     ours = cr.arange(*args, **kwargs)
     theirs = torch.arange(*args, **{k: getattr(torch, str(v)) for k, v in kwargs.items()})

@@ -20,10 +20,15 @@ def test_device_has_torchs_type_index_and_name(args):
     assert ours == str(theirs) and cr.device(ours) == ours
 
 
-@pytest.mark.parametrize("args, message", [
-    (("gpu",), "expected one of cpu, cuda"), (("cuda:x",), "invalid device index"),
-    (("cuda:0", 1), "may not be passed as well"), (("cuda", -1), "non-negative"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("gpu",), "expected one of cpu, cuda"),
+        (("cuda:x",), "invalid device index"),
+        (("cuda:0", 1), "may not be passed as well"),
+        (("cuda", -1), "non-negative"),
+    ],
+)
 def test_bad_devices_are_refused_naming_the_problem(args, message):
     with pytest.raises(ValueError, match=message):
         cr.device(*args)
@@ -41,8 +46,9 @@ def test_a_device_goes_wherever_a_device_string_goes():
 def test_accelerator_answers_as_torch_does_without_a_gpu():
     available = cr.cuda_is_available()
     assert cr.accelerator.is_available() == available
-    assert cr.accelerator.device_count() == (cr.backend.cupy.cuda.runtime.getDeviceCount()
-                                             if available else 0)
+    assert cr.accelerator.device_count() == (
+        cr.backend.cupy.cuda.runtime.getDeviceCount() if available else 0
+    )
     current = cr.accelerator.current_accelerator(check_available=True)
     assert (current == "cuda" and current.type == "cuda") if available else current is None
 
@@ -61,14 +67,20 @@ def test_utils_data_is_chainrule_data():
         TensorDataset,
         random_split,
     )
+
     assert (DataLoader, Dataset, Subset, TensorDataset, random_split) == (
-        cr.data.DataLoader, cr.data.Dataset, cr.data.Subset, cr.data.TensorDataset,
-        cr.data.random_split)
+        cr.data.DataLoader,
+        cr.data.Dataset,
+        cr.data.Subset,
+        cr.data.TensorDataset,
+        cr.data.random_split,
+    )
 
 
 def test_nn_functional_is_chainrule_functional():
     import chainrule.nn.functional as F
     from chainrule.nn.functional import relu
+
     assert F is cr.functional and nn.functional is cr.functional and relu is cr.functional.relu
 
 
@@ -82,29 +94,47 @@ def test_clip_grad_is_under_nn_utils_as_in_torch():
 _SHAPE = (256, 128, 3)  # fan_in 384, fan_out 768
 
 
-@pytest.mark.parametrize("name, kwargs", [
-    ("uniform_", {"a": -0.3, "b": 0.7}), ("normal_", {"mean": 0.5, "std": 2.0}),
-    ("xavier_uniform_", {"gain": 2.0}), ("xavier_normal_", {}),
-    ("kaiming_uniform_", {"a": math.sqrt(5)}), ("kaiming_uniform_", {"mode": "fan_out",
-                                                                      "nonlinearity": "relu"}),
-    ("kaiming_normal_", {"nonlinearity": "relu"}), ("kaiming_normal_", {"mode": "fan_out"}),
-    ("trunc_normal_", {"std": 0.5, "a": -0.4, "b": 1.0}), ("orthogonal_", {"gain": 1.5}),
-])
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("uniform_", {"a": -0.3, "b": 0.7}),
+        ("normal_", {"mean": 0.5, "std": 2.0}),
+        ("xavier_uniform_", {"gain": 2.0}),
+        ("xavier_normal_", {}),
+        ("kaiming_uniform_", {"a": math.sqrt(5)}),
+        ("kaiming_uniform_", {"mode": "fan_out", "nonlinearity": "relu"}),
+        ("kaiming_normal_", {"nonlinearity": "relu"}),
+        ("kaiming_normal_", {"mode": "fan_out"}),
+        ("trunc_normal_", {"std": 0.5, "a": -0.4, "b": 1.0}),
+        ("orthogonal_", {"gain": 1.5}),
+    ],
+)
 def test_random_initialisers_draw_torchs_distribution(name, kwargs):
     ours = getattr(nn.init, name)(cr.zeros(*_SHAPE, dtype=cr.float64), **kwargs).numpy()
-    theirs = getattr(torch.nn.init, name)(torch.zeros(_SHAPE, dtype=torch.float64),
-                                          **kwargs).numpy()
+    theirs = getattr(torch.nn.init, name)(
+        torch.zeros(_SHAPE, dtype=torch.float64), **kwargs
+    ).numpy()
     assert ours.shape == theirs.shape
     np.testing.assert_allclose(ours.mean(), theirs.mean(), atol=0.02 * theirs.std() + 1e-3)
     np.testing.assert_allclose(ours.std(), theirs.std(), rtol=0.02)
     if "uniform" in name or "trunc" in name:  # bounded: the extremes sit at the bounds
-        np.testing.assert_allclose([ours.min(), ours.max()], [theirs.min(), theirs.max()],
-                                   rtol=0.01, atol=0.01 * theirs.std())
+        np.testing.assert_allclose(
+            [ours.min(), ours.max()],
+            [theirs.min(), theirs.max()],
+            rtol=0.01,
+            atol=0.01 * theirs.std(),
+        )
 
 
-@pytest.mark.parametrize("name, args", [
-    ("zeros_", ()), ("ones_", ()), ("constant_", (0.25,)), ("eye_", ()),
-])
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("zeros_", ()),
+        ("ones_", ()),
+        ("constant_", (0.25,)),
+        ("eye_", ()),
+    ],
+)
 def test_constant_initialisers_match_torch(name, args):
     ours = getattr(nn.init, name)(cr.randn(3, 4), *args)
     theirs = getattr(torch.nn.init, name)(torch.randn(3, 4), *args)
@@ -122,4 +152,5 @@ def test_orthogonal_rows_or_columns_are_orthonormal_times_gain():
 def test_nn_init_names_are_torchs():
     assert set(nn.init.__all__) <= set(dir(torch.nn.init))
     assert nn.init.calculate_gain("leaky_relu", 0.2) == torch.nn.init.calculate_gain(
-        "leaky_relu", 0.2)
+        "leaky_relu", 0.2
+    )

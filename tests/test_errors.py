@@ -22,8 +22,7 @@ FAMILY = [
 
 
 @pytest.mark.parametrize("error, builtin, where_it_was", FAMILY)
-def test_each_error_is_a_chainrule_error_and_keeps_its_builtin_base(error, builtin,
-                                                                    where_it_was):
+def test_each_error_is_a_chainrule_error_and_keeps_its_builtin_base(error, builtin, where_it_was):
     assert where_it_was is error  # the names it had still import
     raised = error("model.ckpt: corrupt")
     assert isinstance(raised, ChainruleError) and isinstance(raised, builtin)
@@ -32,9 +31,11 @@ def test_each_error_is_a_chainrule_error_and_keeps_its_builtin_base(error, built
 
 def test_one_except_clause_reports_errors_from_every_layer(tmp_path):
     caught = []
-    for fail in (lambda: backend.normalize_device("tpu"),
-                 lambda: serialization.load_file(write(tmp_path, b"x")),
-                 lambda: data.read_idx(write(tmp_path, b"\x1f\x8b\x08\x00broken"))):
+    for fail in (
+        lambda: backend.normalize_device("tpu"),
+        lambda: serialization.load_file(write(tmp_path, b"x")),
+        lambda: data.read_idx(write(tmp_path, b"\x1f\x8b\x08\x00broken")),
+    ):
         with pytest.raises(ChainruleError) as error:
             fail()
         caught.append(type(error.value).__name__)

@@ -45,8 +45,11 @@ def damage(raw, rng, edit_header):
     if kind == "insert":
         position = int(rng.integers(len(raw) + 1))
         inserted = rng.bytes(int(rng.integers(1, 9)))
-        return bytes(raw[:position] + inserted + raw[position:]), kind, \
-            f"{inserted!r} inserted at {position}"
+        return (
+            bytes(raw[:position] + inserted + raw[position:]),
+            kind,
+            f"{inserted!r} inserted at {position}",
+        )
     damaged, what = edit_header(bytes(raw), rng)
     return damaged, kind, f"header edit: {what}"
 
@@ -69,8 +72,9 @@ def run_trials(seed, targets, check):
         try:
             outcome = check(name, damaged, kind)
         except Exception as error:
-            raise AssertionError(f"trial {trial}, {name} ({what}): "
-                                 f"{type(error).__name__}: {error}") from error
+            raise AssertionError(
+                f"trial {trial}, {name} ({what}): {type(error).__name__}: {error}"
+            ) from error
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 
@@ -87,13 +91,23 @@ def outcome_of(error_types, call, *names):
 
 # -- checkpoints ------------------------------------------------------------------------------
 
+
 def small_checkpoint():
     rng = np.random.default_rng(0)
-    return {"model": {"w": cr.tensor(rng.standard_normal((3, 4)).astype(np.float32)),
-                      "b": cr.tensor(rng.standard_normal(3))},
-            "optimizer": {"state": {0: {"step": 7}}, "param_groups": [{"lr": 0.01,
-                                                                       "betas": (0.9, 0.999)}]},
-            "epoch": 3, "name": "run", "best": float("inf"), "counts": np.arange(4)}
+    return {
+        "model": {
+            "w": cr.tensor(rng.standard_normal((3, 4)).astype(np.float32)),
+            "b": cr.tensor(rng.standard_normal(3)),
+        },
+        "optimizer": {
+            "state": {0: {"step": 7}},
+            "param_groups": [{"lr": 0.01, "betas": (0.9, 0.999)}],
+        },
+        "epoch": 3,
+        "name": "run",
+        "best": float("inf"),
+        "counts": np.arange(4),
+    }
 
 
 def assert_same(a, b):
@@ -117,11 +131,28 @@ def assert_same(a, b):
 
 def replace_random_node(node, rng):
     """A copy of the JSON value ``node`` with one randomly chosen value inside replaced."""
-    children = list(node.items()) if isinstance(node, dict) else list(enumerate(node)) \
-        if isinstance(node, list) else []
+    children = (
+        list(node.items())
+        if isinstance(node, dict)
+        else list(enumerate(node))
+        if isinstance(node, list)
+        else []
+    )
     if not children or rng.random() < 0.3:
-        pool = [None, True, "x", "w", 1.5, [], {}, {"__tensor__": "model.w"},
-                {"__dict__": [[[1], 2]]}, {"__float__": "nan"}, {"__tuple__": 3}, [[1, 2]]]
+        pool = [
+            None,
+            True,
+            "x",
+            "w",
+            1.5,
+            [],
+            {},
+            {"__tensor__": "model.w"},
+            {"__dict__": [[[1], 2]]},
+            {"__float__": "nan"},
+            {"__tuple__": 3},
+            [[1, 2]],
+        ]
         return pool[rng.integers(len(pool))] if rng.random() < 0.6 else random_value(rng)
     key, child = children[rng.integers(len(children))]
     copy = dict(node) if isinstance(node, dict) else list(node)
@@ -144,16 +175,18 @@ def edit_tensor_file_header(raw, rng):
     if rng.random() < 0.2:
         value = random_value(rng) % 2**64
         return struct.pack("<Q", value) + raw[8:], f"header length {value}"
-    header = json.loads(raw[8:8 + size])
+    header = json.loads(raw[8 : 8 + size])
     name = sorted(header)[rng.integers(len(header))]
     field = ["dtype", "shape", "data_offsets"][rng.integers(3)]
-    values = {"dtype": ["F32", "F64", "U8", "BF16", 3],
-              "shape": [[random_value(rng)], [2**32, 2**32], [-1, 3], [4, 3], [12], "12"],
-              "data_offsets": [[0, random_value(rng)], [random_value(rng), 2**62], [8, 4]]}
+    values = {
+        "dtype": ["F32", "F64", "U8", "BF16", 3],
+        "shape": [[random_value(rng)], [2**32, 2**32], [-1, 3], [4, 3], [12], "12"],
+        "data_offsets": [[0, random_value(rng)], [random_value(rng), 2**62], [8, 4]],
+    }
     choices = values[field]
     header[name] = dict(header[name], **{field: choices[rng.integers(len(choices))]})
     text = json.dumps(header).encode()
-    return struct.pack("<Q", len(text)) + text + raw[8 + size:], f"{name}.{field} edited"
+    return struct.pack("<Q", len(text)) + text + raw[8 + size :], f"{name}.{field} edited"
 
 
 def test_checkpoint_loader_survives_1000_corruptions(tmp_path):
@@ -163,8 +196,10 @@ def test_checkpoint_loader_survives_1000_corruptions(tmp_path):
     document = (tmp_path / "ckpt").read_bytes()
     tensor_name = json.loads(document)["tensor_file"]
     tensors = (tmp_path / tensor_name).read_bytes()
-    targets = {"document": (document, edit_checkpoint_document),
-               "tensor file": (tensors, edit_tensor_file_header)}
+    targets = {
+        "document": (document, edit_checkpoint_document),
+        "tensor file": (tensors, edit_tensor_file_header),
+    }
     folders = (tmp_path / str(trial) for trial in range(TRIALS))
 
     def check(target, damaged, kind):
@@ -173,8 +208,9 @@ def test_checkpoint_loader_survives_1000_corruptions(tmp_path):
         path = folder / "ckpt"
         path.write_bytes(damaged if target == "document" else document)
         (folder / tensor_name).write_bytes(damaged if target == "tensor file" else tensors)
-        result, error = outcome_of(SerializationError, lambda: load(path), path,
-                                   folder / tensor_name)
+        result, error = outcome_of(
+            SerializationError, lambda: load(path), path, folder / tensor_name
+        )
         if error is not None:
             return "SerializationError"
         if target == "document" and kind == "header":
@@ -188,9 +224,20 @@ def test_checkpoint_loader_survives_1000_corruptions(tmp_path):
 
 # -- safetensors ------------------------------------------------------------------------------
 
-SAFETENSORS_DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4",
-                      "I16": "<i2", "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2",
-                      "U8": "u1", "BOOL": "?"}
+SAFETENSORS_DTYPES = {
+    "F64": "<f8",
+    "F32": "<f4",
+    "F16": "<f2",
+    "I64": "<i8",
+    "I32": "<i4",
+    "I16": "<i2",
+    "I8": "i1",
+    "U64": "<u8",
+    "U32": "<u4",
+    "U16": "<u2",
+    "U8": "u1",
+    "BOOL": "?",
+}
 
 
 def reference_safetensors(raw):
@@ -202,14 +249,15 @@ def reference_safetensors(raw):
     if 8 + size > len(raw):
         return None
     try:
-        header = json.loads(raw[8:8 + size].decode())
+        header = json.loads(raw[8 : 8 + size].decode())
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     if not isinstance(header, dict):
         return None
     metadata = header.pop("__metadata__", {})
     if not isinstance(metadata, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+    ):
         return None
     arrays, spans = {}, []
     for name, entry in header.items():
@@ -220,8 +268,11 @@ def reference_safetensors(raw):
         if dtype is None or not all_ints(shape) or not all_ints(offsets) or len(offsets) != 2:
             return None
         begin, end = offsets
-        if min(shape, default=0) < 0 or not 0 <= begin <= end \
-                or end - begin != math.prod(shape) * np.dtype(dtype).itemsize:
+        if (
+            min(shape, default=0) < 0
+            or not 0 <= begin <= end
+            or end - begin != math.prod(shape) * np.dtype(dtype).itemsize
+        ):
             return None
         spans.append((begin, end))
         arrays[name] = (dtype, shape, begin, end)
@@ -232,9 +283,11 @@ def reference_safetensors(raw):
         position = end
     if 8 + size + position != len(raw):
         return None
-    body = raw[8 + size:]
-    return {name: np.frombuffer(body[begin:end], dtype).reshape(shape)
-            for name, (dtype, shape, begin, end) in arrays.items()}
+    body = raw[8 + size :]
+    return {
+        name: np.frombuffer(body[begin:end], dtype).reshape(shape)
+        for name, (dtype, shape, begin, end) in arrays.items()
+    }
 
 
 def all_ints(values):
@@ -245,9 +298,15 @@ def test_safetensors_reader_survives_1000_corruptions(tmp_path):
     """A bare safetensors file carries no checksum: chainrule must read exactly what the
     reference reader reads, and refuse with a named error exactly what it refuses."""
     rng = np.random.default_rng(3)
-    save_file({"w": rng.standard_normal((3, 4)).astype(np.float32),
-               "steps": np.arange(5, dtype=np.int64), "mask": np.array([True, False])},
-              tmp_path / "model.safetensors", metadata={"epoch": "3"})
+    save_file(
+        {
+            "w": rng.standard_normal((3, 4)).astype(np.float32),
+            "steps": np.arange(5, dtype=np.int64),
+            "mask": np.array([True, False]),
+        },
+        tmp_path / "model.safetensors",
+        metadata={"epoch": "3"},
+    )
     original = (tmp_path / "model.safetensors").read_bytes()
     paths = (tmp_path / f"model-{trial}.safetensors" for trial in range(TRIALS))
 
@@ -276,8 +335,11 @@ IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x
 
 
 def idx_file(values, code):
-    return (bytes([0, 0, code, values.ndim]) + struct.pack(f">{values.ndim}I", *values.shape)
-            + values.astype(IDX_TYPES[code]).tobytes())
+    return (
+        bytes([0, 0, code, values.ndim])
+        + struct.pack(f">{values.ndim}I", *values.shape)
+        + values.astype(IDX_TYPES[code]).tobytes()
+    )
 
 
 def reference_idx(raw):
@@ -287,31 +349,35 @@ def reference_idx(raw):
     rank = raw[3]
     if len(raw) < 4 + 4 * rank:
         return None
-    shape = struct.unpack(f">{rank}I", raw[4:4 + 4 * rank])
+    shape = struct.unpack(f">{rank}I", raw[4 : 4 + 4 * rank])
     dtype = np.dtype(IDX_TYPES[raw[2]])
     if len(raw) != 4 + 4 * rank + math.prod(shape) * dtype.itemsize:
         return None
-    return np.frombuffer(raw[4 + 4 * rank:], dtype).reshape(shape)
+    return np.frombuffer(raw[4 + 4 * rank :], dtype).reshape(shape)
 
 
 def edit_idx_header(raw, rng):
     """Overwrite the type code, the rank or one dimension with a random or extreme value."""
     field = rng.integers(3)
     if field < 2:
-        value = int(rng.integers(256)) if rng.random() < 0.5 else [0x08, 0x0C, 0x0E, 0, 1, 4,
-                                                                   255][rng.integers(7)]
-        return raw[:2 + field] + bytes([value]) + raw[3 + field:], f"byte {2 + field} = {value}"
+        value = (
+            int(rng.integers(256))
+            if rng.random() < 0.5
+            else [0x08, 0x0C, 0x0E, 0, 1, 4, 255][rng.integers(7)]
+        )
+        return raw[: 2 + field] + bytes([value]) + raw[3 + field :], f"byte {2 + field} = {value}"
     position = 4 + 4 * int(rng.integers(raw[3]))
     value = random_value(rng) % 2**32
-    return raw[:position] + struct.pack(">I", value) + raw[position + 4:], \
-        f"dimension at {position} = {value}"
+    return raw[:position] + struct.pack(">I", value) + raw[
+        position + 4 :
+    ], f"dimension at {position} = {value}"
 
 
 def edit_gzip_header(raw, rng):
     """Overwrite one byte of the 10-byte gzip header (flags, mtime, extra flags, OS)."""
     position = int(rng.integers(10))
     value = int(rng.integers(256))
-    return raw[:position] + bytes([value]) + raw[position + 1:], f"byte {position} = {value}"
+    return raw[:position] + bytes([value]) + raw[position + 1 :], f"byte {position} = {value}"
 
 
 def mnist_like_idx():
@@ -334,8 +400,8 @@ def test_gzipped_idx_reader_survives_1000_corruptions(tmp_path):
         path.write_bytes(damaged)
         result, error = outcome_of(IDXFormatError, lambda: read_idx(path), path.name)
         verified, verify_error = outcome_of(
-            (ChecksumError, IDXFormatError), lambda: parse_idx(read_verified(path, md5)),
-            path.name)
+            (ChecksumError, IDXFormatError), lambda: parse_idx(read_verified(path, md5)), path.name
+        )
         assert (error is None) == (verify_error is None), (error, verify_error)
         if error is not None:
             return "IDXFormatError"

@@ -18,12 +18,12 @@ class Cube(cr.Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x ** 3
+        return x**3
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return 3 * x ** 2 * grad
+        (x,) = ctx.saved_tensors
+        return 3 * x**2 * grad
 
 
 class WrongCube(cr.Function):
@@ -32,12 +32,12 @@ class WrongCube(cr.Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x ** 3
+        return x**3
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return 2 * x ** 2 * grad
+        (x,) = ctx.saved_tensors
+        return 2 * x**2 * grad
 
 
 class SwappedGradients(cr.Function):
@@ -54,21 +54,24 @@ class SwappedGradients(cr.Function):
         return grad_product * a + grad_sum, grad_product * b + grad_sum
 
 
-@pytest.mark.parametrize("fn, shapes", [
-    (Cube.apply, [(4, 3)]),
-    (lambda x, w, b: F.linear(x, w, b), [(2, 3), (4, 3), (4,)]),
-    (lambda x: F.softmax(x, dim=-1), [(3, 5)]),
-    (lambda x, w: F.conv2d(x, w, padding=1), [(1, 2, 4, 5), (3, 2, 3, 3)]),
-    (lambda x: F.interpolate(x, scale_factor=1.5, mode="bilinear"), [(1, 2, 3, 4)]),
-    (lambda x: F.pad(x, (2, 1), mode="reflect"), [(2, 3, 4)]),
-    (lambda a, b: (a * b, (a - b).sum()), [(3, 2), (3, 2)]),
-])
+@pytest.mark.parametrize(
+    "fn, shapes",
+    [
+        (Cube.apply, [(4, 3)]),
+        (lambda x, w, b: F.linear(x, w, b), [(2, 3), (4, 3), (4,)]),
+        (lambda x: F.softmax(x, dim=-1), [(3, 5)]),
+        (lambda x, w: F.conv2d(x, w, padding=1), [(1, 2, 4, 5), (3, 2, 3, 3)]),
+        (lambda x: F.interpolate(x, scale_factor=1.5, mode="bilinear"), [(1, 2, 3, 4)]),
+        (lambda x: F.pad(x, (2, 1), mode="reflect"), [(2, 3, 4)]),
+        (lambda a, b: (a * b, (a - b).sum()), [(3, 2), (3, 2)]),
+    ],
+)
 def test_passes_on_correct_ops(fn, shapes):
     assert cr.gradcheck(fn, _inputs(*shapes))
 
 
 def test_catches_a_wrong_backward_and_names_the_worst_entry():
-    x, = _inputs((2, 3))
+    (x,) = _inputs((2, 3))
     with pytest.raises(cr.GradcheckError, match=r"output 0 with respect to input 0") as caught:
         cr.gradcheck(WrongCube.apply, x)
     worst = [int(i) for i in np.unravel_index(np.argmax(np.abs(x.data)), x.shape)]
@@ -88,24 +91,24 @@ def test_agrees_with_torch_gradcheck_on_a_correct_and_a_wrong_op():
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return x ** 3
+            return x**3
 
         @staticmethod
         def backward(ctx, grad):
-            x, = ctx.saved_tensors
-            return 2 * x ** 2 * grad
+            (x,) = ctx.saved_tensors
+            return 2 * x**2 * grad
 
     x = np.random.default_rng(3).standard_normal((3, 2))
     theirs = torch.tensor(x, requires_grad=True)
     ours = cr.tensor(x, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda t: t ** 3, (theirs,))
+    assert torch.autograd.gradcheck(lambda t: t**3, (theirs,))
     assert cr.gradcheck(Cube.apply, (ours,))
     assert not torch.autograd.gradcheck(TorchWrongCube.apply, (theirs,), raise_exception=False)
     assert not cr.gradcheck(WrongCube.apply, (ours,), raise_exception=False)
 
 
 def test_checks_only_inputs_that_require_grad_and_leaves_them_as_they_were():
-    x, = _inputs((2, 2))
+    (x,) = _inputs((2, 2))
     constant = cr.tensor(np.full((2, 2), 3.0))
     x.grad = cr.tensor(np.ones((2, 2)))
     before = x.data.copy()
@@ -120,7 +123,7 @@ def _almost_cube(t):
 
 
 def test_tolerances_decide():
-    x, = _inputs((3,))
+    (x,) = _inputs((3,))
     assert cr.gradcheck(_almost_cube, x, atol=1e-3)
     assert not cr.gradcheck(_almost_cube, x, atol=1e-9, rtol=1e-9, raise_exception=False)
 

@@ -13,13 +13,25 @@ from chainrule import init
 SHAPES = [(300, 200), (64, 16, 3, 3), (128, 16, 5), (64, 32, 2, 3)]
 
 
-@pytest.mark.parametrize("nonlinearity, param", [
-    ("linear", None), ("conv2d", None), ("conv_transpose2d", None), ("sigmoid", None),
-    ("tanh", None), ("relu", None), ("leaky_relu", None), ("leaky_relu", 0.2),
-    ("leaky_relu", math.sqrt(5)), ("selu", None)])
+@pytest.mark.parametrize(
+    "nonlinearity, param",
+    [
+        ("linear", None),
+        ("conv2d", None),
+        ("conv_transpose2d", None),
+        ("sigmoid", None),
+        ("tanh", None),
+        ("relu", None),
+        ("leaky_relu", None),
+        ("leaky_relu", 0.2),
+        ("leaky_relu", math.sqrt(5)),
+        ("selu", None),
+    ],
+)
 def test_calculate_gain_matches_torch(nonlinearity, param):
     assert init.calculate_gain(nonlinearity, param) == pytest.approx(
-        torch.nn.init.calculate_gain(nonlinearity, param))
+        torch.nn.init.calculate_gain(nonlinearity, param)
+    )
 
 
 def test_calculate_gain_rejects_unknown():
@@ -56,8 +68,16 @@ def torch_kaiming_std(shape, a=0, mode="fan_in", nonlinearity="leaky_relu"):
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("kwargs", [{}, {"a": math.sqrt(5)}, {"mode": "fan_out"},
-                                    {"nonlinearity": "relu"}, {"a": 0.1, "mode": "fan_out"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"a": math.sqrt(5)},
+        {"mode": "fan_out"},
+        {"nonlinearity": "relu"},
+        {"a": 0.1, "mode": "fan_out"},
+    ],
+)
 def test_kaiming_matches_torch_distribution(shape, kwargs):
     std = torch_kaiming_std(shape, **kwargs)
     theirs = torch.nn.init.kaiming_uniform_(torch.empty(shape, dtype=torch.float64), **kwargs)
@@ -73,8 +93,10 @@ def test_kaiming_matches_torch_distribution(shape, kwargs):
 def test_xavier_matches_torch_distribution(shape, gain):
     fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
     std = gain * math.sqrt(2 / (fan_in + fan_out))
-    check_uniform(torch.nn.init.xavier_uniform_(torch.empty(shape, dtype=torch.float64), gain),
-                  math.sqrt(3) * std)
+    check_uniform(
+        torch.nn.init.xavier_uniform_(torch.empty(shape, dtype=torch.float64), gain),
+        math.sqrt(3) * std,
+    )
     check_normal(torch.nn.init.xavier_normal_(torch.empty(shape, dtype=torch.float64), gain), std)
     check_uniform(init.xavier_uniform_(cr.zeros(*shape), gain), math.sqrt(3) * std)
     check_normal(init.xavier_normal_(cr.zeros(*shape), gain), std)
@@ -85,8 +107,12 @@ def test_lecun_has_variance_one_over_fan_in(shape):
     """LeCun et al. 1998 (Efficient BackProp): σ = fan_in^(-1/2). Not in torch; compare with
     torch's kaiming_* with the linear gain, which is the same distribution."""
     fan_in = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))[0]
-    check_uniform(torch.nn.init.kaiming_uniform_(torch.empty(shape, dtype=torch.float64),
-                                                 nonlinearity="linear"), math.sqrt(3 / fan_in))
+    check_uniform(
+        torch.nn.init.kaiming_uniform_(
+            torch.empty(shape, dtype=torch.float64), nonlinearity="linear"
+        ),
+        math.sqrt(3 / fan_in),
+    )
     check_uniform(init.lecun_uniform_(cr.zeros(*shape)), math.sqrt(3 / fan_in))
     check_normal(init.lecun_normal_(cr.zeros(*shape)), 1 / math.sqrt(fan_in))
 
@@ -97,8 +123,9 @@ def test_uniform_normal_constant():
     assert values.min() >= -2 and values.max() < 3
     np.testing.assert_allclose(values.mean(), 0.5, atol=0.05)
     check_normal(init.normal_(cr.zeros(200, 100), 0.0, 0.3), 0.3)
-    np.testing.assert_allclose(init.normal_(cr.zeros(200, 100), 5.0, 1.0).numpy().mean(), 5.0,
-                               atol=0.05)
+    np.testing.assert_allclose(
+        init.normal_(cr.zeros(200, 100), 5.0, 1.0).numpy().mean(), 5.0, atol=0.05
+    )
     assert np.all(init.constant_(cr.zeros(3), 0.7).numpy() == np.float32(0.7))
     assert np.all(init.ones_(cr.zeros(3)).numpy() == 1)
     assert np.all(init.zeros_(cr.ones(3)).numpy() == 0)

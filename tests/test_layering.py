@@ -27,8 +27,9 @@ def layer_order(doc_text):
         if match is None or line.startswith("   "):
             continue
         layer = len(set(order.values()))
-        order.update({entry: layer for entry in match.group(1).split(", ")
-                      if entry.endswith((".py", "/"))})
+        order.update(
+            {entry: layer for entry in match.group(1).split(", ") if entry.endswith((".py", "/"))}
+        )
     return order
 
 
@@ -46,9 +47,11 @@ def modules(package):
 def layer_entries(package):
     """``{dotted name: the document's entry}``: ``chainrule.nn.linear`` and ``chainrule.nn``
     → ``nn/``, ``chainrule.backend`` → ``backend.py``, ``chainrule`` → ``__init__.py``."""
-    return {name: (parts[0] + "/" if len(parts) > 1 else parts[0])
-            for name, path in modules(package).items()
-            for parts in [path.relative_to(package).parts]}
+    return {
+        name: (parts[0] + "/" if len(parts) > 1 else parts[0])
+        for name, path in modules(package).items()
+        for parts in [path.relative_to(package).parts]
+    }
 
 
 def imports(name, path, known):
@@ -61,8 +64,10 @@ def imports(name, path, known):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = _absolute(name, is_package, node.module, node.level)
-            targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
-                       for alias in node.names]
+            targets = [
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
+                for alias in node.names
+            ]
         else:
             continue
         found.update(_enclosing_module(t, known) for t in targets)
@@ -76,7 +81,7 @@ def _absolute(name, is_package, module, level):
         return module
     parts = name.split(".")
     base = parts if is_package else parts[:-1]
-    base = base[:len(base) - (level - 1)]
+    base = base[: len(base) - (level - 1)]
     return ".".join(base + ([module] if module else []))
 
 
@@ -104,8 +109,10 @@ def upward_imports(edges, entries, order):
         for target in sorted(targets):
             here, there = entries[name], entries[target]
             if order.get(there, -1) > order.get(here, len(order)):
-                found.append(f"{name} ({here}) imports {target} ({there}), which comes later "
-                             "in docs/architecture.md")
+                found.append(
+                    f"{name} ({here}) imports {target} ({there}), which comes later "
+                    "in docs/architecture.md"
+                )
     return found
 
 
@@ -189,16 +196,21 @@ src/chainrule/
 
 
 def test_the_checker_reports_an_upward_import_and_a_cycle(tmp_path):
-    package = _fake_package(tmp_path, {
-        "__init__.py": "from . import backend, nn\n",
-        "backend.py": "def f():\n    from .nn.linear import Linear  # upward, inside a function\n",
-        "nn/__init__.py": "from .linear import Linear\n",
-        "nn/linear.py": "from .. import backend\nfrom . import helper\n",
-        "nn/helper.py": "import chainrule.nn.linear\n",
-        "cli.py": "from chainrule import nn\n",
-        "__main__.py": "from .cli import main\n",
-        "stray.py": "",
-    })
+    package = _fake_package(
+        tmp_path,
+        {
+            "__init__.py": "from . import backend, nn\n",
+            "backend.py": (
+                "def f():\n    from .nn.linear import Linear  # upward, inside a function\n"
+            ),
+            "nn/__init__.py": "from .linear import Linear\n",
+            "nn/linear.py": "from .. import backend\nfrom . import helper\n",
+            "nn/helper.py": "import chainrule.nn.linear\n",
+            "cli.py": "from chainrule import nn\n",
+            "__main__.py": "from .cli import main\n",
+            "stray.py": "",
+        },
+    )
     order = layer_order(FAKE_DOC)
     assert order == {"backend.py": 0, "nn/": 1, "__init__.py": 2, "cli.py": 3, "__main__.py": 3}
     edges, entries = graph(package), layer_entries(package)
@@ -206,7 +218,8 @@ def test_the_checker_reports_an_upward_import_and_a_cycle(tmp_path):
     assert entries["chainrule.nn"] == entries["chainrule.nn.helper"] == "nn/"
     assert upward_imports(edges, entries, order) == [
         "chainrule.backend (backend.py) imports chainrule.nn.linear (nn/), which comes later "
-        "in docs/architecture.md"]
+        "in docs/architecture.md"
+    ]
     # backend → nn.linear → backend (the upward import) and nn.linear ↔ nn.helper: one knot
     assert cycles(edges) == [["chainrule.backend", "chainrule.nn.helper", "chainrule.nn.linear"]]
     del edges["chainrule.backend"]

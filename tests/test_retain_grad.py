@@ -13,8 +13,10 @@ from chainrule.autograd import Function
 
 
 def both(values):
-    return (cr.tensor(values, dtype=cr.float64, requires_grad=True),
-            torch.tensor(values, dtype=torch.float64, requires_grad=True))
+    return (
+        cr.tensor(values, dtype=cr.float64, requires_grad=True),
+        torch.tensor(values, dtype=torch.float64, requires_grad=True),
+    )
 
 
 def test_a_retained_gradient_matches_torchs():
@@ -114,9 +116,11 @@ def test_leaves_and_tensors_outside_the_graph_read_grad_silently():
 
 
 def test_retain_grad_needs_requires_grad_like_torch():
-    with pytest.raises(RuntimeError, match="can't retain_grad on Tensor that has "
-                                           "requires_grad=False"):
+    with pytest.raises(
+        RuntimeError, match="can't retain_grad on Tensor that has requires_grad=False"
+    ):
         torch.tensor([1.0]).retain_grad()
-    with pytest.raises(RuntimeError, match="can't retain_grad on Tensor that has "
-                                           "requires_grad=False"):
+    with pytest.raises(
+        RuntimeError, match="can't retain_grad on Tensor that has requires_grad=False"
+    ):
         cr.tensor([1.0]).retain_grad()

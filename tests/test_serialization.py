@@ -19,14 +19,27 @@ import chainrule as cr
 from chainrule import serialization
 from chainrule.serialization import SerializationError, load, load_file, save, save_file
 
-ALL_DTYPES = [np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8,
-              np.uint64, np.uint32, np.uint16, np.uint8, np.bool_]
+ALL_DTYPES = [
+    np.float64,
+    np.float32,
+    np.float16,
+    np.int64,
+    np.int32,
+    np.int16,
+    np.int8,
+    np.uint64,
+    np.uint32,
+    np.uint16,
+    np.uint8,
+    np.bool_,
+]
 
 
 def sample_arrays():
     rng = np.random.default_rng(0)
-    arrays = {f"x_{np.dtype(t).name}": (rng.standard_normal((3, 4)) * 100).astype(t)
-              for t in ALL_DTYPES}
+    arrays = {
+        f"x_{np.dtype(t).name}": (rng.standard_normal((3, 4)) * 100).astype(t) for t in ALL_DTYPES
+    }
     arrays["scalar"] = np.array(2.5, np.float32)
     arrays["empty"] = np.zeros((0, 5), np.int64)
     arrays["transposed"] = np.arange(12, dtype=np.float32).reshape(3, 4).T
@@ -42,11 +55,14 @@ def handmade_safetensors(header, data):
 
 # -- safetensors ------------------------------------------------------------------------------
 
+
 def test_reads_a_file_built_from_the_specification(tmp_path):
     data = np.array([1.5, -2.0], "<f4").tobytes() + np.array([[7], [8]], "<i8").tobytes()
-    header = {"b": {"dtype": "I64", "shape": [2, 1], "data_offsets": [8, 24]},
-              "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
-              "__metadata__": {"note": "hand made"}}
+    header = {
+        "b": {"dtype": "I64", "shape": [2, 1], "data_offsets": [8, 24]},
+        "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+        "__metadata__": {"note": "hand made"},
+    }
     path = tmp_path / "spec.safetensors"
     path.write_bytes(handmade_safetensors(header, data))
     loaded = load_file(path)
@@ -61,10 +77,12 @@ def test_written_header_follows_the_specification(tmp_path):
     raw = path.read_bytes()
     (size,) = struct.unpack("<Q", raw[:8])
     assert size % 8 == 0 and len(raw) == 8 + size + 12
-    header = json.loads(raw[8:8 + size])
-    assert header == {"w": {"dtype": "I32", "shape": [1, 3], "data_offsets": [0, 12]},
-                      "__metadata__": {"epoch": "3"}}
-    assert raw[8 + size:] == np.array([1, 2, 3], "<i4").tobytes()
+    header = json.loads(raw[8 : 8 + size])
+    assert header == {
+        "w": {"dtype": "I32", "shape": [1, 3], "data_offsets": [0, 12]},
+        "__metadata__": {"epoch": "3"},
+    }
+    assert raw[8 + size :] == np.array([1, 2, 3], "<i4").tobytes()
 
 
 def test_official_library_reads_ours(tmp_path):
@@ -97,13 +115,16 @@ def test_unsupported_dtype_is_refused_on_save(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda raw: raw[:-3], "truncated"),
-    (lambda raw: raw[:5], "truncated"),
-    (lambda raw: raw + b"\x00", "trailing bytes"),
-    (lambda raw: struct.pack("<Q", 2**40) + raw[8:], "truncated or not a safetensors"),
-    (lambda raw: raw[:8] + b"[" + raw[9:], "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda raw: raw[:-3], "truncated"),
+        (lambda raw: raw[:5], "truncated"),
+        (lambda raw: raw + b"\x00", "trailing bytes"),
+        (lambda raw: struct.pack("<Q", 2**40) + raw[8:], "truncated or not a safetensors"),
+        (lambda raw: raw[:8] + b"[" + raw[9:], "not valid JSON"),
+    ],
+)
 def test_damaged_files_fail_with_their_name(tmp_path, damage, message):
     path = tmp_path / "model.safetensors"
     save_file({"w": np.arange(6, dtype=np.float32)}, path)
@@ -112,13 +133,16 @@ def test_damaged_files_fail_with_their_name(tmp_path, damage, message):
         load_file(path)
 
 
-@pytest.mark.parametrize("entry, message", [
-    ({"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}, "BF16.*not supported"),
-    ({"dtype": "F32", "shape": [3], "data_offsets": [0, 4]}, "do not fit"),
-    ({"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}, "bad shape"),
-    ({"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}, "bad data_offsets"),
-    ({"dtype": "F32", "shape": [1], "data_offsets": [0, 4], "code": "x"}, "expected keys"),
-])
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}, "BF16.*not supported"),
+        ({"dtype": "F32", "shape": [3], "data_offsets": [0, 4]}, "do not fit"),
+        ({"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}, "bad shape"),
+        ({"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}, "bad data_offsets"),
+        ({"dtype": "F32", "shape": [1], "data_offsets": [0, 4], "code": "x"}, "expected keys"),
+    ],
+)
 def test_inconsistent_headers_are_rejected(tmp_path, entry, message):
     path = tmp_path / "bad.safetensors"
     path.write_bytes(handmade_safetensors({"w": entry}, bytes(4)))
@@ -126,13 +150,16 @@ def test_inconsistent_headers_are_rejected(tmp_path, entry, message):
         load_file(path)
 
 
-@pytest.mark.parametrize("entry, message", [
-    ({"dtype": "U8", "shape": [2**62], "data_offsets": [0, 2**62]}, "truncated"),
-    ({"dtype": "F32", "shape": [2**31, 2**31], "data_offsets": [0, 2**64]}, "truncated"),
-    ({"dtype": "U8", "shape": [2**32, 2**32], "data_offsets": [0, 0]}, "do not fit"),  # 2⁶⁴ ≡ 0
-    ({"dtype": "U8", "shape": [2**63], "data_offsets": [0, 2**63]}, "truncated"),
-    ({"dtype": "U8", "shape": [4], "data_offsets": [10**6, 10**6 + 4]}, "starts at byte"),
-])
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"dtype": "U8", "shape": [2**62], "data_offsets": [0, 2**62]}, "truncated"),
+        ({"dtype": "F32", "shape": [2**31, 2**31], "data_offsets": [0, 2**64]}, "truncated"),
+        ({"dtype": "U8", "shape": [2**32, 2**32], "data_offsets": [0, 0]}, "do not fit"),  # 2⁶⁴ ≡ 0
+        ({"dtype": "U8", "shape": [2**63], "data_offsets": [0, 2**63]}, "truncated"),
+        ({"dtype": "U8", "shape": [4], "data_offsets": [10**6, 10**6 + 4]}, "starts at byte"),
+    ],
+)
 def test_absurd_shapes_and_offsets_beyond_the_file_are_named(tmp_path, entry, message):
     path = tmp_path / "absurd.safetensors"
     path.write_bytes(handmade_safetensors({"w": entry}, bytes(4)))
@@ -149,8 +176,10 @@ def test_json_nested_200000_deep_is_a_serialization_error(tmp_path):
 
 
 def test_overlapping_tensors_are_rejected(tmp_path):
-    header = {"a": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4]},
-              "b": {"dtype": "U8", "shape": [4], "data_offsets": [2, 6]}}
+    header = {
+        "a": {"dtype": "U8", "shape": [4], "data_offsets": [0, 4]},
+        "b": {"dtype": "U8", "shape": [4], "data_offsets": [2, 6]},
+    }
     path = tmp_path / "overlap.safetensors"
     path.write_bytes(handmade_safetensors(header, bytes(6)))
     with pytest.raises(SerializationError, match="overlaps"):
@@ -159,20 +188,37 @@ def test_overlapping_tensors_are_rejected(tmp_path):
 
 # -- checkpoints: round trips -----------------------------------------------------------------
 
+
 def nested_checkpoint():
     rng = np.random.default_rng(1)
     return {
-        "model": {"fc.weight": cr.tensor(rng.standard_normal((3, 2)).astype(np.float32)),
-                  "fc.bias": cr.tensor(rng.standard_normal(3), dtype=np.float64)},
-        "optimizer": {"state": {0: {"step": 7, "buf": rng.standard_normal(4)}},
-                      "param_groups": [{"lr": 0.1, "betas": (0.9, 0.999), "params": [0, 1]}]},
-        "arrays": [np.arange(5, dtype=np.int64), np.array([True, False]),
-                   np.arange(6, dtype=np.uint8).reshape(2, 3), np.float32(0.25), np.int64(-3)],
-        "epoch": 3, "loss": 0.125, "best": float("inf"), "worst": float("-inf"),
-        "name": "run α", "done": False, "nothing": None, "huge": 2**100,
+        "model": {
+            "fc.weight": cr.tensor(rng.standard_normal((3, 2)).astype(np.float32)),
+            "fc.bias": cr.tensor(rng.standard_normal(3), dtype=np.float64),
+        },
+        "optimizer": {
+            "state": {0: {"step": 7, "buf": rng.standard_normal(4)}},
+            "param_groups": [{"lr": 0.1, "betas": (0.9, 0.999), "params": [0, 1]}],
+        },
+        "arrays": [
+            np.arange(5, dtype=np.int64),
+            np.array([True, False]),
+            np.arange(6, dtype=np.uint8).reshape(2, 3),
+            np.float32(0.25),
+            np.int64(-3),
+        ],
+        "epoch": 3,
+        "loss": 0.125,
+        "best": float("inf"),
+        "worst": float("-inf"),
+        "name": "run α",
+        "done": False,
+        "nothing": None,
+        "huge": 2**100,
         "rng": np.random.default_rng(5).bit_generator.state,
         "tricky": {"__tensor__": "not a tensor", "a.b": 1, 1.5: "float key", None: [], (1, 2): ()},
-        "empty": {}, "empty_list": [],
+        "empty": {},
+        "empty_list": [],
     }
 
 
@@ -225,11 +271,19 @@ def test_model_optimizer_and_loader_resume_exactly(tmp_path):
 
     x = cr.tensor(np.random.default_rng(2).standard_normal((5, 4)).astype(np.float32))
     model, optimizer = build()
-    loader = cr.data.DataLoader(cr.data.TensorDataset(np.arange(10)), batch_size=3,
-                                shuffle=True, seed=4)
+    loader = cr.data.DataLoader(
+        cr.data.TensorDataset(np.arange(10)), batch_size=3, shuffle=True, seed=4
+    )
     step(model, optimizer, x)
-    save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-          "loader": loader.state_dict(), "epoch": 1}, tmp_path / "ckpt")
+    save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "loader": loader.state_dict(),
+            "epoch": 1,
+        },
+        tmp_path / "ckpt",
+    )
     step(model, optimizer, x)
     expected_order = [b[0].tolist() for b in loader]
 
@@ -237,8 +291,9 @@ def test_model_optimizer_and_loader_resume_exactly(tmp_path):
     state = load(tmp_path / "ckpt")
     resumed.load_state_dict(state["model"])
     resumed_optimizer.load_state_dict(state["optimizer"])
-    resumed_loader = cr.data.DataLoader(cr.data.TensorDataset(np.arange(10)), batch_size=3,
-                                        shuffle=True, seed=99)
+    resumed_loader = cr.data.DataLoader(
+        cr.data.TensorDataset(np.arange(10)), batch_size=3, shuffle=True, seed=99
+    )
     resumed_loader.load_state_dict(state["loader"])
     step(resumed, resumed_optimizer, x)
     for name, value in model.state_dict().items():
@@ -253,6 +308,7 @@ def test_unsupported_types_name_their_place(tmp_path):
 
 
 # -- checkpoints: atomicity -------------------------------------------------------------------
+
 
 def files_in(folder):
     return sorted(p.name for p in folder.iterdir())
@@ -318,8 +374,9 @@ KEEP_SAVING = textwrap.dedent("""
 def test_sigkill_mid_save_leaves_a_loadable_checkpoint(tmp_path, delay):
     """A real process saving in a loop is killed at an arbitrary moment; the last committed
     checkpoint must load, and its tensors must belong to its own epoch."""
-    child = subprocess.Popen([sys.executable, "-c", KEEP_SAVING, str(tmp_path / "ckpt")],
-                             stdout=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", KEEP_SAVING, str(tmp_path / "ckpt")], stdout=subprocess.PIPE
+    )
     assert child.stdout.readline() == b"saved\n"
     time.sleep(delay)
     child.send_signal(signal.SIGKILL)
@@ -330,6 +387,7 @@ def test_sigkill_mid_save_leaves_a_loadable_checkpoint(tmp_path, delay):
 
 
 # -- checkpoints: damaged or hostile files ----------------------------------------------------
+
 
 def saved_checkpoint(tmp_path):
     save({"w": np.arange(100, dtype=np.float32)}, tmp_path / "ckpt")
@@ -368,13 +426,16 @@ def test_missing_tensor_file_is_named(tmp_path):
         load(path)
 
 
-@pytest.mark.parametrize("edit", [
-    lambda text: text.replace('"epoch": 3', '"epoch": 7'),
-    lambda text: text.replace('"loss": 0.125', '"loss": 0.375'),
-    lambda text: text.replace('"done": false', '"done": true'),
-    lambda text: text.replace('"name": "run', '"name": "rub'),
-    lambda text: text.replace('"loss": 0.125', '"loss": 1e999'),
-])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda text: text.replace('"epoch": 3', '"epoch": 7'),
+        lambda text: text.replace('"loss": 0.125', '"loss": 0.375'),
+        lambda text: text.replace('"done": false', '"done": true'),
+        lambda text: text.replace('"name": "run', '"name": "rub'),
+        lambda text: text.replace('"loss": 0.125', '"loss": 1e999'),
+    ],
+)
 def test_a_damaged_structure_fails_instead_of_loading_a_wrong_value(tmp_path, edit):
     save(nested_checkpoint(), tmp_path / "ckpt")
     text = (tmp_path / "ckpt").read_text()
@@ -406,8 +467,9 @@ def test_json_nested_200000_deep_in_a_checkpoint_is_named(tmp_path):
 
 def test_absurd_shape_in_a_checkpoints_tensor_file_is_named(tmp_path):
     path, tensor_file, document = saved_checkpoint(tmp_path)
-    raw = handmade_safetensors({"w": {"dtype": "U8", "shape": [2**32, 2**32],
-                                      "data_offsets": [0, 0]}}, b"")
+    raw = handmade_safetensors(
+        {"w": {"dtype": "U8", "shape": [2**32, 2**32], "data_offsets": [0, 0]}}, b""
+    )
     tensor_file.write_bytes(raw)
     document.update(sha256=hashlib.sha256(raw).hexdigest(), bytes=len(raw))
     rewrite(path, document)
@@ -420,13 +482,16 @@ def test_missing_checkpoint(tmp_path):
         load(tmp_path / "nope")
 
 
-@pytest.mark.parametrize("content, message", [
-    (b'{"model": {}}', "not a chainrule checkpoint"),
-    (b"\x89PNG....", "not a chainrule checkpoint.*not a JSON"),
-    (b'{"format": "chainrule-checkpoint", "version": 99}', "version 99"),
-    (b'{"format": "chainrule-checkpoint", "version": 2.0}', "version 2.0"),
-    (b'["format"]', "not a chainrule checkpoint"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b'{"model": {}}', "not a chainrule checkpoint"),
+        (b"\x89PNG....", "not a chainrule checkpoint.*not a JSON"),
+        (b'{"format": "chainrule-checkpoint", "version": 99}', "version 99"),
+        (b'{"format": "chainrule-checkpoint", "version": 2.0}', "version 2.0"),
+        (b'["format"]', "not a chainrule checkpoint"),
+    ],
+)
 def test_foreign_files_are_refused(tmp_path, content, message):
     (tmp_path / "ckpt").write_bytes(content)
     with pytest.raises(SerializationError, match=message):
@@ -439,18 +504,21 @@ def test_a_safetensors_file_is_pointed_to_load_file(tmp_path):
         load(tmp_path / "m.safetensors")
 
 
-@pytest.mark.parametrize("node, message", [
-    ({"__tensor__": 5}, "names 5"),
-    ({"__tensor__": "absent"}, "not in the tensor file"),
-    ({"__tensor__": "w", "code": "import os"}, "unexpected entry"),
-    ({"__reduce__": ["os.system", ["echo hi"]]}, "unexpected entry"),
-    ({"__float__": "1e308"}, "__float__"),
-    ({"__dict__": [[1]]}, "pairs"),
-    ({"__dict__": [[[1], 2]]}, "not hashable"),
-    ({"__tuple__": "abc"}, "list"),
-    ({"__numpy_scalar__": "w"}, "shape"),
-    ({"__tensor__": "w", "requires_grad": "yes"}, "bool"),
-])
+@pytest.mark.parametrize(
+    "node, message",
+    [
+        ({"__tensor__": 5}, "names 5"),
+        ({"__tensor__": "absent"}, "not in the tensor file"),
+        ({"__tensor__": "w", "code": "import os"}, "unexpected entry"),
+        ({"__reduce__": ["os.system", ["echo hi"]]}, "unexpected entry"),
+        ({"__float__": "1e308"}, "__float__"),
+        ({"__dict__": [[1]]}, "pairs"),
+        ({"__dict__": [[[1], 2]]}, "not hashable"),
+        ({"__tuple__": "abc"}, "list"),
+        ({"__numpy_scalar__": "w"}, "shape"),
+        ({"__tensor__": "w", "requires_grad": "yes"}, "bool"),
+    ],
+)
 def test_unexpected_structure_is_rejected(tmp_path, node, message):
     path, _, document = saved_checkpoint(tmp_path)
     document["object"] = {"x": [node]}

@@ -20,32 +20,54 @@ from chainrule.utils.data import DataLoader, Subset
 
 # torch.X whose torch form takes other arguments than chainrule.functional.X, so chainrule
 # keeps them only under functional (see chainrule/__init__.py).
-NOT_AT_TOP_LEVEL = {"dropout", "embedding", "batch_norm", "instance_norm",
-                    "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss",
-                    "margin_ranking_loss", "adaptive_max_pool1d", "rnn_tanh_cell",
-                    "rnn_relu_cell", "lstm_cell", "gru_cell", "rnn_tanh", "rnn_relu", "lstm",
-                    "gru"}
+NOT_AT_TOP_LEVEL = {
+    "dropout",
+    "embedding",
+    "batch_norm",
+    "instance_norm",
+    "binary_cross_entropy_with_logits",
+    "kl_div",
+    "cosine_embedding_loss",
+    "margin_ranking_loss",
+    "adaptive_max_pool1d",
+    "rnn_tanh_cell",
+    "rnn_relu_cell",
+    "lstm_cell",
+    "gru_cell",
+    "rnn_tanh",
+    "rnn_relu",
+    "lstm",
+    "gru",
+}
 
 
 def test_top_level_ops_are_the_functional_ops_torch_has_at_top_level():
     expected = {name for name in F.__all__ if hasattr(real_torch, name)} - NOT_AT_TOP_LEVEL
-    missing = sorted(name for name in expected if getattr(torch, name, None) is not
-                     getattr(F, name))
+    missing = sorted(
+        name for name in expected if getattr(torch, name, None) is not getattr(F, name)
+    )
     assert not missing, f"torch has these at top level, chainrule does not: {missing}"
 
 
 def test_top_level_ops_compute_what_torch_computes():
     x = np.random.default_rng(0).standard_normal((2, 3, 4))
     ours, theirs = torch.tensor(x), real_torch.tensor(x)
-    for expression in (lambda t, m: m.flatten(t, 1), lambda t, m: m.cat([t, t], 2),
-                       lambda t, m: m.stack([t, t]), lambda t, m: m.where(t > 0, t, -t),
-                       lambda t, m: m.clamp(t, -0.5, 0.5), lambda t, m: m.exp(t),
-                       lambda t, m: m.einsum("bij,bkj->bik", t, t)):
-        np.testing.assert_allclose(expression(ours, torch).numpy(),
-                                   expression(theirs, real_torch).numpy(), rtol=1e-12)
+    for expression in (
+        lambda t, m: m.flatten(t, 1),
+        lambda t, m: m.cat([t, t], 2),
+        lambda t, m: m.stack([t, t]),
+        lambda t, m: m.where(t > 0, t, -t),
+        lambda t, m: m.clamp(t, -0.5, 0.5),
+        lambda t, m: m.exp(t),
+        lambda t, m: m.einsum("bij,bkj->bik", t, t),
+    ):
+        np.testing.assert_allclose(
+            expression(ours, torch).numpy(), expression(theirs, real_torch).numpy(), rtol=1e-12
+        )
 
 
 # -- the MNIST example's idioms --------------------------------------------------------------
+
 
 class Net(nn.Module):
     def __init__(self):
@@ -102,13 +124,14 @@ def test_mnist_convnet_in_torch_idioms_learns_the_digits():
     torch.manual_seed(1)
     use_accel = torch.accelerator.is_available()
     device = torch.accelerator.current_accelerator() if use_accel else torch.device("cpu")
-    train_loader = DataLoader(Subset(_mnist(True), range(6400)), batch_size=32, shuffle=True,
-                              seed=1)
+    train_loader = DataLoader(
+        Subset(_mnist(True), range(6400)), batch_size=32, shuffle=True, seed=1
+    )
     test_loader = DataLoader(Subset(_mnist(False), range(2000)), batch_size=500)
     model = Net().to(device)
     optimizer = optim.Adadelta(model.parameters(), lr=1.0)
     scheduler = StepLR(optimizer, step_size=1, gamma=0.7)
-    for epoch in range(2):  # 200 steps each
+    for _ in range(2):  # epochs of 200 steps each
         train(model, device, train_loader, optimizer)
         loss, accuracy = test(model, device, test_loader)
         scheduler.step()
@@ -116,6 +139,7 @@ def test_mnist_convnet_in_torch_idioms_learns_the_digits():
 
 
 # -- the word_language_model example's idioms -----------------------------------------------
+
 
 class RNNModel(nn.Module):
     def __init__(self, ntoken, ninp, nhid, nlayers, dropout=0.2):
@@ -141,8 +165,10 @@ class RNNModel(nn.Module):
 
     def init_hidden(self, bsz):
         weight = next(iter(self.parameters()))
-        return (weight.new_zeros(self.nlayers, bsz, self.nhid),
-                weight.new_zeros(self.nlayers, bsz, self.nhid))
+        return (
+            weight.new_zeros(self.nlayers, bsz, self.nhid),
+            weight.new_zeros(self.nlayers, bsz, self.nhid),
+        )
 
 
 def _corpus():
@@ -160,12 +186,12 @@ def _corpus():
 
 def batchify(data, bsz):
     nbatch = data.size(0) // bsz
-    return data[:nbatch * bsz].view(bsz, -1).t().contiguous()
+    return data[: nbatch * bsz].view(bsz, -1).t().contiguous()
 
 
 def get_batch(source, i, bptt):
     seq_len = min(bptt, len(source) - 1 - i)
-    return source[i:i + seq_len], source[i + 1:i + 1 + seq_len].reshape(-1)
+    return source[i : i + seq_len], source[i + 1 : i + 1 + seq_len].reshape(-1)
 
 
 def repackage_hidden(h):

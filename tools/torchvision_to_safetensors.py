@@ -24,19 +24,25 @@ def convert_state_dict(name, state_dict):
     """``{key: numpy array}`` from a torchvision ``state_dict``, checked against the chainrule
     model ``name`` (same keys, same shapes); raises ValueError naming the first difference."""
     if name not in TORCHVISION:
-        raise ValueError(f"no chainrule twin for torchvision model {name!r}; choose one of "
-                         f"{', '.join(TORCHVISION)}")
+        raise ValueError(
+            f"no chainrule twin for torchvision model {name!r}; choose one of "
+            f"{', '.join(TORCHVISION)}"
+        )
     expected = {k: tuple(v.shape) for k, v in TORCHVISION[name]().state_dict().items()}
     arrays = {key: value.detach().cpu().numpy() for key, value in state_dict.items()}
     missing = sorted(set(expected) - set(arrays))
     unexpected = sorted(set(arrays) - set(expected))
     if missing or unexpected:
-        raise ValueError(f"{name}: the checkpoint's keys differ from the model's (missing: "
-                         f"{missing[:5]}, unexpected: {unexpected[:5]})")
+        raise ValueError(
+            f"{name}: the checkpoint's keys differ from the model's (missing: "
+            f"{missing[:5]}, unexpected: {unexpected[:5]})"
+        )
     for key, shape in expected.items():
         if arrays[key].shape != shape:
-            raise ValueError(f"{name}: {key} has shape {arrays[key].shape} in the checkpoint "
-                             f"and {shape} in the model")
+            raise ValueError(
+                f"{name}: {key} has shape {arrays[key].shape} in the checkpoint "
+                f"and {shape} in the model"
+            )
     return arrays
 
 

@@ -22,6 +22,7 @@ from .backend import (
 )
 from .creation import arange, as_tensor, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .device import device
+
 # The functional ops that torch also has at top level with the same arguments (torch.cat …).
 # Left out: those whose torch top-level form takes other arguments (torch.dropout's `train`,
 # torch.embedding's (weight, indices) order, torch.batch_norm's and torch.instance_norm's

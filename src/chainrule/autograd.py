@@ -107,12 +107,21 @@ def _check_finite(function, stage, arrays, inputs=()):
             continue
         found = "NaN" if xp.isnan(array).any() else "infinite"
         part = f"output {i}" if stage == "forward" else f"gradient for input {i}"
-        origin = next((f"; its input {j} already held non-finite values (from the data, a "
-                       "parameter or an op run before the checks)" for j, t in enumerate(inputs)
-                       if t is not None and t.dtype.kind in "fc"
-                       and not backend.get_array_module(t.data).isfinite(t.data).all()), "")
-        raise RuntimeError(f"detect_anomaly: {function.__name__}'s {stage} returned {found} "
-                           f"values in its {part} (shape {tuple(array.shape)}){origin}")
+        origin = next(
+            (
+                f"; its input {j} already held non-finite values (from the data, a "
+                "parameter or an op run before the checks)"
+                for j, t in enumerate(inputs)
+                if t is not None
+                and t.dtype.kind in "fc"
+                and not backend.get_array_module(t.data).isfinite(t.data).all()
+            ),
+            "",
+        )
+        raise RuntimeError(
+            f"detect_anomaly: {function.__name__}'s {stage} returned {found} "
+            f"values in its {part} (shape {tuple(array.shape)}){origin}"
+        )
 
 
 class Context:
@@ -139,8 +148,9 @@ class Context:
 
     def free(self):
         """Drop what forward saved; a second backward through this node then fails clearly."""
-        kept = {name: getattr(self, name)
-                for name in ("function", "inputs", "outputs_meta", "retained")}
+        kept = {
+            name: getattr(self, name) for name in ("function", "inputs", "outputs_meta", "retained")
+        }
         self.__dict__.clear()
         self.__dict__.update(kept, needs_input_grad=(), saved_tensors=None, freed=True)
 
@@ -209,10 +219,14 @@ def _watch_saved(ctx, outputs):
                 saved.add(id(base))
     if not saved:
         return
-    watched = [(weakref.ref(t), t._version, "input", i) for i, t in enumerate(ctx.inputs)
-               if t is not None and id(t.data) in saved]
-    watched += [(weakref.ref(t), 0, "output", i) for i, t in enumerate(outputs)
-                if id(t.data) in saved]
+    watched = [
+        (weakref.ref(t), t._version, "input", i)
+        for i, t in enumerate(ctx.inputs)
+        if t is not None and id(t.data) in saved
+    ]
+    watched += [
+        (weakref.ref(t), 0, "output", i) for i, t in enumerate(outputs) if id(t.data) in saved
+    ]
     ctx.watched = watched
 
 
@@ -225,7 +239,8 @@ def _check_watched(node):
                 f"one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: {role} {index} of {node.function.__name__} (shape "
                 f"{tuple(tensor.shape)}) is at version {tensor._version}; expected version "
-                f"{version} instead. Do the in-place op after backward(), or out of place.")
+                f"{version} instead. Do the in-place op after backward(), or out of place."
+            )
 
 
 def _as_tensors(op, inputs):
@@ -282,19 +297,23 @@ def _check_compatible(op, tensors):
 def _check_mixed(op, tensors):
     if len({t.device for t in tensors}) > 1:
         described = ", ".join(f"{t.shape} on {t.device}" for t in tensors)
-        raise backend.DeviceError(f"{op}: inputs are on different devices ({described}); "
-                                  "move them with .to(device) first")
+        raise backend.DeviceError(
+            f"{op}: inputs are on different devices ({described}); move them with .to(device) first"
+        )
     if len({t.dtype for t in tensors if t.dtype.kind == "f"}) > 1:
         described = ", ".join(f"{t.shape} {t.dtype}" for t in tensors)
-        raise TypeError(f"{op}: inputs have different floating dtypes ({described}); "
-                        "convert them with .to(dtype) first")
+        raise TypeError(
+            f"{op}: inputs have different floating dtypes ({described}); "
+            "convert them with .to(dtype) first"
+        )
 
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during backward(). If you indeed want the .grad field to be "
     "populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access "
-    "the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead.")
+    "the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead."
+)
 
 
 class Tensor:
@@ -304,8 +323,15 @@ class Tensor:
     None), ``requires_grad`` whether gradients flow to it. Build one with ``chainrule.tensor``.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_node", "_output_index", "_version",
-                 "__weakref__")
+    __slots__ = (
+        "data",
+        "_grad",
+        "requires_grad",
+        "_node",
+        "_output_index",
+        "_version",
+        "__weakref__",
+    )
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, _node=None, _output_index=0):
@@ -377,8 +403,10 @@ class Tensor:
 
     def item(self):
         if self.data.size != 1:
-            raise ValueError(f"item(): only a one-element tensor converts to a Python number, "
-                             f"this one has shape {self.shape}")
+            raise ValueError(
+                f"item(): only a one-element tensor converts to a Python number, "
+                f"this one has shape {self.shape}"
+            )
         return self.data.reshape(()).item()
 
     def detach(self):
@@ -397,7 +425,8 @@ class Tensor:
     def retains_grad(self):
         """True for a non-leaf tensor whose ``retain_grad()`` was called."""
         return self._node is not None and any(
-            i == self._output_index and ref() is self for i, ref in self._node.retained)
+            i == self._output_index and ref() is self for i, ref in self._node.retained
+        )
 
     @property
     def grad(self):
@@ -454,9 +483,11 @@ class Tensor:
         saved arrays are freed afterwards unless ``retain_graph=True``.
         """
         if not self.requires_grad:
-            raise RuntimeError("backward(): this tensor does not require grad and has no graph "
-                               "(was it computed inside no_grad(), or from tensors without "
-                               "requires_grad=True?)")
+            raise RuntimeError(
+                "backward(): this tensor does not require grad and has no graph "
+                "(was it computed inside no_grad(), or from tensors without "
+                "requires_grad=True?)"
+            )
         seed = self._seed_gradient(grad)
         if self._node is None:
             _accumulate_leaf(self, seed, {id(seed)})
@@ -467,18 +498,22 @@ class Tensor:
         xp = backend.get_array_module(self.data)
         if grad is None:
             if self.data.size != 1:
-                raise RuntimeError(f"backward(): grad can be left out only for a one-element "
-                                   f"output; this tensor has shape {self.shape}, so pass "
-                                   f"grad= of that shape")
+                raise RuntimeError(
+                    f"backward(): grad can be left out only for a one-element "
+                    f"output; this tensor has shape {self.shape}, so pass "
+                    f"grad= of that shape"
+                )
             return xp.ones_like(self.data)
         grad = grad.data if isinstance(grad, Tensor) else grad
         if backend.device_of(grad) != self.device:
-            raise backend.DeviceError(f"backward(): grad is on {backend.device_of(grad)}, "
-                                      f"the tensor on {self.device}")
+            raise backend.DeviceError(
+                f"backward(): grad is on {backend.device_of(grad)}, the tensor on {self.device}"
+            )
         grad = xp.asarray(grad, dtype=self.dtype)
         if grad.shape != self.shape:
-            raise ValueError(f"backward(): grad has shape {grad.shape}, "
-                             f"the tensor has shape {self.shape}")
+            raise ValueError(
+                f"backward(): grad has shape {grad.shape}, the tensor has shape {self.shape}"
+            )
         return grad
 
 
@@ -517,13 +552,17 @@ def _run_backward(root, root_index, seed, retain_graph):
     xp = backend.get_array_module(seed)
     for node in _topological_order(root):
         if node.freed:
-            raise RuntimeError(f"backward(): the graph through {node.function.__name__} was "
-                               "already freed by an earlier backward(); pass retain_graph=True "
-                               "to the first call to go through it twice")
+            raise RuntimeError(
+                f"backward(): the graph through {node.function.__name__} was "
+                "already freed by an earlier backward(); pass retain_graph=True "
+                "to the first call to go through it twice"
+            )
         output_grads = pending.pop(node, None)
         if output_grads is not None:  # None: every path to it returned a None gradient
-            output_grads = [xp.zeros(shape, dtype) if g is None else g
-                            for g, (shape, dtype) in zip(output_grads, node.outputs_meta)]
+            output_grads = [
+                xp.zeros(shape, dtype) if g is None else g
+                for g, (shape, dtype) in zip(output_grads, node.outputs_meta)
+            ]
             _check_watched(node)
             if node.retained:
                 _keep_retained(node, output_grads)
@@ -539,14 +578,18 @@ def _run_backward(root, root_index, seed, retain_graph):
 
 def _route_gradients(node, input_grads, pending, claimed):
     if len(input_grads) != len(node.inputs):
-        raise RuntimeError(f"{node.function.__name__}.backward returned {len(input_grads)} "
-                           f"gradients for {len(node.inputs)} inputs")
+        raise RuntimeError(
+            f"{node.function.__name__}.backward returned {len(input_grads)} "
+            f"gradients for {len(node.inputs)} inputs"
+        )
     for tensor, grad in zip(node.inputs, input_grads):
         if grad is None or tensor is None or not tensor.requires_grad:
             continue
         if grad.shape != tensor.data.shape:
-            raise RuntimeError(f"{node.function.__name__}.backward returned a gradient of shape "
-                               f"{grad.shape} for an input of shape {tensor.shape}")
+            raise RuntimeError(
+                f"{node.function.__name__}.backward returned a gradient of shape "
+                f"{grad.shape} for an input of shape {tensor.shape}"
+            )
         if tensor._node is None:
             _accumulate_leaf(tensor, grad, claimed)
             continue
@@ -564,8 +607,7 @@ def _keep_retained(node, output_grads):
         tensor = ref()
         if tensor is not None:
             grad = output_grads[i]
-            tensor._grad = Tensor(grad.copy() if tensor._grad is None
-                                  else tensor._grad.data + grad)
+            tensor._grad = Tensor(grad.copy() if tensor._grad is None else tensor._grad.data + grad)
 
 
 def _accumulate_leaf(tensor, grad, claimed):

@@ -54,15 +54,17 @@ def cuda_is_available():
 
 
 def normalize_device(device):
-    """Turn ``"cpu"``, ``"cuda"``, ``"cuda:0"`` into ``"cpu"`` or ``"cuda"``; reject anything else."""
+    """Turn ``"cpu"``, ``"cuda"``, ``"cuda:0"`` into ``"cpu"`` or ``"cuda"``; reject the rest."""
     name = str(device)
     if name == "cpu":
         return "cpu"
     if name == "cuda" or name.startswith("cuda:"):
         if not cuda_is_available():
             reason = "CuPy is not installed" if cupy is None else "CuPy finds no GPU"
-            raise DeviceError(f"device {name!r} was asked for but {reason}; "
-                              "install chainrule[gpu] on a machine with an NVIDIA GPU, or use 'cpu'")
+            raise DeviceError(
+                f"device {name!r} was asked for but {reason}; "
+                "install chainrule[gpu] on a machine with an NVIDIA GPU, or use 'cpu'"
+            )
         return "cuda"
     raise DeviceError(f"unknown device {device!r}: use 'cpu' or 'cuda'")
 

@@ -37,8 +37,15 @@ from .models.char_rnn import CELLS, sample
 
 EXIT_USAGE = 2
 
-_FIXABLE = (data.DatasetNotFoundError, data.ChecksumError, data.DownloadError,
-            data.IDXFormatError, backend.DeviceError, common.ConfigError, FileNotFoundError)
+_FIXABLE = (
+    data.DatasetNotFoundError,
+    data.ChecksumError,
+    data.DownloadError,
+    data.IDXFormatError,
+    backend.DeviceError,
+    common.ConfigError,
+    FileNotFoundError,
+)
 
 
 def main(argv=None):
@@ -64,12 +71,17 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 def _parser():
     parser = argparse.ArgumentParser(
-        prog="chainrule", description="Train, evaluate, sample from and draw the networks of "
-                                      "the lecture decks (chainrule COMMAND --help for more).")
+        prog="chainrule",
+        description="Train, evaluate, sample from and draw the networks of "
+        "the lecture decks (chainrule COMMAND --help for more).",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    train = commands.add_parser("train", help="train a model and write a run folder",
-                                description="Train one app's model into a run folder "
-                                            "(chainrule train APP --help for its options).")
+    train = commands.add_parser(
+        "train",
+        help="train a model and write a run folder",
+        description="Train one app's model into a run folder "
+        "(chainrule train APP --help for its options).",
+    )
     apps = train.add_subparsers(required=True, metavar="APP")
     for name in sorted(models.TRAINABLE):
         _add_classifier(apps, name)
@@ -79,10 +91,15 @@ def _parser():
     generate = commands.add_parser("sample", help="generate text with a trained char-lm run")
     generate.add_argument("run_dir", metavar="RUN_DIR")
     generate.add_argument("--prime", default="\n", help="text to start from (default: newline)")
-    generate.add_argument("--temperature", type=float, default=1.0,
-                          help="divide the logits by T before the softmax (default 1)")
-    generate.add_argument("--top-k", type=int, default=None,
-                          help="draw only among the K most likely characters")
+    generate.add_argument(
+        "--temperature",
+        type=float,
+        default=1.0,
+        help="divide the logits by T before the softmax (default 1)",
+    )
+    generate.add_argument(
+        "--top-k", type=int, default=None, help="draw only among the K most likely characters"
+    )
     generate.add_argument("--length", type=int, default=1000, help="characters to generate")
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--checkpoint", choices=("last", "best"), default="last")
@@ -105,8 +122,9 @@ def _parser():
 
 
 def _app_parser(apps, name, help, description):
-    parser = apps.add_parser(name, help=help, description=description,
-                             formatter_class=_HelpFormatter)
+    parser = apps.add_parser(
+        name, help=help, description=description, formatter_class=_HelpFormatter
+    )
     parser.set_defaults(command=_train)
     return parser
 
@@ -114,179 +132,300 @@ def _app_parser(apps, name, help, description):
 def _add_classifier(apps, name):
     """``chainrule train NAME`` for a model of the registry, with its recipe as the defaults."""
     defaults = classify.RunConfig(model=name, **models.RECIPES[name])
-    parser = _app_parser(apps, name, help=f"an image classifier ({name}) on MNIST",
-                         description=f"Train the registered model {name} to classify images "
-                                     "(chainrule.apps.classify).")
+    parser = _app_parser(
+        apps,
+        name,
+        help=f"an image classifier ({name}) on MNIST",
+        description=f"Train the registered model {name} to classify images "
+        "(chainrule.apps.classify).",
+    )
     parser.set_defaults(app=_train_classifier, model=name)
     variants = models.VARIANTS[name]
     if variants:
-        parser.add_argument("--variant", choices=variants, default=variants[0],
-                            help="the model's variant")
-    parser.add_argument("--dataset", choices=sorted(classify.DATASETS), default=defaults.dataset,
-                        help="the data set")
+        parser.add_argument(
+            "--variant", choices=variants, default=variants[0], help="the model's variant"
+        )
+    parser.add_argument(
+        "--dataset",
+        choices=sorted(classify.DATASETS),
+        default=defaults.dataset,
+        help="the data set",
+    )
     parser.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs in all")
-    parser.add_argument("--optimizer", choices=list(common.OPTIMIZERS),
-                        default=defaults.optimizer, help="the optimiser")
+    parser.add_argument(
+        "--optimizer",
+        choices=list(common.OPTIMIZERS),
+        default=defaults.optimizer,
+        help="the optimiser",
+    )
     standard = ", ".join(f"{k} {v[1]:g}" for k, v in common.OPTIMIZERS.items())
-    parser.add_argument("--lr", type=float, default=defaults.lr,
-                        help="learning rate" + ("" if defaults.lr is not None else
-                                                f" (default: the optimiser's own: {standard})"))
-    parser.add_argument("--lr-schedule", choices=list(common.LR_SCHEDULES),
-                        default=defaults.lr_schedule, help="stepped once per epoch")
-    parser.add_argument("--weight-decay", type=float, default=defaults.weight_decay,
-                        help="L2 penalty (AdamW: decoupled, 0 means its own 0.01)")
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=defaults.lr,
+        help="learning rate"
+        + ("" if defaults.lr is not None else f" (default: the optimiser's own: {standard})"),
+    )
+    parser.add_argument(
+        "--lr-schedule",
+        choices=list(common.LR_SCHEDULES),
+        default=defaults.lr_schedule,
+        help="stepped once per epoch",
+    )
+    parser.add_argument(
+        "--weight-decay",
+        type=float,
+        default=defaults.weight_decay,
+        help="L2 penalty (AdamW: decoupled, 0 means its own 0.01)",
+    )
     parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="batch size")
-    parser.add_argument("--distort", action="store_true",
-                        help="train on randomly distorted images (LeCun et al. 1998)")
-    parser.add_argument("--val-size", type=int, default=defaults.val_size, metavar="N",
-                        help="hold out the last N training samples for validation (0: train "
-                             "on all of them)")
-    parser.add_argument("--limit-train", type=int, default=None, metavar="N",
-                        help="train on the first N training samples only (quick runs)")
-    parser.add_argument("--patience", type=int, default=None,
-                        help="stop early after this many epochs without a better val_loss")
+    parser.add_argument(
+        "--distort",
+        action="store_true",
+        help="train on randomly distorted images (LeCun et al. 1998)",
+    )
+    parser.add_argument(
+        "--val-size",
+        type=int,
+        default=defaults.val_size,
+        metavar="N",
+        help="hold out the last N training samples for validation (0: train on all of them)",
+    )
+    parser.add_argument(
+        "--limit-train",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train on the first N training samples only (quick runs)",
+    )
+    parser.add_argument(
+        "--patience",
+        type=int,
+        default=None,
+        help="stop early after this many epochs without a better val_loss",
+    )
     _add_run_options(parser, defaults)
 
 
 def _add_char_lm(apps):
     defaults = char_lm.LMConfig()
-    parser = _app_parser(apps, "char-lm", help="a character-level RNN language model",
-                         description="Train a character-level RNN language model with "
-                                     "truncated BPTT on the first 90% of a corpus, validated "
-                                     "on the last 10% (chainrule.apps.char_lm).")
+    parser = _app_parser(
+        apps,
+        "char-lm",
+        help="a character-level RNN language model",
+        description="Train a character-level RNN language model with "
+        "truncated BPTT on the first 90% of a corpus, validated "
+        "on the last 10% (chainrule.apps.char_lm).",
+    )
     parser.set_defaults(app=_train_char_lm)
-    parser.add_argument("--corpus", default=defaults.corpus,
-                        help="tinyshakespeare, c-code or a UTF-8 text file")
-    parser.add_argument("--cell", choices=sorted(CELLS), default=defaults.cell,
-                        help="the recurrent cell")
+    parser.add_argument(
+        "--corpus", default=defaults.corpus, help="tinyshakespeare, c-code or a UTF-8 text file"
+    )
+    parser.add_argument(
+        "--cell", choices=sorted(CELLS), default=defaults.cell, help="the recurrent cell"
+    )
     parser.add_argument("--layers", type=int, default=defaults.layers, help="recurrent layers")
     parser.add_argument("--hidden", type=int, default=defaults.hidden, help="units per layer")
-    parser.add_argument("--dropout", type=float, default=defaults.dropout,
-                        help="dropout between layers and before the output")
+    parser.add_argument(
+        "--dropout",
+        type=float,
+        default=defaults.dropout,
+        help="dropout between layers and before the output",
+    )
     parser.add_argument("--seq-len", type=int, default=defaults.seq_len, help="BPTT length")
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
-                        help="parallel streams")
+    parser.add_argument(
+        "--batch-size", type=int, default=defaults.batch_size, help="parallel streams"
+    )
     parser.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs in all")
-    parser.add_argument("--steps", type=int, default=defaults.steps,
-                        help="stop after this many optimiser steps in all")
-    parser.add_argument("--optimizer", choices=list(common.OPTIMIZERS),
-                        default=defaults.optimizer, help="the optimiser")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=defaults.steps,
+        help="stop after this many optimiser steps in all",
+    )
+    parser.add_argument(
+        "--optimizer",
+        choices=list(common.OPTIMIZERS),
+        default=defaults.optimizer,
+        help="the optimiser",
+    )
     parser.add_argument("--lr", type=float, default=defaults.lr, help="learning rate")
-    parser.add_argument("--lr-schedule", choices=list(common.LR_SCHEDULES),
-                        default=defaults.lr_schedule, help="stepped once per epoch")
-    parser.add_argument("--clip", type=float, default=defaults.clip,
-                        help="gradient-norm bound")
+    parser.add_argument(
+        "--lr-schedule",
+        choices=list(common.LR_SCHEDULES),
+        default=defaults.lr_schedule,
+        help="stepped once per epoch",
+    )
+    parser.add_argument("--clip", type=float, default=defaults.clip, help="gradient-norm bound")
     _add_run_options(parser, defaults)
 
 
 def _add_seq2seq(apps):
     defaults = translation.Seq2SeqConfig()
-    parser = _app_parser(apps, "seq2seq", help="a German→English translator (Multi30k)",
-                         description="Train an encoder–decoder to translate Multi30k's German "
-                                     "into English; the run folder is what `chainrule "
-                                     "translate` reads (chainrule.apps.seq2seq).")
+    parser = _app_parser(
+        apps,
+        "seq2seq",
+        help="a German→English translator (Multi30k)",
+        description="Train an encoder–decoder to translate Multi30k's German "
+        "into English; the run folder is what `chainrule "
+        "translate` reads (chainrule.apps.seq2seq).",
+    )
     parser.set_defaults(app=_train_seq2seq)
-    parser.add_argument("--attention", choices=("none", "dot", "additive"),
-                        default=defaults.attention, help="the decoder's attention")
-    parser.add_argument("--cell", choices=("gru", "lstm"), default=defaults.cell,
-                        help="the recurrent cell")
+    parser.add_argument(
+        "--attention",
+        choices=("none", "dot", "additive"),
+        default=defaults.attention,
+        help="the decoder's attention",
+    )
+    parser.add_argument(
+        "--cell", choices=("gru", "lstm"), default=defaults.cell, help="the recurrent cell"
+    )
     parser.add_argument("--bidirectional", action="store_true", help="a bidirectional encoder")
-    parser.add_argument("--embedding", type=int, default=defaults.embedding,
-                        help="word embedding size")
-    parser.add_argument("--hidden", type=int, default=defaults.hidden,
-                        help="encoder units per direction")
-    parser.add_argument("--dropout", type=float, default=defaults.dropout,
-                        help="dropout on the embeddings and before the output")
+    parser.add_argument(
+        "--embedding", type=int, default=defaults.embedding, help="word embedding size"
+    )
+    parser.add_argument(
+        "--hidden", type=int, default=defaults.hidden, help="encoder units per direction"
+    )
+    parser.add_argument(
+        "--dropout",
+        type=float,
+        default=defaults.dropout,
+        help="dropout on the embeddings and before the output",
+    )
     parser.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs")
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
-                        help="sentence pairs per batch")
+    parser.add_argument(
+        "--batch-size", type=int, default=defaults.batch_size, help="sentence pairs per batch"
+    )
     parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam's learning rate")
     parser.add_argument("--clip", type=float, default=defaults.clip, help="gradient-norm bound")
-    parser.add_argument("--max-tokens", type=int, default=defaults.max_tokens,
-                        help="train on the pairs of at most this many words a side")
-    parser.add_argument("--min-freq", type=int, default=defaults.min_freq,
-                        help="keep the training words seen at least this often")
-    parser.add_argument("--limit-train", type=int, default=None, metavar="N",
-                        help="train on the first N pairs only (quick runs)")
-    parser.add_argument("--max-len", type=int, default=defaults.max_len,
-                        help="longest test translation, in words")
-    parser.add_argument("--beam", type=int, default=defaults.beam,
-                        help="beam width of the final test (0: greedy decoding only)")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="initialisation and "
-                                                                        "batch order")
+    parser.add_argument(
+        "--max-tokens",
+        type=int,
+        default=defaults.max_tokens,
+        help="train on the pairs of at most this many words a side",
+    )
+    parser.add_argument(
+        "--min-freq",
+        type=int,
+        default=defaults.min_freq,
+        help="keep the training words seen at least this often",
+    )
+    parser.add_argument(
+        "--limit-train",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train on the first N pairs only (quick runs)",
+    )
+    parser.add_argument(
+        "--max-len", type=int, default=defaults.max_len, help="longest test translation, in words"
+    )
+    parser.add_argument(
+        "--beam",
+        type=int,
+        default=defaults.beam,
+        help="beam width of the final test (0: greedy decoding only)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help="initialisation and batch order"
+    )
     _add_data_options(parser)
     parser.add_argument("--out", required=True, metavar="RUN_DIR", help="the run folder")
 
 
 def _add_run_options(parser, defaults):
     """The options of an app whose runs can resume: seed, device, data, folder, progress."""
-    parser.add_argument("--seed", type=int, default=defaults.seed,
-                        help="initialisation, shuffling and dropout")
+    parser.add_argument(
+        "--seed", type=int, default=defaults.seed, help="initialisation, shuffling and dropout"
+    )
     parser.add_argument("--device", default=defaults.device, help="cpu or cuda")
     _add_data_options(parser)
     parser.add_argument("--out", required=True, metavar="RUN_DIR", help="the run folder")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue the run in RUN_DIR from its last checkpoint")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the run in RUN_DIR from its last checkpoint"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _add_data_options(parser):
-    parser.add_argument("--data-dir", default=None,
-                        help="data root (default: $CHAINRULE_DATA, else ~/.cache/chainrule)")
-    parser.add_argument("--download", action="store_true",
-                        help="download a missing data set into the data root (checksummed)")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="data root (default: $CHAINRULE_DATA, else ~/.cache/chainrule)",
+    )
+    parser.add_argument(
+        "--download",
+        action="store_true",
+        help="download a missing data set into the data root (checksummed)",
+    )
 
 
 def _add_viz(commands):
-    pictures = commands.add_parser("viz", help="pictures: kernels, learned filters, feature "
-                                               "maps, errors (PNG files)")
+    pictures = commands.add_parser(
+        "viz", help="pictures: kernels, learned filters, feature maps, errors (PNG files)"
+    )
     kinds = pictures.add_subparsers(required=True, metavar="PICTURE")
     kernels = kinds.add_parser("kernels", help="deck 001's classic 3x3 kernels on an image")
     source = kernels.add_mutually_exclusive_group(required=True)
-    source.add_argument("--image", metavar="PATH",
-                        help="an image file, or ARCHIVE.zip:MEMBER (needs Pillow)")
+    source.add_argument(
+        "--image", metavar="PATH", help="an image file, or ARCHIVE.zip:MEMBER (needs Pillow)"
+    )
     source.add_argument("--mnist-index", type=int, metavar="N", help="MNIST test digit N")
-    kernels.add_argument("--data-dir", default=None,
-                         help="data root for --mnist-index (default: $CHAINRULE_DATA, else "
-                              "~/.cache/chainrule)")
+    kernels.add_argument(
+        "--data-dir",
+        default=None,
+        help="data root for --mnist-index (default: $CHAINRULE_DATA, else ~/.cache/chainrule)",
+    )
     kernels.add_argument("--out", default="classic_kernels.png", metavar="PNG")
     kernels.set_defaults(command=_viz_kernels)
-    for name, command, help in (("filters", _viz_filters, "the first conv layer's kernels"),
-                                ("features", _viz_features, "every layer's output for one "
-                                                            "test image"),
-                                ("errors", _viz_errors, "misclassified test images and the "
-                                                        "confusion matrix")):
+    for name, command, help in (
+        ("filters", _viz_filters, "the first conv layer's kernels"),
+        ("features", _viz_features, "every layer's output for one test image"),
+        ("errors", _viz_errors, "misclassified test images and the confusion matrix"),
+    ):
         picture = kinds.add_parser(name, help=f"{help} (of a run folder's model)")
         picture.add_argument("run_dir", metavar="RUN_DIR")
         picture.add_argument("--checkpoint", choices=("last", "best"), default="last")
         picture.add_argument("--data-dir", default=None, help="default: the run's data root")
-        picture.add_argument("--out", default=None, metavar="PNG",
-                             help=f"default: RUN_DIR/{name}.png" + (" and RUN_DIR/confusion.png"
-                                                                    if name == "errors" else ""))
+        picture.add_argument(
+            "--out",
+            default=None,
+            metavar="PNG",
+            help=f"default: RUN_DIR/{name}.png"
+            + (" and RUN_DIR/confusion.png" if name == "errors" else ""),
+        )
         if name == "features":
-            picture.add_argument("--index", type=int, default=0, metavar="N",
-                                 help="test image N (default 0)")
+            picture.add_argument(
+                "--index", type=int, default=0, metavar="N", help="test image N (default 0)"
+            )
         picture.set_defaults(command=command)
 
 
 def _add_translate(commands):
-    translate = commands.add_parser("translate", help="translate sentences with a trained "
-                                                      "seq2seq model folder")
-    translate.add_argument("run_dir", metavar="RUN_DIR",
-                           help="written by `chainrule train seq2seq` (or "
-                                "reproductions/seq2seq_multi30k.py)")
+    translate = commands.add_parser(
+        "translate", help="translate sentences with a trained seq2seq model folder"
+    )
+    translate.add_argument(
+        "run_dir",
+        metavar="RUN_DIR",
+        help="written by `chainrule train seq2seq` (or reproductions/seq2seq_multi30k.py)",
+    )
     translate.add_argument("sentences", nargs="+", metavar="SENTENCE")
-    translate.add_argument("--beam", type=int, default=5,
-                           help="beam width (default 5; 0 for greedy decoding)")
+    translate.add_argument(
+        "--beam", type=int, default=5, help="beam width (default 5; 0 for greedy decoding)"
+    )
     translate.add_argument("--max-len", type=int, default=50)
     translate.set_defaults(command=_translate)
 
 
 def _translate(args):
     from .models import seq2seq
+
     model, source_vocab, target_vocab = seq2seq.load_translator(args.run_dir)
-    for line in seq2seq.translate(model, args.sentences, source_vocab, target_vocab,
-                                  args.beam, args.max_len):
+    for line in seq2seq.translate(
+        model, args.sentences, source_vocab, target_vocab, args.beam, args.max_len
+    ):
         print(line)
     return 0
 
@@ -309,32 +448,40 @@ def _train_classifier(args):
     backend.normalize_device(config.device)
     splits = classify.load_splits(config, download=args.download)
     model = models.build(config.model, splits.input_shape, splits.num_classes, config.variant)
-    metrics = classify.train_run(config, model, splits, args.out, resume=args.resume,
-                                 progress=not args.no_progress)
-    print(f"test accuracy {metrics['test_accuracy']:.4f}, test loss {metrics['test_loss']:.4f} "
-          f"after {metrics['epochs']} epochs in {metrics['seconds']:.1f} s; "
-          f"run written to {args.out}")
+    metrics = classify.train_run(
+        config, model, splits, args.out, resume=args.resume, progress=not args.no_progress
+    )
+    print(
+        f"test accuracy {metrics['test_accuracy']:.4f}, test loss {metrics['test_loss']:.4f} "
+        f"after {metrics['epochs']} epochs in {metrics['seconds']:.1f} s; "
+        f"run written to {args.out}"
+    )
     return 0
 
 
 def _train_char_lm(args):
     config = _config(char_lm.LMConfig, args)
     backend.normalize_device(config.device)
-    metrics = char_lm.train_lm(config, args.out, resume=args.resume,
-                               progress=not args.no_progress, download=args.download)
-    print(f"validation loss {metrics['val_loss']:.4f} nats/char "
-          f"({metrics['val_bits_per_char']:.4f} bits/char) after {metrics['epochs']} epochs "
-          f"({metrics['steps']} steps) in {metrics['seconds']:.1f} s; run written to {args.out}")
+    metrics = char_lm.train_lm(
+        config, args.out, resume=args.resume, progress=not args.no_progress, download=args.download
+    )
+    print(
+        f"validation loss {metrics['val_loss']:.4f} nats/char "
+        f"({metrics['val_bits_per_char']:.4f} bits/char) after {metrics['epochs']} epochs "
+        f"({metrics['steps']} steps) in {metrics['seconds']:.1f} s; run written to {args.out}"
+    )
     return 0
 
 
 def _train_seq2seq(args):
     config = _config(translation.Seq2SeqConfig, args)
     metrics = translation.train_seq2seq(config, args.out, download=args.download)
-    beam = (f", beam {config.beam} {metrics['test_bleu_beam']:.2f}" if config.beam else "")
-    print(f"test BLEU greedy {metrics['test_bleu_greedy']:.2f}{beam}, test loss "
-          f"{metrics['test_loss']:.4f} after {metrics['epochs']} epochs in "
-          f"{metrics['seconds']:.1f} s; run written to {args.out}")
+    beam = f", beam {config.beam} {metrics['test_bleu_beam']:.2f}" if config.beam else ""
+    print(
+        f"test BLEU greedy {metrics['test_bleu_greedy']:.2f}{beam}, test loss "
+        f"{metrics['test_loss']:.4f} after {metrics['epochs']} epochs in "
+        f"{metrics['seconds']:.1f} s; run written to {args.out}"
+    )
     return 0
 
 
@@ -342,12 +489,23 @@ def _sample(args):
     model, vocab, _ = char_lm.load_trained(args.run_dir, args.checkpoint, args.device)
     unknown = sorted(set(args.prime) - set(vocab.chars))
     if unknown:
-        raise common.ConfigError(f"the prime holds characters the model never saw: "
-                              f"{''.join(unknown)!r}")
+        raise common.ConfigError(
+            f"the prime holds characters the model never saw: {''.join(unknown)!r}"
+        )
     if args.temperature <= 0 or (args.top_k is not None and args.top_k < 1):
         raise common.ConfigError("--temperature must be positive and --top-k at least 1")
-    print(sample(model, vocab, args.prime, args.length, args.temperature, args.top_k,
-                 args.seed, args.device))
+    print(
+        sample(
+            model,
+            vocab,
+            args.prime,
+            args.length,
+            args.temperature,
+            args.top_k,
+            args.seed,
+            args.device,
+        )
+    )
     return 0
 
 
@@ -362,7 +520,9 @@ def _eval(args):
 
 def _info(args):
     import numpy as np
+
     from . import __version__
+
     print(f"chainrule {__version__}")
     print(f"python    {platform.python_version()} ({sys.executable})")
     print(f"numpy     {np.__version__}")
@@ -380,6 +540,7 @@ def _info(args):
 
 def _viz_kernels(args):
     from .viz import kernels
+
     if args.image is not None:
         image, source = kernels.read_image(args.image), args.image
     else:
@@ -392,41 +553,55 @@ def _viz_kernels(args):
 
 def _viz_filters(args):
     from .viz import filters
+
     trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir, "cpu")
     out = args.out or os.path.join(args.run_dir, "filters.png")
-    filters.plot_filters(filters.first_conv_weight(trained.model), out,
-                         title=f"first convolution of {_run_name(trained)}")
+    filters.plot_filters(
+        filters.first_conv_weight(trained.model),
+        out,
+        title=f"first convolution of {_run_name(trained)}",
+    )
     print(f"learned kernels written to {out}")
     return 0
 
 
 def _viz_features(args):
     from .viz import errors, features
+
     trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir, "cpu")
     if not 0 <= args.index < len(trained.labels):
-        raise common.ConfigError(f"--index must be between 0 and {len(trained.labels) - 1}, "
-                              f"got {args.index}")
+        raise common.ConfigError(
+            f"--index must be between 0 and {len(trained.labels) - 1}, got {args.index}"
+        )
     image = trained.images[args.index]
     predicted = errors.predict_classes(trained.model, image[None])[0]
     out = args.out or os.path.join(args.run_dir, f"features_{args.index}.png")
-    features.plot_feature_maps(trained.model, image, out,
-                               title=f"{_run_name(trained)}, test image {args.index}: "
-                                     f"label {trained.labels[args.index]}, predicted {predicted}")
+    features.plot_feature_maps(
+        trained.model,
+        image,
+        out,
+        title=f"{_run_name(trained)}, test image {args.index}: "
+        f"label {trained.labels[args.index]}, predicted {predicted}",
+    )
     print(f"feature maps written to {out}")
     return 0
 
 
 def _viz_errors(args):
     from .viz import errors
+
     trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir, "cpu")
     predicted = errors.predict_classes(trained.model, trained.images)
     out = args.out or os.path.join(args.run_dir, "errors.png")
     confusion_out = os.path.join(os.path.dirname(out), "confusion.png")
     wrong = errors.plot_misclassified(trained.images, trained.labels, predicted, out)
-    errors.plot_confusion(errors.confusion_matrix(predicted, trained.labels, trained.num_classes),
-                          confusion_out)
-    print(f"{len(wrong)} of {len(predicted)} test images misclassified; pictures written to "
-          f"{out} and {confusion_out}")
+    errors.plot_confusion(
+        errors.confusion_matrix(predicted, trained.labels, trained.num_classes), confusion_out
+    )
+    print(
+        f"{len(wrong)} of {len(predicted)} test images misclassified; pictures written to "
+        f"{out} and {confusion_out}"
+    )
     return 0
 
 
@@ -439,8 +614,10 @@ def _gpus():
     if not backend.cuda_is_available():
         return []
     runtime = backend.cupy.cuda.runtime
-    return [f"cuda:{i} {runtime.getDeviceProperties(i)['name'].decode()}"
-            for i in range(runtime.getDeviceCount())]
+    return [
+        f"cuda:{i} {runtime.getDeviceProperties(i)['name'].decode()}"
+        for i in range(runtime.getDeviceCount())
+    ]
 
 
 def _blas():
@@ -449,8 +626,11 @@ def _blas():
     except ImportError:
         return ["(install threadpoolctl to see which BLAS NumPy uses)"]
     pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-    return [f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture')}, "
-            f"{p.get('num_threads')} threads)" for p in pools] or ["none found"]
+    return [
+        f"{p.get('internal_api')} {p.get('version')} ({p.get('architecture')}, "
+        f"{p.get('num_threads')} threads)"
+        for p in pools
+    ] or ["none found"]
 
 
 def _datasets_found(root):
@@ -461,8 +641,13 @@ def _datasets_found(root):
         if not isinstance(dataset, type) or not files:
             continue
         folder = root / dataset.folder
-        present = [f for f in files if any(os.path.isfile(folder / candidate)
-                                           for candidate in (f, f.removesuffix(".gz")))]
+        present = [
+            f
+            for f in files
+            if any(os.path.isfile(folder / candidate) for candidate in (f, f.removesuffix(".gz")))
+        ]
         missing = len(files) - len(present)
-        yield name, ("found" if not missing
-                     else f"missing {missing} of {len(files)} files in {folder}")
+        yield (
+            name,
+            ("found" if not missing else f"missing {missing} of {len(files)} files in {folder}"),
+        )

@@ -39,7 +39,8 @@ def _numeric(array, caller):
         return array
     names = {"U": "str", "S": "bytes"}
     found = names.get(array.dtype.kind) or next(
-        (type(v).__name__ for v in array.flat if not isinstance(v, numbers.Number)), None)
+        (type(v).__name__ for v in array.flat if not isinstance(v, numbers.Number)), None
+    )
     if found is None:  # Python ints beyond int64 give dtype object
         raise TypeError(f"{caller}(): the values fit no numeric dtype (an integer beyond int64?)")
     raise TypeError(f"{caller}(): invalid data type '{found}'; a tensor holds numbers or bools")
@@ -53,6 +54,7 @@ def _leaf(array, requires_grad):
 
 def _by_shape(make):
     """Turn ``make(xp, shape, dtype)`` into a PyTorch-style factory ``f(*shape, dtype, device)``."""
+
     @functools.wraps(make)
     def build(*shape, dtype=None, device="cpu", requires_grad=False):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -60,6 +62,7 @@ def _by_shape(make):
         xp = backend.cupy if backend.normalize_device(device) == "cuda" else np
         dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
         return _leaf(make(xp, shape, dtype), requires_grad)
+
     return build
 
 

@@ -18,12 +18,16 @@ class device(str):
     def __new__(cls, type, index=None):
         name, colon, number = str(type).partition(":")
         if name not in _TYPES:
-            raise ValueError(f"device: expected one of {', '.join(_TYPES)} at the start of the "
-                             f"device string, got {str(type)!r}")
+            raise ValueError(
+                f"device: expected one of {', '.join(_TYPES)} at the start of the "
+                f"device string, got {str(type)!r}"
+            )
         if colon:
             if index is not None:
-                raise ValueError(f"device: {str(type)!r} names an index, so index={index} may "
-                                 "not be passed as well")
+                raise ValueError(
+                    f"device: {str(type)!r} names an index, so index={index} may "
+                    "not be passed as well"
+                )
             if not number.isdigit():
                 raise ValueError(f"device: invalid device index in {str(type)!r}")
             index = int(number)

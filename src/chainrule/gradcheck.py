@@ -57,12 +57,15 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
-        raise ValueError("gradcheck: no input requires grad; build the inputs to check with "
-                         "requires_grad=True")
+        raise ValueError(
+            "gradcheck: no input requires grad; build the inputs to check with requires_grad=True"
+        )
     for i in checked:
         if inputs[i].dtype != np.float64:
-            raise ValueError(f"gradcheck: input {i} is {inputs[i].dtype}; finite differences "
-                             "need float64 inputs (build them with dtype=chainrule.float64)")
+            raise ValueError(
+                f"gradcheck: input {i} is {inputs[i].dtype}; finite differences "
+                "need float64 inputs (build them with dtype=chainrule.float64)"
+            )
     saved_grads = [inputs[i].grad for i in checked]
     try:
         analytical, output_shapes = _analytical_jacobians(fn, inputs, checked)
@@ -71,8 +74,16 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
             inputs[i].grad = grad
     numerical = _numerical_jacobians(fn, inputs, checked, eps)
     for (k, i), jacobian in analytical.items():
-        message = _mismatch(jacobian, numerical[k, i], atol, rtol,
-                            f"output {k}", output_shapes[k], f"input {i}", inputs[i].shape)
+        message = _mismatch(
+            jacobian,
+            numerical[k, i],
+            atol,
+            rtol,
+            f"output {k}",
+            output_shapes[k],
+            f"input {i}",
+            inputs[i].shape,
+        )
         if message:
             if raise_exception:
                 raise GradcheckError(message)
@@ -108,9 +119,11 @@ def _analytical_jacobians(fn, inputs, checked):
                 if grad is None:
                     continue
                 if grad.shape != inputs[i].shape:
-                    raise GradcheckError(f"gradcheck: backward gave input {i} a gradient of "
-                                         f"shape {grad.shape}, the input has shape "
-                                         f"{inputs[i].shape}")
+                    raise GradcheckError(
+                        f"gradcheck: backward gave input {i} a gradient of "
+                        f"shape {grad.shape}, the input has shape "
+                        f"{inputs[i].shape}"
+                    )
                 rows[i][j] = backend.to_device(grad.data, "cpu").ravel()
         jacobians.update({(k, i): rows[i] for i in checked})
     return jacobians, [out.shape for out in outputs]
@@ -138,12 +151,14 @@ def _numerical_jacobians(fn, inputs, checked, eps):
 
 
 def _evaluate(fn, inputs):
-    return [backend.to_device(out.data, "cpu").astype(np.float64)
-            for out in _float_outputs(fn(*inputs))]
+    return [
+        backend.to_device(out.data, "cpu").astype(np.float64) for out in _float_outputs(fn(*inputs))
+    ]
 
 
-def _mismatch(analytical, numerical, atol, rtol, output_name, output_shape, input_name,
-              input_shape):
+def _mismatch(
+    analytical, numerical, atol, rtol, output_name, output_shape, input_name, input_shape
+):
     """A sentence naming the worst disagreeing entry of one Jacobian, or None if all agree."""
     difference = np.abs(analytical - numerical)
     tolerance = atol + rtol * np.abs(numerical)
@@ -154,8 +169,10 @@ def _mismatch(analytical, numerical, atol, rtol, output_name, output_shape, inpu
     row, column = np.unravel_index(np.argmax(excess), excess.shape)
     at_output = [int(j) for j in np.unravel_index(row, output_shape)]
     at_input = [int(e) for e in np.unravel_index(column, input_shape)]
-    return (f"gradcheck: Jacobian mismatch for {output_name} with respect to {input_name}: "
-            f"d {output_name}{at_output} / d {input_name}{at_input} is "
-            f"{analytical[row, column]:.6g} by backward but {numerical[row, column]:.6g} by "
-            f"finite differences (tolerance {tolerance[row, column]:.3g}); "
-            f"{int(bad.sum())} of {bad.size} entries disagree")
+    return (
+        f"gradcheck: Jacobian mismatch for {output_name} with respect to {input_name}: "
+        f"d {output_name}{at_output} / d {input_name}{at_input} is "
+        f"{analytical[row, column]:.6g} by backward but {numerical[row, column]:.6g} by "
+        f"finite differences (tolerance {tolerance[row, column]:.3g}); "
+        f"{int(bad.sum())} of {bad.size} entries disagree"
+    )

@@ -41,9 +41,17 @@ from .autograd import Tensor
 from .errors import SerializationError
 
 DTYPES = {
-    "F64": np.float64, "F32": np.float32, "F16": np.float16,
-    "I64": np.int64, "I32": np.int32, "I16": np.int16, "I8": np.int8,
-    "U64": np.uint64, "U32": np.uint32, "U16": np.uint16, "U8": np.uint8,
+    "F64": np.float64,
+    "F32": np.float32,
+    "F16": np.float16,
+    "I64": np.int64,
+    "I32": np.int32,
+    "I16": np.int16,
+    "I8": np.int8,
+    "U64": np.uint64,
+    "U32": np.uint32,
+    "U16": np.uint16,
+    "U8": np.uint8,
     "BOOL": np.bool_,
 }
 DTYPE_CODES = {np.dtype(t): code for code, t in DTYPES.items()}
@@ -58,6 +66,7 @@ CHECKPOINT_KEYS = {  # version 1 had no digest of the structure; it is still rea
 
 # -- safetensors ------------------------------------------------------------------------------
 
+
 def save_file(tensors, path, metadata=None):
     """Write a flat ``{name: Tensor or array}`` (e.g. a state_dict) as one .safetensors file.
 
@@ -66,8 +75,9 @@ def save_file(tensors, path, metadata=None):
     """
     arrays = {name: _host_array(value, name) for name, value in tensors.items()}
     path = Path(path)
-    temporary, _, _ = _write_temporary(path.parent,
-                                       lambda f: _write_safetensors(f, arrays, metadata))
+    temporary, _, _ = _write_temporary(
+        path.parent, lambda f: _write_safetensors(f, arrays, metadata)
+    )
     _replace(temporary, path)
 
 
@@ -85,8 +95,10 @@ def _host_array(value, name):
     array = np.asarray(data)
     native = array.dtype.newbyteorder("=")
     if native not in DTYPE_CODES:
-        raise TypeError(f"save: {name!r} has dtype {array.dtype}, which safetensors cannot hold; "
-                        f"use one of {sorted(str(d) for d in DTYPE_CODES)}")
+        raise TypeError(
+            f"save: {name!r} has dtype {array.dtype}, which safetensors cannot hold; "
+            f"use one of {sorted(str(d) for d in DTYPE_CODES)}"
+        )
     return np.asarray(array, dtype=native.newbyteorder("<"), order="C")
 
 
@@ -94,11 +106,15 @@ def _write_safetensors(f, arrays, metadata=None):
     header, offset = {}, 0
     for name, array in arrays.items():
         if not isinstance(name, str) or name == "__metadata__":
-            raise TypeError(f"save: tensor names must be strings other than __metadata__, "
-                            f"got {name!r}")
+            raise TypeError(
+                f"save: tensor names must be strings other than __metadata__, got {name!r}"
+            )
         code = DTYPE_CODES[array.dtype.newbyteorder("=")]
-        header[name] = {"dtype": code, "shape": list(array.shape),
-                        "data_offsets": [offset, offset + array.nbytes]}
+        header[name] = {
+            "dtype": code,
+            "shape": list(array.shape),
+            "data_offsets": [offset, offset + array.nbytes],
+        }
         offset += array.nbytes
     if metadata:
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
@@ -114,33 +130,42 @@ def _write_safetensors(f, arrays, metadata=None):
 def _parse_safetensors(buffer, name):
     """``({name: array}, metadata)`` from the bytes of a safetensors file, checked throughout."""
     if len(buffer) < 8:
-        raise SerializationError(f"{name}: truncated: {len(buffer)} bytes, not even a header "
-                                 "length")
+        raise SerializationError(
+            f"{name}: truncated: {len(buffer)} bytes, not even a header length"
+        )
     (header_size,) = struct.unpack("<Q", buffer[:8])
     if header_size > min(MAX_HEADER_BYTES, len(buffer) - 8):
-        raise SerializationError(f"{name}: truncated or not a safetensors file (header length "
-                                 f"{header_size}, file size {len(buffer)})")
-    header = _json_object(bytes(buffer[8:8 + header_size]), name)
+        raise SerializationError(
+            f"{name}: truncated or not a safetensors file (header length "
+            f"{header_size}, file size {len(buffer)})"
+        )
+    header = _json_object(bytes(buffer[8 : 8 + header_size]), name)
     metadata = header.pop("__metadata__", None) or {}
     if not isinstance(metadata, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+    ):
         raise SerializationError(f"{name}: __metadata__ must map strings to strings")
     start = 8 + header_size
     entries = {key: _check_entry(key, entry, name) for key, entry in header.items()}
     position = 0
     for key, (_, _, (begin, end)) in sorted(entries.items(), key=lambda item: item[1][2]):
         if begin != position:
-            raise SerializationError(f"{name}: tensor {key!r} starts at byte {begin}, expected "
-                                     f"{position} (gaps and overlaps are not allowed)")
+            raise SerializationError(
+                f"{name}: tensor {key!r} starts at byte {begin}, expected "
+                f"{position} (gaps and overlaps are not allowed)"
+            )
         position = end
     if start + position != len(buffer):
         problem = "truncated" if start + position > len(buffer) else "has trailing bytes"
-        raise SerializationError(f"{name}: {problem}: the header describes {position} bytes of "
-                                 f"tensor data, the file holds {len(buffer) - start}")
+        raise SerializationError(
+            f"{name}: {problem}: the header describes {position} bytes of "
+            f"tensor data, the file holds {len(buffer) - start}"
+        )
     arrays = {}
     for key, (dtype, shape, (begin, _)) in entries.items():
-        array = np.frombuffer(buffer, dtype, count=math.prod(shape),
-                              offset=start + begin).reshape(shape)
+        array = np.frombuffer(buffer, dtype, count=math.prod(shape), offset=start + begin).reshape(
+            shape
+        )
         arrays[key] = array.astype(dtype.newbyteorder("="), copy=False)
     return arrays, metadata
 
@@ -148,11 +173,14 @@ def _parse_safetensors(buffer, name):
 def _check_entry(key, entry, name):
     where = f"{name}: tensor {key!r}"
     if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
-        raise SerializationError(f"{where}: expected keys dtype, shape, data_offsets, "
-                                 f"got {entry!r}")
+        raise SerializationError(
+            f"{where}: expected keys dtype, shape, data_offsets, got {entry!r}"
+        )
     if entry["dtype"] not in DTYPES:
-        raise SerializationError(f"{where}: dtype {entry['dtype']!r} is not supported "
-                                 f"(NumPy has no equivalent); supported: {sorted(DTYPES)}")
+        raise SerializationError(
+            f"{where}: dtype {entry['dtype']!r} is not supported "
+            f"(NumPy has no equivalent); supported: {sorted(DTYPES)}"
+        )
     shape, offsets = entry["shape"], entry["data_offsets"]
     if not _is_int_list(shape) or min(shape, default=0) < 0:
         raise SerializationError(f"{where}: bad shape {shape!r}")
@@ -160,8 +188,9 @@ def _check_entry(key, entry, name):
         raise SerializationError(f"{where}: bad data_offsets {offsets!r}")
     dtype = np.dtype(DTYPES[entry["dtype"]]).newbyteorder("<")
     if offsets[1] - offsets[0] != math.prod(shape) * dtype.itemsize:  # exact: Python ints
-        raise SerializationError(f"{where}: data_offsets {offsets} do not fit shape {shape} "
-                                 f"of {entry['dtype']}")
+        raise SerializationError(
+            f"{where}: data_offsets {offsets} do not fit shape {shape} of {entry['dtype']}"
+        )
     return dtype, tuple(shape), tuple(offsets)
 
 
@@ -173,6 +202,7 @@ def _json_object(text, name):
     """Parse JSON text that must be an object; duplicate keys and NaN literals are errors, and
     so are nesting deeper than Python's recursion limit and integers longer than its digit
     limit."""
+
     def no_duplicates(pairs):
         keys = [k for k, _ in pairs]
         if len(set(keys)) != len(keys):
@@ -183,21 +213,25 @@ def _json_object(text, name):
         raise SerializationError(f"{name}: non-standard JSON literal {literal}")
 
     try:
-        value = json.loads(text.decode("utf-8"), object_pairs_hook=no_duplicates,
-                           parse_constant=no_constants)
+        value = json.loads(
+            text.decode("utf-8"), object_pairs_hook=no_duplicates, parse_constant=no_constants
+        )
     except SerializationError:
         raise
     except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, too many digits
         raise SerializationError(f"{name}: not valid JSON ({error})") from None
     except RecursionError:
-        raise SerializationError(f"{name}: JSON nested too deeply to read (more levels than "
-                                 f"Python's recursion limit, {sys.getrecursionlimit()})") from None
+        raise SerializationError(
+            f"{name}: JSON nested too deeply to read (more levels than "
+            f"Python's recursion limit, {sys.getrecursionlimit()})"
+        ) from None
     if not isinstance(value, dict):
         raise SerializationError(f"{name}: expected a JSON object, got {type(value).__name__}")
     return value
 
 
 # -- checkpoints ------------------------------------------------------------------------------
+
 
 def save(obj, path):
     """Save a nested checkpoint atomically: ``path`` (JSON) plus a .safetensors file beside it.
@@ -213,9 +247,15 @@ def save(obj, path):
     tensor_name = f"{path.name}.{digest[:16]}.safetensors"
     try:
         _replace(temporary, directory / tensor_name)
-        document = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-                    "tensor_file": tensor_name, "sha256": digest, "bytes": size,
-                    "object_sha256": _structure_digest(tree), "object": tree}
+        document = {
+            "format": CHECKPOINT_FORMAT,
+            "version": CHECKPOINT_VERSION,
+            "tensor_file": tensor_name,
+            "sha256": digest,
+            "bytes": size,
+            "object_sha256": _structure_digest(tree),
+            "object": tree,
+        }
         text = json.dumps(document, allow_nan=False, indent=1).encode()
         json_temporary, _, _ = _write_temporary(directory, lambda f: f.write(text))
         _replace(json_temporary, path)
@@ -241,13 +281,16 @@ def load(path, map_location="cpu"):
     document = _read_checkpoint_document(path)
     tensor_path = path.parent / document["tensor_file"]
     if not tensor_path.is_file():
-        raise SerializationError(f"{path}: its tensor file {tensor_path} is missing; copy it "
-                                 "beside the checkpoint")
+        raise SerializationError(
+            f"{path}: its tensor file {tensor_path} is missing; copy it beside the checkpoint"
+        )
     buffer = _read_buffer(tensor_path)
     if len(buffer) != document["bytes"] or hashlib.sha256(buffer).hexdigest() != document["sha256"]:
-        raise SerializationError(f"{tensor_path}: corrupt or truncated ({len(buffer)} bytes, the "
-                                 f"checkpoint {path.name} expects {document['bytes']} bytes with "
-                                 f"SHA-256 {document['sha256']})")
+        raise SerializationError(
+            f"{tensor_path}: corrupt or truncated ({len(buffer)} bytes, the "
+            f"checkpoint {path.name} expects {document['bytes']} bytes with "
+            f"SHA-256 {document['sha256']})"
+        )
     arrays, _ = _parse_safetensors(buffer, str(tensor_path))
     try:
         return _decode(document["object"], arrays, device, "object")
@@ -264,28 +307,35 @@ def _read_checkpoint_document(path):
         raise FileNotFoundError(f"checkpoint {path} does not exist") from None
     not_ours = f"{path} is not a chainrule checkpoint"
     if raw[:1] != b"{":
-        raise SerializationError(f"{not_ours} (not a JSON document; a .safetensors file is read "
-                                 "with load_file)")
+        raise SerializationError(
+            f"{not_ours} (not a JSON document; a .safetensors file is read with load_file)"
+        )
     document = _json_object(raw, str(path))
     if document.get("format") != CHECKPOINT_FORMAT:
-        raise SerializationError(f"{not_ours} (its \"format\" is {document.get('format')!r})")
+        raise SerializationError(f'{not_ours} (its "format" is {document.get("format")!r})')
     version = document.get("version")
     if type(version) is not int or version not in CHECKPOINT_KEYS:
-        raise SerializationError(f"{path}: checkpoint version {version!r} is not supported "
-                                 f"(this chainrule reads versions {sorted(CHECKPOINT_KEYS)})")
+        raise SerializationError(
+            f"{path}: checkpoint version {version!r} is not supported "
+            f"(this chainrule reads versions {sorted(CHECKPOINT_KEYS)})"
+        )
     expected = CHECKPOINT_KEYS[version]
     if set(document) != expected:
-        raise SerializationError(f"{path}: checkpoint keys {sorted(document)}, expected "
-                                 f"{sorted(expected)}")
+        raise SerializationError(
+            f"{path}: checkpoint keys {sorted(document)}, expected {sorted(expected)}"
+        )
     name = document["tensor_file"]
     if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
-        raise SerializationError(f"{path}: tensor_file {name!r} must be a plain file name "
-                                 "in the checkpoint's folder")
+        raise SerializationError(
+            f"{path}: tensor_file {name!r} must be a plain file name in the checkpoint's folder"
+        )
     if not isinstance(document["sha256"], str) or type(document["bytes"]) is not int:
         raise SerializationError(f"{path}: sha256 must be a string and bytes an integer")
     if version >= 2 and document["object_sha256"] != _structure_digest(document["object"], path):
-        raise SerializationError(f"{path}: corrupt: its structure (\"object\") does not have the "
-                                 f"SHA-256 the checkpoint records")
+        raise SerializationError(
+            f'{path}: corrupt: its structure ("object") does not have the '
+            f"SHA-256 the checkpoint records"
+        )
     return document
 
 
@@ -295,8 +345,9 @@ def _structure_digest(tree, path=None):
     try:
         text = json.dumps(tree, separators=(",", ":"), allow_nan=False)
     except ValueError:  # a literal like 1e999 in a damaged file reads as inf
-        raise SerializationError(f"{path}: corrupt: its structure holds a non-finite "
-                                 "number") from None
+        raise SerializationError(
+            f"{path}: corrupt: its structure holds a non-finite number"
+        ) from None
     except RecursionError:
         raise SerializationError(f"{path}: its structure is nested too deeply to read") from None
     return hashlib.sha256(text.encode()).hexdigest()
@@ -338,11 +389,17 @@ def _encode(obj, where, arrays):
     if isinstance(obj, dict):
         if all(isinstance(k, str) and not _looks_like_tag(k) for k in obj):
             return {k: _encode(v, where + (k,), arrays) for k, v in obj.items()}
-        return {"__dict__": [[_encode(k, where, arrays), _encode(v, where + (k,), arrays)]
-                             for k, v in obj.items()]}
-    raise TypeError(f"save: cannot store a {type(obj).__name__} at {_describe(where)}; a "
-                    "checkpoint holds dicts, lists, tuples, Tensors, NumPy arrays and scalars, "
-                    "ints, floats, strings, bools and None")
+        return {
+            "__dict__": [
+                [_encode(k, where, arrays), _encode(v, where + (k,), arrays)]
+                for k, v in obj.items()
+            ]
+        }
+    raise TypeError(
+        f"save: cannot store a {type(obj).__name__} at {_describe(where)}; a "
+        "checkpoint holds dicts, lists, tuples, Tensors, NumPy arrays and scalars, "
+        "ints, floats, strings, bools and None"
+    )
 
 
 def _add_array(value, where, arrays):
@@ -375,16 +432,18 @@ def _decode(node, arrays, device, where):
     tag = tags[0]
     allowed = {tag, "requires_grad"} if tag == "__tensor__" else {tag}
     if tag not in TAGS or len(tags) > 1 or not set(node) <= allowed:
-        raise SerializationError(f"unexpected entry {sorted(node)} at {where}; "
-                                 f"known tags are {sorted(TAGS)}")
+        raise SerializationError(
+            f"unexpected entry {sorted(node)} at {where}; known tags are {sorted(TAGS)}"
+        )
     return _DECODERS[tag](node, arrays, device, where)
 
 
 def _decode_array(node, arrays, where, tag):
     name = node[tag]
     if not isinstance(name, str) or name not in arrays:
-        raise SerializationError(f"{tag} at {where} names {name!r}, which is not "
-                                 "in the tensor file")
+        raise SerializationError(
+            f"{tag} at {where} names {name!r}, which is not in the tensor file"
+        )
     return arrays[name]
 
 
@@ -422,24 +481,28 @@ def _decode_dict(node, arrays, device, where):
 
 def _decode_float(node, arrays, device, where):
     if node["__float__"] not in NON_FINITE:
-        raise SerializationError(f"__float__ at {where} must be one of "
-                                 f"{sorted(NON_FINITE)}, got {node['__float__']!r}")
+        raise SerializationError(
+            f"__float__ at {where} must be one of {sorted(NON_FINITE)}, got {node['__float__']!r}"
+        )
     return NON_FINITE[node["__float__"]]
 
 
 _DECODERS = {
     "__tensor__": _decode_tensor,
-    "__ndarray__": lambda node, arrays, device, where: _decode_array(node, arrays, where,
-                                                                     "__ndarray__"),
+    "__ndarray__": lambda node, arrays, device, where: _decode_array(
+        node, arrays, where, "__ndarray__"
+    ),
     "__numpy_scalar__": _decode_numpy_scalar,
     "__tuple__": lambda node, arrays, device, where: tuple(
-        _decode_sequence(node, arrays, device, where, "__tuple__")),
+        _decode_sequence(node, arrays, device, where, "__tuple__")
+    ),
     "__dict__": _decode_dict,
     "__float__": _decode_float,
 }
 
 
 # -- files ------------------------------------------------------------------------------------
+
 
 class _HashingWriter:
     """A file wrapper that counts and SHA-256-hashes what is written through it."""

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from chainrule.apps import runs
 from chainrule.data import MNIST
 from chainrule.train import checkpoint
-from chainrule.apps import runs
 
 
 def test_load_run_restores_the_checkpoint_weights_and_the_test_set(tiny_run, data_root):

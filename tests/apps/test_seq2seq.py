@@ -16,8 +16,22 @@ from chainrule.models.seq2seq import load_translator
 from chainrule.train.metrics import bleu
 from tests.train.conftest import MIRROR
 
-TINY = ["--limit-train", "200", "--epochs", "2", "--embedding", "16", "--hidden", "16",
-        "--batch-size", "16", "--lr", "0.01", "--max-len", "6"]
+TINY = [
+    "--limit-train",
+    "200",
+    "--epochs",
+    "2",
+    "--embedding",
+    "16",
+    "--hidden",
+    "16",
+    "--batch-size",
+    "16",
+    "--lr",
+    "0.01",
+    "--max-len",
+    "6",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +52,10 @@ def test_prepare_keeps_short_pairs_and_encodes_every_split(tiny_data):
     config, data = tiny_data
     sources, targets = data.train
     assert len(sources) == len(targets) == 200
-    assert all(len(s) <= config.max_tokens + 2 and len(t) <= config.max_tokens + 2
-               for s, t in zip(sources, targets))  # + <bos> and <eos>
+    assert all(
+        len(s) <= config.max_tokens + 2 and len(t) <= config.max_tokens + 2
+        for s, t in zip(sources, targets)
+    )  # + <bos> and <eos>
     assert len(data.val[0]) == 1014 and len(data.test[0]) == len(data.test_tokens[1]) == 1000
     first = data.target_vocab.decode(targets[0])
     assert all(word in data.target_vocab for word in first)
@@ -57,8 +73,10 @@ def test_evaluate_loss_is_the_mean_over_target_words(tiny_data):
 
 def test_cli_trains_a_translator_that_translate_reads(data_dir, tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["train", "seq2seq", *TINY, "--beam", "2", "--data-dir", data_dir,
-                 "--out", str(out)]) == 0
+    assert (
+        main(["train", "seq2seq", *TINY, "--beam", "2", "--data-dir", data_dir, "--out", str(out)])
+        == 0
+    )
     assert "test BLEU greedy" in capsys.readouterr().out
     metrics = json.loads((out / "metrics.json").read_text())
     history = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]

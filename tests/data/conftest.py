@@ -28,8 +28,10 @@ def data_root():
     for root in (MIRROR_BESIDE_REPO, cache_dir()):
         if (root / "mnist").is_dir():
             return str(root)
-    pytest.skip(f"CHAINRULE_DATA is not set and neither {MIRROR_BESIDE_REPO} nor the cache "
-                f"{cache_dir()} holds mnist/: set CHAINRULE_DATA to the shared data mirror")
+    pytest.skip(
+        f"CHAINRULE_DATA is not set and neither {MIRROR_BESIDE_REPO} nor the cache "
+        f"{cache_dir()} holds mnist/: set CHAINRULE_DATA to the shared data mirror"
+    )
 
 
 @pytest.fixture(scope="session")

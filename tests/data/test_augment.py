@@ -20,8 +20,9 @@ def images():
 
 
 def identity_parameters(n):
-    return dict(translation=np.zeros((n, 2)), scale=np.ones(n), squeeze=np.zeros(n),
-                shear=np.zeros(n))
+    return dict(
+        translation=np.zeros((n, 2)), scale=np.ones(n), squeeze=np.zeros(n), shear=np.zeros(n)
+    )
 
 
 def roll_with_zeros(image, down, right):
@@ -63,10 +64,12 @@ def test_affine_transform_matches_scipy(images, dtype):
     assert out.dtype == dtype
     for n, image in enumerate(images):
         for c, plane in enumerate(image):
-            expected = ndimage.affine_transform(plane, matrices[n], offsets[n], order=1,
-                                                mode="grid-constant", cval=0.0)
-            np.testing.assert_allclose(out[n, c], expected, rtol=0,
-                                       atol=1e-12 if dtype == np.float64 else 1e-5)
+            expected = ndimage.affine_transform(
+                plane, matrices[n], offsets[n], order=1, mode="grid-constant", cval=0.0
+            )
+            np.testing.assert_allclose(
+                out[n, c], expected, rtol=0, atol=1e-12 if dtype == np.float64 else 1e-5
+            )
 
 
 def torch_distort(images, translation, scale, squeeze, shear):
@@ -83,15 +86,18 @@ def torch_distort(images, translation, scale, squeeze, shear):
     theta[:, :, :2] = inverse * half[None, None, :] / half[None, :, None]
     theta[:, :, 2] = -np.einsum("nij,nj->ni", inverse, translation) / half
     grid = tF.affine_grid(torch.from_numpy(theta), list(images.shape), align_corners=True)
-    return tF.grid_sample(torch.from_numpy(images), grid, mode="bilinear",
-                          padding_mode="zeros", align_corners=True).numpy()
+    return tF.grid_sample(
+        torch.from_numpy(images), grid, mode="bilinear", padding_mode="zeros", align_corners=True
+    ).numpy()
 
 
 def test_scale_squeeze_shear_translation_match_torch_grid_sample(images):
-    params = dict(translation=np.array([[0.5, -1.25], [0, 0], [1.7, 0.3], [-2, 2]]),
-                  scale=np.array([1.1, 0.9, 1.0, 1.05]),
-                  squeeze=np.array([0.0, 0.1, -0.1, 0.05]),
-                  shear=np.array([0.0, 0.15, -0.15, 0.1]))
+    params = dict(
+        translation=np.array([[0.5, -1.25], [0, 0], [1.7, 0.3], [-2, 2]]),
+        scale=np.array([1.1, 0.9, 1.0, 1.05]),
+        squeeze=np.array([0.0, 0.1, -0.1, 0.05]),
+        shear=np.array([0.0, 0.15, -0.15, 0.1]),
+    )
     out = A.distort(images, **params)
     np.testing.assert_allclose(out, torch_distort(images, **params), rtol=0, atol=1e-12)
 
@@ -102,8 +108,9 @@ def test_a_pure_scale_about_the_centre_matches_scipy_zoom_by_matrix():
     params["scale"] = np.array([1.25])
     centre = np.array([6.0, 6.0])
     matrix = np.eye(2) / 1.25
-    expected = ndimage.affine_transform(image[0], matrix, centre - matrix @ centre, order=1,
-                                        mode="grid-constant")
+    expected = ndimage.affine_transform(
+        image[0], matrix, centre - matrix @ centre, order=1, mode="grid-constant"
+    )
     np.testing.assert_allclose(A.distort(image, **params)[0], expected, atol=1e-12)
 
 
@@ -115,12 +122,12 @@ def test_gaussian_smooth_matches_scipy_gaussian_filter():
 
 
 def test_elastic_with_zero_strength_is_the_identity(images):
-    transform = A.RandomDistortion(translate=0, scale=(1, 1), squeeze=0, shear=0,
-                                   elastic_alpha=0.0)
+    transform = A.RandomDistortion(translate=0, scale=(1, 1), squeeze=0, shear=0, elastic_alpha=0.0)
     np.testing.assert_array_equal(transform.apply_batch(images), images)
     zero_field = np.zeros((2, *images.shape[:1], *images.shape[-2:]))
     np.testing.assert_array_equal(
-        A.distort(images, **identity_parameters(len(images)), displacement=zero_field), images)
+        A.distort(images, **identity_parameters(len(images)), displacement=zero_field), images
+    )
 
 
 def test_a_constant_displacement_field_is_a_translation(images):
@@ -157,9 +164,14 @@ def test_random_parameters_stay_in_their_ranges(monkeypatch):
 
     monkeypatch.setattr(A, "distort", record)
     A.RandomDistortion(translate=2, scale=(0.9, 1.1), squeeze=0.1, shear=0.15).apply_batch(
-        np.zeros((2000, 1, 28, 28), dtype=np.float32))
-    for name, low, high in (("translation", -2, 2), ("scale", 0.9, 1.1), ("squeeze", -0.1, 0.1),
-                            ("shear", -0.15, 0.15)):
+        np.zeros((2000, 1, 28, 28), dtype=np.float32)
+    )
+    for name, low, high in (
+        ("translation", -2, 2),
+        ("scale", 0.9, 1.1),
+        ("squeeze", -0.1, 0.1),
+        ("shear", -0.15, 0.15),
+    ):
         values = seen[name]
         assert values.dtype == np.float32
         assert low <= values.min() < low + 0.05 * (high - low)
@@ -198,14 +210,19 @@ def test_bad_arguments_name_the_transform():
 
 def test_cupy_batches_match_numpy():
     from chainrule import backend
+
     if not backend.cuda_is_available():
         pytest.skip("no GPU (CuPy with a CUDA device)")
     cupy = backend.cupy
     digits = np.random.default_rng(6).integers(0, 256, (5, 1, 28, 28), dtype=np.uint8)
     rng = np.random.default_rng(7)
-    params = dict(translation=rng.uniform(-2, 2, (5, 2)), scale=rng.uniform(0.9, 1.1, 5),
-                  squeeze=rng.uniform(-0.1, 0.1, 5), shear=rng.uniform(-0.15, 0.15, 5),
-                  displacement=A.gaussian_smooth(rng.uniform(-1, 1, (2, 5, 28, 28)), 4.0) * 34)
+    params = dict(
+        translation=rng.uniform(-2, 2, (5, 2)),
+        scale=rng.uniform(0.9, 1.1, 5),
+        squeeze=rng.uniform(-0.1, 0.1, 5),
+        shear=rng.uniform(-0.15, 0.15, 5),
+        displacement=A.gaussian_smooth(rng.uniform(-1, 1, (2, 5, 28, 28)), 4.0) * 34,
+    )
     for batch in (digits, digits.astype(np.float32) / 255):
         expected = A.distort(batch, **params)
         on_gpu = A.distort(cupy.asarray(batch), **{k: cupy.asarray(v) for k, v in params.items()})

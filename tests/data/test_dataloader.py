@@ -4,14 +4,12 @@ Oracles: set arithmetic on the indices (every sample exactly once per epoch), th
 general path against the fancy-indexing fast path, and PyTorch's batch counts.
 """
 
-
 import numpy as np
 import pytest
 import torch
 
 import chainrule as cr
-from chainrule.data import (DataLoader, Dataset, Subset, TensorDataset, default_collate,
-                            random_split)
+from chainrule.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 from chainrule.data import transforms as T
 
 
@@ -35,8 +33,10 @@ def seen(loader):
     return np.concatenate([x.numpy()[:, 0] for x, _ in loader]).astype(int)
 
 
-@pytest.mark.parametrize("n, batch, drop_last", [(10, 3, False), (10, 3, True), (9, 3, True),
-                                                 (2, 5, False), (2, 5, True), (1, 1, False)])
+@pytest.mark.parametrize(
+    "n, batch, drop_last",
+    [(10, 3, False), (10, 3, True), (9, 3, True), (2, 5, False), (2, 5, True), (1, 1, False)],
+)
 def test_batch_count_and_sizes_match_torch(n, batch, drop_last):
     ours = DataLoader(numbered(n), batch_size=batch, drop_last=drop_last)
     theirs = torch.utils.data.DataLoader(torch.arange(n), batch_size=batch, drop_last=drop_last)
@@ -66,8 +66,10 @@ def test_shuffle_with_drop_last_drops_a_random_remainder():
 
 
 def test_same_seed_same_order_and_manual_seed_fixes_the_default():
-    assert seen(DataLoader(numbered(30), 4, shuffle=True, seed=11)).tolist() == \
+    assert (
         seen(DataLoader(numbered(30), 4, shuffle=True, seed=11)).tolist()
+        == seen(DataLoader(numbered(30), 4, shuffle=True, seed=11)).tolist()
+    )
     cr.manual_seed(5)
     a = seen(DataLoader(numbered(30), 4, shuffle=True))
     cr.manual_seed(5)
@@ -104,8 +106,12 @@ def test_general_path_for_a_getitem_dataset():
 
 
 def test_default_collate_types():
-    batch = default_collate([{"x": cr.tensor([1.0, 2.0]), "w": 0.5, "ok": True},
-                             {"x": cr.tensor([3.0, 4.0]), "w": 1.5, "ok": False}])
+    batch = default_collate(
+        [
+            {"x": cr.tensor([1.0, 2.0]), "w": 0.5, "ok": True},
+            {"x": cr.tensor([3.0, 4.0]), "w": 1.5, "ok": False},
+        ]
+    )
     assert batch["x"].shape == (2, 2) and batch["x"].dtype == np.float32
     assert batch["w"].dtype == np.float32 and batch["ok"].dtype == np.bool_
     with pytest.raises(TypeError, match="collate_fn"):
@@ -137,11 +143,16 @@ def test_an_mnist_epoch_is_read_a_batch_at_a_time_not_a_sample_at_a_time(data_ro
     """The fast path: a batch-indexable dataset is sliced once per batch (get_batch), never
     item by item, so an epoch costs ~470 array slices, not 60,000 Python calls."""
     from chainrule.data import MNIST
-    ds = MNIST(data_root, train=True,
-               transform=T.Compose([T.ToTensor(), T.Normalize((0.1307,), (0.3081,))]))
+
+    ds = MNIST(
+        data_root,
+        train=True,
+        transform=T.Compose([T.ToTensor(), T.Normalize((0.1307,), (0.3081,))]),
+    )
 
     def one_by_one(self, index):
         raise AssertionError("the loader fell back to one __getitem__ per sample")
+
     monkeypatch.setattr(MNIST, "__getitem__", one_by_one)
     batches = [(x.shape, len(y)) for x, y in DataLoader(ds, batch_size=128, shuffle=True, seed=0)]
     assert len(batches) == -(-60_000 // 128)

@@ -37,9 +37,11 @@ def mirror(tmp_path):
 @pytest.fixture
 def http_mirror(mirror):
     """The same folder served over HTTP on 127.0.0.1 (a free port)."""
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
+
     handler = functools.partial(Quiet, directory=str(mirror[0]))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
@@ -59,8 +61,10 @@ def test_root_precedence(monkeypatch, tmp_path):
 
 
 def test_missing_files_list_every_path_and_the_remedies(tmp_path):
-    files = [RemoteFile("a-idx3-ubyte.gz", MD5, ("https://example.org/d/",)),
-             RemoteFile("b-idx1-ubyte.gz", MD5, ("https://example.org/d/",))]
+    files = [
+        RemoteFile("a-idx3-ubyte.gz", MD5, ("https://example.org/d/",)),
+        RemoteFile("b-idx1-ubyte.gz", MD5, ("https://example.org/d/",)),
+    ]
     folder = tmp_path / "set"
     with pytest.raises(DatasetNotFoundError) as caught:
         locate(files, folder, "the data_dir argument", download=False, dataset="Tiny")
@@ -75,7 +79,8 @@ def test_locate_prefers_existing_raw_file(tmp_path):
     (tmp_path / "tiny-idx3-ubyte").write_bytes(CONTENT)
     remote = RemoteFile("tiny-idx3-ubyte.gz", MD5, ())
     assert locate([remote], tmp_path, "test", download=False, dataset="Tiny") == [
-        tmp_path / "tiny-idx3-ubyte"]
+        tmp_path / "tiny-idx3-ubyte"
+    ]
 
 
 def test_read_verified_accepts_raw_and_gzipped_with_the_same_md5(tmp_path):
@@ -109,7 +114,9 @@ def test_fetch_from_a_file_url(tmp_path, mirror):
     remote = RemoteFile("tiny-idx3-ubyte.gz", MD5, (mirror[1],))
     path = fetch(remote, tmp_path / "cache" / "tiny")
     assert path == tmp_path / "cache" / "tiny" / "tiny-idx3-ubyte.gz"
-    np.testing.assert_array_equal(parse_idx(read_verified(path, MD5)), np.arange(60).reshape(3, 4, 5))
+    np.testing.assert_array_equal(
+        parse_idx(read_verified(path, MD5)), np.arange(60).reshape(3, 4, 5)
+    )
     assert [p.name for p in path.parent.iterdir()] == ["tiny-idx3-ubyte.gz"]
 
 
@@ -125,7 +132,8 @@ def test_locate_downloads_only_when_asked(tmp_path, mirror):
     with pytest.raises(DatasetNotFoundError):
         locate([remote], tmp_path / "root", "test", download=False, dataset="Tiny")
     assert locate([remote], tmp_path / "root", "test", download=True, dataset="Tiny") == [
-        tmp_path / "root" / "tiny-idx3-ubyte.gz"]
+        tmp_path / "root" / "tiny-idx3-ubyte.gz"
+    ]
 
 
 def test_a_bad_download_leaves_nothing_and_says_why(tmp_path, mirror):
@@ -139,7 +147,7 @@ def test_a_bad_download_leaves_nothing_and_says_why(tmp_path, mirror):
 def test_a_truncated_download_is_rejected(tmp_path, mirror):
     folder, url = mirror
     packed = (folder / "tiny-idx3-ubyte.gz").read_bytes()
-    (folder / "tiny-idx3-ubyte.gz").write_bytes(packed[:len(packed) // 2])
+    (folder / "tiny-idx3-ubyte.gz").write_bytes(packed[: len(packed) // 2])
     with pytest.raises(DownloadError, match="gzip"):
         fetch(RemoteFile("tiny-idx3-ubyte.gz", MD5, (url,)), tmp_path / "cache")
     assert not Path(tmp_path / "cache" / "tiny-idx3-ubyte.gz").exists()

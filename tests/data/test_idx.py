@@ -61,7 +61,7 @@ def test_unknown_type_code(tmp_path):
 def test_truncated_file_says_so_with_its_name(tmp_path, cut):
     content = idx_bytes(0x0C, np.arange(12, dtype=np.int32).reshape(3, 4))
     path = tmp_path / "short-idx1"
-    path.write_bytes(content[:len(content) - cut] if cut != 2 else content[:2])
+    path.write_bytes(content[: len(content) - cut] if cut != 2 else content[:2])
     with pytest.raises(IDXFormatError, match="short-idx1.*(truncated|too short)"):
         read_idx(path)
 
@@ -76,7 +76,7 @@ def test_trailing_bytes_are_an_error(tmp_path):
 def test_truncated_gzip_names_the_file(tmp_path):
     compressed = gzip.compress(idx_bytes(0x08, np.arange(1000, dtype=np.uint8) % 7))
     path = tmp_path / "cut.gz"
-    path.write_bytes(compressed[:len(compressed) // 2])
+    path.write_bytes(compressed[: len(compressed) // 2])
     with pytest.raises(IDXFormatError, match="cut.gz.*gzip"):
         read_idx(path)
 
@@ -85,8 +85,9 @@ def test_truncated_gzip_names_the_file(tmp_path):
 def test_damage_inside_a_gzip_stream_names_the_file(tmp_path, position, bit):
     """A flipped bit in the deflate data (zlib's own error), in the CRC-32, in the length or in
     the header flags: always an IDXFormatError naming the file, never a zlib.error."""
-    compressed = bytearray(gzip.compress(idx_bytes(0x08, np.arange(1000, dtype=np.uint8) % 7),
-                                         mtime=0))
+    compressed = bytearray(
+        gzip.compress(idx_bytes(0x08, np.arange(1000, dtype=np.uint8) % 7), mtime=0)
+    )
     compressed[position] ^= 1 << bit
     path = tmp_path / "flipped.gz"
     path.write_bytes(bytes(compressed))

@@ -68,8 +68,12 @@ def test_missing_root_lists_the_paths(tmp_path):
     with pytest.raises(DatasetNotFoundError) as caught:
         MNIST(tmp_path / "empty", train=False)
     message = str(caught.value)
-    for name in ("t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte",
-                 "t10k-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte"):
+    for name in (
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte.gz",
+        "t10k-labels-idx1-ubyte",
+    ):
         assert str(tmp_path / "empty" / "mnist" / name) in message
     assert "CHAINRULE_DATA" in message and "download=True" in message
     assert "https://ossci-datasets.s3.amazonaws.com/mnist/t10k-images-idx3-ubyte.gz" in message
@@ -117,9 +121,12 @@ def test_uncompressed_files_are_accepted(tmp_path, data_root, mnist_test):
 
 def test_download_from_a_mirror_into_an_empty_root(tmp_path, data_root, mnist_test, monkeypatch):
     mirror = copy_test_split(data_root, tmp_path / "mirror")
-    monkeypatch.setattr(MNIST, "mirrors", ((tmp_path / "nowhere").as_uri() + "/",
-                                           mirror.as_uri() + "/"))
+    monkeypatch.setattr(
+        MNIST, "mirrors", ((tmp_path / "nowhere").as_uri() + "/", mirror.as_uri() + "/")
+    )
     ds = MNIST(tmp_path / "root", train=False, download=True)
     np.testing.assert_array_equal(ds.targets, mnist_test.targets)
     assert sorted(p.name for p in (tmp_path / "root" / "mnist").iterdir()) == [
-        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ]

@@ -22,11 +22,16 @@ COUNTS = {"train": 29_000, "val": 1_014, "test": 1_000}
 
 @pytest.fixture(scope="module")
 def root():
-    root = Path(os.environ["CHAINRULE_DATA"]) if os.environ.get("CHAINRULE_DATA") \
+    root = (
+        Path(os.environ["CHAINRULE_DATA"])
+        if os.environ.get("CHAINRULE_DATA")
         else MIRROR_BESIDE_REPO
+    )
     if not (root / "multi30k").is_dir():
-        pytest.skip(f"no multi30k/ folder in the data root {root} (set CHAINRULE_DATA to the "
-                    "shared data mirror)")
+        pytest.skip(
+            f"no multi30k/ folder in the data root {root} (set CHAINRULE_DATA to the "
+            "shared data mirror)"
+        )
     return root
 
 
@@ -44,7 +49,8 @@ def test_split_sizes_and_alignment(root, split):
 def test_first_training_pair(root):
     assert Multi30k(root, "train")[0] == (
         "Zwei junge weiße Männer sind im Freien in der Nähe vieler Büsche.",
-        "Two young, White males are outside near many bushes.")
+        "Two young, White males are outside near many bushes.",
+    )
     french = Multi30k(root, "val", languages=("en", "fr"))
     assert len(french) == 1_014 and french[0][0] == Multi30k(root, "val")[0][1]
 
@@ -102,18 +108,20 @@ def test_batches_are_reproducible_reshuffled_and_less_padded():
     def epochs(seed, pool):
         batches = TranslationBatches(sources, targets, 16, 0, seed=seed, pool=pool)
         return [[s for s, _ in batches] for _ in range(2)]
+
     first, again = epochs(7, 5), epochs(7, 5)
     for a, b in zip(first, again):
         assert all(np.array_equal(x, y) for x, y in zip(a, b))
-    assert not all(x.shape == y.shape and np.array_equal(x, y)
-                   for x, y in zip(first[0], first[1]))
+    assert not all(x.shape == y.shape and np.array_equal(x, y) for x, y in zip(first[0], first[1]))
     padding = {pool: sum((s == 0).sum() for s in epochs(7, pool)[0]) for pool in (1, 25)}
     assert padding[25] < padding[1] / 3  # sorted within pools: far less padding than random
 
 
 def test_unshuffled_batches_keep_the_corpus_order():
     sources, targets = _pairs(25, np.random.default_rng(2))
-    order = [tuple(int(w) for w in s[:, n] if w)
-             for s, _ in TranslationBatches(sources, targets, 8, 0, shuffle=False)
-             for n in range(s.shape[1])]
+    order = [
+        tuple(int(w) for w in s[:, n] if w)
+        for s, _ in TranslationBatches(sources, targets, 8, 0, shuffle=False)
+        for n in range(s.shape[1])
+    ]
     assert order == [tuple(int(w) for w in s) for s in sources]

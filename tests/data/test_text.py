@@ -36,8 +36,9 @@ def test_c_code_is_the_sorted_c_and_h_files_of_the_glibc_tarball():
     assert f"{sha256}  c-code/{tarball.name}" in listed
     text = load_corpus("c-code", root)
     with tarfile.open(tarball) as archive:  # an independent reading: members in sorted order
-        names = sorted(m.name for m in archive.getmembers()
-                       if m.isfile() and m.name.endswith((".c", ".h")))
+        names = sorted(
+            m.name for m in archive.getmembers() if m.isfile() and m.name.endswith((".c", ".h"))
+        )
         first = archive.extractfile(names[0]).read().decode("utf-8")
         last = archive.extractfile(names[-1]).read().decode("utf-8")
     assert len(names) > 500 and text.startswith(first) and text.endswith(last)
@@ -55,8 +56,12 @@ def _tar(members):
 
 
 def test_c_sources_are_joined_in_path_order_whatever_the_tar_order():
-    members = [("g/z.c", b"int z;\n"), ("g/Makefile", b"all:\n"), ("g/a.h", b"#define A\n"),
-               ("g/m.c", b"char m = '\xc3\xa9';\n")]
+    members = [
+        ("g/z.c", b"int z;\n"),
+        ("g/Makefile", b"all:\n"),
+        ("g/a.h", b"#define A\n"),
+        ("g/m.c", b"char m = '\xc3\xa9';\n"),
+    ]
     assert c_sources_from_tar(_tar(members)) == "#define A\nchar m = 'é';\nint z;\n"
     assert c_sources_from_tar(_tar(members[::-1])) == c_sources_from_tar(_tar(members))
 

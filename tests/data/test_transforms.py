@@ -49,7 +49,9 @@ def test_to_tensor_rejects_wrong_rank():
 def test_normalize_matches_torch_per_channel():
     x = np.random.default_rng(1).random((4, 3, 5, 5), dtype=np.float32)
     mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-    expected = (torch.from_numpy(x) - torch.tensor(mean).view(3, 1, 1)) / torch.tensor(std).view(3, 1, 1)
+    expected = (torch.from_numpy(x) - torch.tensor(mean).view(3, 1, 1)) / torch.tensor(std).view(
+        3, 1, 1
+    )
     np.testing.assert_allclose(T.Normalize(mean, std).apply_batch(x), expected.numpy(), rtol=1e-6)
     np.testing.assert_allclose(T.Normalize(mean, std)(x[2]), expected[2].numpy(), rtol=1e-6)
     assert T.Normalize(mean, std)(x).dtype == np.float32

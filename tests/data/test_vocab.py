@@ -7,12 +7,43 @@ from chainrule.data.vocab import BOS, EOS, PAD, SPECIALS, UNK, Vocab, detokenize
 
 
 def test_tokenize_lowercases_and_splits_punctuation():
-    assert tokenize("Two young, White males are outside near many bushes.") == \
-        ["two", "young", ",", "white", "males", "are", "outside", "near", "many", "bushes", "."]
-    assert tokenize("Ein kleines Mädchen klettert in ein Spielhaus aus Holz.") == \
-        ["ein", "kleines", "mädchen", "klettert", "in", "ein", "spielhaus", "aus", "holz", "."]
-    assert tokenize("A man's hat!?  (red)") == \
-        ["a", "man", "'", "s", "hat", "!", "?", "(", "red", ")"]
+    assert tokenize("Two young, White males are outside near many bushes.") == [
+        "two",
+        "young",
+        ",",
+        "white",
+        "males",
+        "are",
+        "outside",
+        "near",
+        "many",
+        "bushes",
+        ".",
+    ]
+    assert tokenize("Ein kleines Mädchen klettert in ein Spielhaus aus Holz.") == [
+        "ein",
+        "kleines",
+        "mädchen",
+        "klettert",
+        "in",
+        "ein",
+        "spielhaus",
+        "aus",
+        "holz",
+        ".",
+    ]
+    assert tokenize("A man's hat!?  (red)") == [
+        "a",
+        "man",
+        "'",
+        "s",
+        "hat",
+        "!",
+        "?",
+        "(",
+        "red",
+        ")",
+    ]
     assert tokenize("   ") == []
 
 

@@ -41,8 +41,7 @@ def _dropout(f, p, training):
 
 CASES = [
     Case("dropout/eval", _dropout(F, 0.5, False), _dropout(TF, 0.5, False), [randn(4, 5)]),
-    Case("dropout/p0-training", _dropout(F, 0.0, True), _dropout(TF, 0.0, True),
-         [randn(3, 2, 5)]),
+    Case("dropout/p0-training", _dropout(F, 0.0, True), _dropout(TF, 0.0, True), [randn(3, 2, 5)]),
     Case("dropout/training-p0.5", *_paired(0.5), [randn(6, 7)]),
     Case("dropout/training-p0.2-batch1", *_paired(0.2), [randn(1, 3, 4, 5)]),
     Case("dropout/training-p1", *_paired(1.0), [randn(2, 3)]),

@@ -14,8 +14,9 @@ Each ``tests/functional/cases_*.py`` module holds the table for one ``functional
 """
 
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,6 +27,7 @@ import chainrule as cr
 @dataclass
 class Input:
     """How to draw one input: ``make(rng) -> ndarray``; ``grad`` says if it is differentiated."""
+
     make: Callable[[np.random.Generator], np.ndarray]
     grad: bool = True
 
@@ -42,12 +44,14 @@ def uniform(low, high, *shape):
 
 def away_from(points, *shape, margin=0.05):
     """Normal input kept ``margin`` away from kinks (0 for relu/abs, clamp bounds …)."""
+
     def make(rng):
         x = rng.standard_normal(shape)
         for p in points:
             near = np.abs(x - p) < margin
             x[near] = p + np.copysign(margin + rng.uniform(0, 0.1, near.sum()), x[near] - p + 1e-12)
         return x
+
     return Input(make)
 
 
@@ -73,6 +77,7 @@ class Case:
     whose forward is not smooth enough at the drawn points); ``fd_elements`` caps how many
     elements of each input the finite differences visit.
     """
+
     name: str
     fn: Callable[..., Any]
     torch_fn: Callable[..., Any]
@@ -112,8 +117,9 @@ def _to_numpy(array):
 
 
 def run_chainrule(case, arrays, device):
-    tensors = [cr.tensor(a, device=device, requires_grad=spec.grad)
-               for a, spec in zip(arrays, case.inputs)]
+    tensors = [
+        cr.tensor(a, device=device, requires_grad=spec.grad) for a, spec in zip(arrays, case.inputs)
+    ]
     outputs = _as_tuple(case.fn(*tensors))
     weights = _weights(case, [o.data for o in outputs])
     loss = None
@@ -121,8 +127,10 @@ def run_chainrule(case, arrays, device):
         term = (out * cr.tensor(w, device=device)).sum()
         loss = term if loss is None else loss + term
     loss.backward()
-    grads = [_to_numpy(t.grad.data) if spec.grad and t.grad is not None else None
-             for t, spec in zip(tensors, case.inputs)]
+    grads = [
+        _to_numpy(t.grad.data) if spec.grad and t.grad is not None else None
+        for t, spec in zip(tensors, case.inputs)
+    ]
     return [_to_numpy(o.data) for o in outputs], grads
 
 
@@ -132,13 +140,16 @@ def run_torch(case, arrays):
     weights = _weights(case, [o.detach().numpy() for o in outputs])
     loss = sum((o * torch.tensor(w)).sum() for o, w in zip(outputs, weights))
     loss.backward()
-    grads = [t.grad.numpy() if spec.grad and t.grad is not None else None
-             for t, spec in zip(tensors, case.inputs)]
+    grads = [
+        t.grad.numpy() if spec.grad and t.grad is not None else None
+        for t, spec in zip(tensors, case.inputs)
+    ]
     return [o.detach().numpy() for o in outputs], grads
 
 
 def scalar_loss(case, arrays, device):
-    """L(inputs) = Σ_k Σ(w_k · out_k) computed by chainrule without a graph, for finite differences."""
+    """L(inputs) = Σ_k Σ(w_k · out_k), computed by chainrule without a graph, for finite
+    differences."""
     with cr.no_grad():
         outputs = _as_tuple(case.fn(*[cr.tensor(a, device=device) for a in arrays]))
     weights = _weights(case, [o.data for o in outputs])
@@ -170,18 +181,33 @@ def check_case(case, device="cpu"):
 
     assert len(outputs) == len(torch_outputs), f"{case.name}: number of outputs differs"
     for k, (ours, theirs) in enumerate(zip(outputs, torch_outputs)):
-        assert ours.shape == theirs.shape, f"{case.name}: output {k} shape {ours.shape} vs torch {theirs.shape}"
-        np.testing.assert_allclose(ours, theirs, rtol=case.rtol, atol=case.atol,
-                                   err_msg=f"{case.name}: output {k} differs from PyTorch")
+        assert ours.shape == theirs.shape, (
+            f"{case.name}: output {k} shape {ours.shape} vs torch {theirs.shape}"
+        )
+        np.testing.assert_allclose(
+            ours,
+            theirs,
+            rtol=case.rtol,
+            atol=case.atol,
+            err_msg=f"{case.name}: output {k} differs from PyTorch",
+        )
     for i, spec in enumerate(case.inputs):
         if not spec.grad:
             continue
         assert grads[i] is not None, f"{case.name}: input {i} got no gradient"
-        np.testing.assert_allclose(grads[i], torch_grads[i], rtol=case.rtol, atol=case.atol,
-                                   err_msg=f"{case.name}: gradient of input {i} differs from PyTorch")
+        np.testing.assert_allclose(
+            grads[i],
+            torch_grads[i],
+            rtol=case.rtol,
+            atol=case.atol,
+            err_msg=f"{case.name}: gradient of input {i} differs from PyTorch",
+        )
         if case.fd:
             picks, estimates = finite_difference_grad(case, arrays, i, device)
-            np.testing.assert_allclose(grads[i].flat[picks], estimates, rtol=case.fd_rtol,
-                                       atol=case.fd_atol,
-                                       err_msg=f"{case.name}: gradient of input {i} differs "
-                                               f"from finite differences")
+            np.testing.assert_allclose(
+                grads[i].flat[picks],
+                estimates,
+                rtol=case.fd_rtol,
+                atol=case.fd_atol,
+                err_msg=f"{case.name}: gradient of input {i} differs from finite differences",
+            )

@@ -10,8 +10,9 @@ import torch.nn.functional as TF
 import chainrule as cr
 import chainrule.functional as F
 
-EXTREMES = np.array([[-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0],
-                     [1000.0, 999.0, -1000.0, 3.0, -20.0, 0.5, 0.0]])
+EXTREMES = np.array(
+    [[-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0], [1000.0, 999.0, -1000.0, 3.0, -20.0, 0.5, 0.0]]
+)
 
 PAIRS = {
     "identity": (F.identity, lambda x: x * 1),
@@ -73,8 +74,9 @@ def test_prelu_extremes_match_torch():
 
 @pytest.mark.parametrize("name", sorted(PAIRS) + ["prelu"])
 def test_float32_stays_float32(name):
-    x = cr.tensor(np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32),
-                  requires_grad=True)
+    x = cr.tensor(
+        np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32), requires_grad=True
+    )
     if name == "prelu":
         weight = cr.tensor(np.full(4, 0.25, np.float32), requires_grad=True)
         y = F.prelu(x, weight)
@@ -106,8 +108,9 @@ def test_relu_gradient_at_zero_is_zero_like_torch():
 
 def test_selu_constants_match_torch():
     x = np.array([-2.0, -0.5, 0.5, 2.0])
-    np.testing.assert_allclose(F.selu(cr.tensor(x)).data, TF.selu(torch.tensor(x)).numpy(),
-                               rtol=1e-15)
+    np.testing.assert_allclose(
+        F.selu(cr.tensor(x)).data, TF.selu(torch.tensor(x)).numpy(), rtol=1e-15
+    )
 
 
 def test_softmax_rows_sum_to_one():

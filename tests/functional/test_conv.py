@@ -50,8 +50,7 @@ def test_conv_transpose2d_is_the_adjoint_of_conv2d():
     w = rng.standard_normal((6, 2, 3, 2))
     options = dict(stride=2, padding=1, dilation=(1, 2), groups=2)
     forward = F.conv2d(cr.tensor(x), cr.tensor(w), **options).data
-    adjoint = F.conv_transpose2d(cr.tensor(y), cr.tensor(w), output_padding=(0, 1),
-                                 **options).data
+    adjoint = F.conv_transpose2d(cr.tensor(y), cr.tensor(w), output_padding=(0, 1), **options).data
     assert adjoint.shape == x.shape
     np.testing.assert_allclose((forward * y).sum(), (x * adjoint).sum(), rtol=1e-12)
 
@@ -63,26 +62,45 @@ def test_inference_keeps_nothing_for_backward():
     assert out.grad_fn is None
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: F.conv2d(cr.zeros(2, 3, 8, 8), cr.zeros(4, 2, 3, 3)), "conv2d: input has 3 channels"),
-    (lambda: F.conv2d(cr.zeros(2, 3, 8), cr.zeros(4, 3, 3, 3)),
-     "conv2d: input and weight must be 4-D"),
-    (lambda: F.conv2d(cr.zeros(1, 1, 2, 2), cr.zeros(1, 1, 3, 3)), "conv2d: kernel 3×3"),
-    (lambda: F.conv2d(cr.zeros(1, 1, 5, 5), cr.zeros(2, 1, 3, 3), cr.zeros(3)), "conv2d: bias"),
-    (lambda: F.conv2d(cr.zeros(1, 1, 5, 5), cr.zeros(1, 1, 3, 3), stride=2, padding="same"),
-     "conv2d: padding='same' needs stride 1"),
-    (lambda: F.conv2d(cr.zeros(1, 4, 5, 5), cr.zeros(3, 2, 3, 3), groups=2), "conv2d:"),
-    (lambda: F.conv1d(cr.zeros(1, 2, 5), cr.zeros(1, 2, 3), stride=(1, 2)), "conv1d: stride"),
-    (lambda: F.conv_transpose2d(cr.zeros(1, 2, 4, 4), cr.zeros(3, 1, 3, 3)), "conv_transpose2d"),
-    (lambda: F.conv_transpose2d(cr.zeros(1, 2, 4, 4), cr.zeros(2, 1, 3, 3), stride=2,
-                                output_padding=2), "conv_transpose2d: output_padding"),
-    (lambda: F.conv_transpose1d(cr.zeros(1, 2, 4), cr.zeros(2, 1, 3), stride=(2, 2)),
-     "conv_transpose1d: stride"),
-    (lambda: F.unfold(cr.zeros(1, 2, 4, 4), 3, padding="same"), "unfold: padding"),
-    (lambda: F.unfold(cr.zeros(2, 4, 4), 5), "unfold: kernel 5×5"),
-    (lambda: F.fold(cr.zeros(1, 8, 7), (4, 4), 2), "fold: input has 7 columns"),
-    (lambda: F.fold(cr.zeros(1, 7, 9), (4, 4), 2), "fold: input's dimension 1"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: F.conv2d(cr.zeros(2, 3, 8, 8), cr.zeros(4, 2, 3, 3)),
+            "conv2d: input has 3 channels",
+        ),
+        (
+            lambda: F.conv2d(cr.zeros(2, 3, 8), cr.zeros(4, 3, 3, 3)),
+            "conv2d: input and weight must be 4-D",
+        ),
+        (lambda: F.conv2d(cr.zeros(1, 1, 2, 2), cr.zeros(1, 1, 3, 3)), "conv2d: kernel 3×3"),
+        (lambda: F.conv2d(cr.zeros(1, 1, 5, 5), cr.zeros(2, 1, 3, 3), cr.zeros(3)), "conv2d: bias"),
+        (
+            lambda: F.conv2d(cr.zeros(1, 1, 5, 5), cr.zeros(1, 1, 3, 3), stride=2, padding="same"),
+            "conv2d: padding='same' needs stride 1",
+        ),
+        (lambda: F.conv2d(cr.zeros(1, 4, 5, 5), cr.zeros(3, 2, 3, 3), groups=2), "conv2d:"),
+        (lambda: F.conv1d(cr.zeros(1, 2, 5), cr.zeros(1, 2, 3), stride=(1, 2)), "conv1d: stride"),
+        (
+            lambda: F.conv_transpose2d(cr.zeros(1, 2, 4, 4), cr.zeros(3, 1, 3, 3)),
+            "conv_transpose2d",
+        ),
+        (
+            lambda: F.conv_transpose2d(
+                cr.zeros(1, 2, 4, 4), cr.zeros(2, 1, 3, 3), stride=2, output_padding=2
+            ),
+            "conv_transpose2d: output_padding",
+        ),
+        (
+            lambda: F.conv_transpose1d(cr.zeros(1, 2, 4), cr.zeros(2, 1, 3), stride=(2, 2)),
+            "conv_transpose1d: stride",
+        ),
+        (lambda: F.unfold(cr.zeros(1, 2, 4, 4), 3, padding="same"), "unfold: padding"),
+        (lambda: F.unfold(cr.zeros(2, 4, 4), 5), "unfold: kernel 5×5"),
+        (lambda: F.fold(cr.zeros(1, 8, 7), (4, 4), 2), "fold: input has 7 columns"),
+        (lambda: F.fold(cr.zeros(1, 7, 9), (4, 4), 2), "fold: input's dimension 1"),
+    ],
+)
 def test_bad_input_names_the_op(call, message):
     with pytest.raises(ValueError, match=message):
         call()

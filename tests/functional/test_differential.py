@@ -16,11 +16,18 @@ import chainrule.functional as F
 from .differential import check_case
 
 _CASE_MODULES = sorted(p.stem for p in pathlib.Path(__file__).parent.glob("cases_*.py"))
-TABLE = [case for name in _CASE_MODULES
-         for case in importlib.import_module(f"{__package__}.{name}").CASES]
+TABLE = [
+    case
+    for name in _CASE_MODULES
+    for case in importlib.import_module(f"{__package__}.{name}").CASES
+]
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(
-    not cr.cuda_is_available(), reason="CuPy finds no GPU"))]
+DEVICES = [
+    "cpu",
+    pytest.param(
+        "cuda", marks=pytest.mark.skipif(not cr.cuda_is_available(), reason="CuPy finds no GPU")
+    ),
+]
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -41,27 +41,44 @@ LOGITS = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 999.0, 1000.0], [5.0, 1000.
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cross_entropy_with_huge_logits_matches_torch(dtype, reduction):
-    assert_matches_torch(F.cross_entropy, TF.cross_entropy, LOGITS.astype(dtype),
-                         np.array([1, 0, 1]), reduction=reduction)
+    assert_matches_torch(
+        F.cross_entropy,
+        TF.cross_entropy,
+        LOGITS.astype(dtype),
+        np.array([1, 0, 1]),
+        reduction=reduction,
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cross_entropy_with_huge_logits_and_smoothing_matches_torch(dtype):
-    assert_matches_torch(F.cross_entropy, TF.cross_entropy, LOGITS.astype(dtype),
-                         np.array([1, 0, 1]), label_smoothing=0.1)
+    assert_matches_torch(
+        F.cross_entropy,
+        TF.cross_entropy,
+        LOGITS.astype(dtype),
+        np.array([1, 0, 1]),
+        label_smoothing=0.1,
+    )
 
 
 @pytest.mark.parametrize("reduction", ["mean", "none"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_bce_with_logits_at_1000_matches_torch(dtype, reduction):
     targets = np.array([[1.0, 0.0, 0.3], [0.0, 1.0, 1.0], [0.5, 0.0, 1.0]], dtype)
-    assert_matches_torch(F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits,
-                         LOGITS.astype(dtype), targets, reduction=reduction)
+    assert_matches_torch(
+        F.binary_cross_entropy_with_logits,
+        TF.binary_cross_entropy_with_logits,
+        LOGITS.astype(dtype),
+        targets,
+        reduction=reduction,
+    )
     pos_weight = np.array([0.5, 2.0, 3.0], dtype)
     ours = lambda x, t: F.binary_cross_entropy_with_logits(  # noqa: E731
-        x, t, pos_weight=cr.tensor(pos_weight), reduction=reduction)
+        x, t, pos_weight=cr.tensor(pos_weight), reduction=reduction
+    )
     theirs = lambda x, t: TF.binary_cross_entropy_with_logits(  # noqa: E731
-        x, t, pos_weight=torch.tensor(pos_weight), reduction=reduction)
+        x, t, pos_weight=torch.tensor(pos_weight), reduction=reduction
+    )
     assert_matches_torch(ours, theirs, LOGITS.astype(dtype), targets)
 
 
@@ -77,7 +94,9 @@ def test_bce_clamps_its_logs_at_minus_100_like_torch(dtype):
     interior = slice(4, 5)
     np.testing.assert_allclose(
         loss_and_grad(F.binary_cross_entropy, p, t, reduction="none")[1][interior],
-        torch_grad[interior], rtol=1e-6)
+        torch_grad[interior],
+        rtol=1e-6,
+    )
 
 
 def _float32_losses():
@@ -90,13 +109,25 @@ def _float32_losses():
     return {
         "mse_loss": (F.mse_loss, x, targets, {}),
         "binary_cross_entropy": (F.binary_cross_entropy, probabilities, targets, {}),
-        "binary_cross_entropy_with_logits": (F.binary_cross_entropy_with_logits, x, targets,
-                                             {"pos_weight": cr.tensor(weights)}),
-        "cross_entropy": (F.cross_entropy, x, classes,
-                          {"weight": cr.tensor(weights), "label_smoothing": 0.1}),
+        "binary_cross_entropy_with_logits": (
+            F.binary_cross_entropy_with_logits,
+            x,
+            targets,
+            {"pos_weight": cr.tensor(weights)},
+        ),
+        "cross_entropy": (
+            F.cross_entropy,
+            x,
+            classes,
+            {"weight": cr.tensor(weights), "label_smoothing": 0.1},
+        ),
         "nll_loss": (F.nll_loss, x, classes, {"weight": cr.tensor(weights)}),
-        "cross_entropy/probabilities": (F.cross_entropy, x, probabilities / 2,
-                                        {"weight": cr.tensor(weights), "label_smoothing": 0.1}),
+        "cross_entropy/probabilities": (
+            F.cross_entropy,
+            x,
+            probabilities / 2,
+            {"weight": cr.tensor(weights), "label_smoothing": 0.1},
+        ),
         "l1_loss": (F.l1_loss, x, targets, {}),
         "smooth_l1_loss": (F.smooth_l1_loss, x, targets, {"beta": 0.5}),
         "huber_loss": (F.huber_loss, x, targets, {"delta": 0.5}),
@@ -127,28 +158,35 @@ def test_cross_entropy_of_a_known_example():
     # uniform scores over C classes: loss log C, gradient (1/C − onehot)/N
     loss, grad = loss_and_grad(F.cross_entropy, np.zeros((2, 4)), np.array([1, 3]))
     assert loss == pytest.approx(np.log(4))
-    np.testing.assert_allclose(grad, [[0.125, -0.375, 0.125, 0.125],
-                                      [0.125, 0.125, 0.125, -0.375]])
+    np.testing.assert_allclose(grad, [[0.125, -0.375, 0.125, 0.125], [0.125, 0.125, 0.125, -0.375]])
 
 
 def test_nll_loss_refuses_a_float_target():
-    with pytest.raises(TypeError, match=r"nll_loss: target must hold class indices.*"
-                                        r"\(4,\).*\(4, 3\).*float32"):
+    with pytest.raises(
+        TypeError,
+        match=r"nll_loss: target must hold class indices.*"
+        r"\(4,\).*\(4, 3\).*float32",
+    ):
         F.nll_loss(cr.zeros(4, 3), cr.zeros(4))
 
 
 def test_cross_entropy_probability_target_of_another_shape():
-    with pytest.raises(ValueError, match=r"cross_entropy: a floating target holds class "
-                                         r"probabilities and must have the input's shape "
-                                         r"\(4, 3\); got \(4,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"cross_entropy: a floating target holds class "
+        r"probabilities and must have the input's shape "
+        r"\(4, 3\); got \(4,\)",
+    ):
         F.cross_entropy(cr.zeros(4, 3), cr.zeros(4))
 
 
 def test_cross_entropy_probability_target_refuses_ignore_index_as_torch():
     with pytest.raises(RuntimeError, match="ignore_index is not supported"):
         TF.cross_entropy(torch.zeros(4, 3), torch.zeros(4, 3), ignore_index=1)
-    with pytest.raises(ValueError, match="cross_entropy: ignore_index is not supported for "
-                                         "class-probability targets"):
+    with pytest.raises(
+        ValueError,
+        match="cross_entropy: ignore_index is not supported for class-probability targets",
+    ):
         F.cross_entropy(cr.zeros(4, 3), cr.zeros(4, 3), ignore_index=1)
 
 
@@ -163,10 +201,12 @@ def test_cross_entropy_one_hot_probabilities_equal_class_indices():
 
 @pytest.mark.parametrize("op", [F.cross_entropy, F.nll_loss])
 class TestClassTargetErrors:
-
     def test_target_shape_mismatch(self, op):
-        with pytest.raises(ValueError, match=rf"{op.__name__}: input of shape \(4, 3\) needs a "
-                                             r"target of shape \(4,\); got .*\(4, 1\)"):
+        with pytest.raises(
+            ValueError,
+            match=rf"{op.__name__}: input of shape \(4, 3\) needs a "
+            r"target of shape \(4,\); got .*\(4, 1\)",
+        ):
             op(cr.zeros(4, 3), cr.tensor(np.zeros((4, 1), np.int64)))
 
     def test_spatial_target_shape_mismatch(self, op):
@@ -174,8 +214,11 @@ class TestClassTargetErrors:
             op(cr.zeros(2, 3, 5, 5), cr.tensor(np.zeros((2, 5), np.int64)))
 
     def test_class_index_out_of_range(self, op):
-        with pytest.raises(IndexError, match=rf"{op.__name__}: target holds class index 3, out "
-                                             r"of range for input of shape \(4, 3\) with 3"):
+        with pytest.raises(
+            IndexError,
+            match=rf"{op.__name__}: target holds class index 3, out "
+            r"of range for input of shape \(4, 3\) with 3",
+        ):
             op(cr.zeros(4, 3), cr.tensor([0, 1, 3, 2]))
 
     def test_negative_class_index_that_is_not_ignored(self, op):
@@ -196,12 +239,24 @@ def test_label_smoothing_out_of_range():
         F.cross_entropy(cr.zeros(2, 3), cr.tensor([0, 1]), label_smoothing=1.5)
 
 
-@pytest.mark.parametrize("op", [F.mse_loss, F.binary_cross_entropy,
-                                F.binary_cross_entropy_with_logits, F.l1_loss, F.smooth_l1_loss,
-                                F.huber_loss, F.kl_div])
+@pytest.mark.parametrize(
+    "op",
+    [
+        F.mse_loss,
+        F.binary_cross_entropy,
+        F.binary_cross_entropy_with_logits,
+        F.l1_loss,
+        F.smooth_l1_loss,
+        F.huber_loss,
+        F.kl_div,
+    ],
+)
 def test_elementwise_losses_reject_mismatched_shapes(op):
-    with pytest.raises(ValueError, match=rf"{op.__name__}: target of shape \(4, 1\) must have "
-                                         r"the shape of input, \(4, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=rf"{op.__name__}: target of shape \(4, 1\) must have "
+        r"the shape of input, \(4, 3\)",
+    ):
         op(cr.tensor(np.full((4, 3), 0.5, np.float32)), cr.tensor(np.ones((4, 1), np.float32)))
 
 
@@ -248,23 +303,41 @@ def test_cosine_similarity_of_a_zero_vector_is_zero_with_gradient_u_over_eps():
 
 
 def test_pair_losses_check_their_shapes():
-    with pytest.raises(ValueError, match=r"cosine_embedding_loss: input1 and input2 must share "
-                                         r"one shape, \(N, D\) or \(D,\); got \(3, 4\) and "
-                                         r"\(3, 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"cosine_embedding_loss: input1 and input2 must share "
+        r"one shape, \(N, D\) or \(D,\); got \(3, 4\) and "
+        r"\(3, 5\)",
+    ):
         F.cosine_embedding_loss(cr.zeros(3, 4), cr.zeros(3, 5), cr.ones(3))
-    with pytest.raises(ValueError, match=r"cosine_embedding_loss: target must have shape "
-                                         r"\(3,\) .*got \(3, 1\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"cosine_embedding_loss: target must have shape "
+        r"\(3,\) .*got \(3, 1\)",
+    ):
         F.cosine_embedding_loss(cr.zeros(3, 4), cr.zeros(3, 4), cr.ones(3, 1))
-    with pytest.raises(ValueError, match=r"margin_ranking_loss: input1, input2 and target must "
-                                         r"share one shape; got \(3,\), \(3,\) and \(1,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"margin_ranking_loss: input1, input2 and target must "
+        r"share one shape; got \(3,\), \(3,\) and \(1,\)",
+    ):
         F.margin_ranking_loss(cr.zeros(3), cr.zeros(3), cr.ones(1))
 
 
-@pytest.mark.parametrize("op, arity, keyword", [
-    ("l1_loss", 2, "size_average"), ("l1_loss", 2, "weight"), ("smooth_l1_loss", 2, "reduce"),
-    ("huber_loss", 2, "weight"), ("kl_div", 2, "size_average"), ("mse_loss", 2, "weight"),
-    ("cross_entropy", 2, "reduce"), ("cosine_embedding_loss", 3, "size_average"),
-    ("margin_ranking_loss", 3, "reduce")])
+@pytest.mark.parametrize(
+    "op, arity, keyword",
+    [
+        ("l1_loss", 2, "size_average"),
+        ("l1_loss", 2, "weight"),
+        ("smooth_l1_loss", 2, "reduce"),
+        ("huber_loss", 2, "weight"),
+        ("kl_div", 2, "size_average"),
+        ("mse_loss", 2, "weight"),
+        ("cross_entropy", 2, "reduce"),
+        ("cosine_embedding_loss", 3, "size_average"),
+        ("margin_ranking_loss", 3, "reduce"),
+    ],
+)
 def test_a_torch_keyword_chainrule_lacks_is_an_error_naming_it(op, arity, keyword):
     inputs = (cr.zeros(3, 2),) * arity
     with pytest.raises(TypeError, match=keyword):

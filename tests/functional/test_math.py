@@ -27,10 +27,18 @@ def test_float32_in_float32_out_and_float32_gradients(case):
             assert t.grad.dtype == cr.float32
 
 
-@pytest.mark.parametrize("grad_shape, shape", [
-    ((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 3), (1, 3)), ((2, 3), (2, 1)), ((4, 2, 3), ()),
-    ((4, 2, 3), (2, 1)), ((5, 1, 3), (1, 1, 3)),
-])
+@pytest.mark.parametrize(
+    "grad_shape, shape",
+    [
+        ((2, 3), (2, 3)),
+        ((2, 3), (3,)),
+        ((2, 3), (1, 3)),
+        ((2, 3), (2, 1)),
+        ((4, 2, 3), ()),
+        ((4, 2, 3), (2, 1)),
+        ((5, 1, 3), (1, 1, 3)),
+    ],
+)
 def test_unbroadcast_sums_what_broadcasting_copied(grad_shape, shape):
     grad = np.random.default_rng(0).standard_normal(grad_shape)
     x = torch.zeros(shape, dtype=torch.float64, requires_grad=True)

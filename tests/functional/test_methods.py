@@ -22,9 +22,9 @@ EXPRESSIONS = {
     "rmul": lambda t: 3 * t,
     "truediv": lambda t: t / (t.abs() + 1),
     "rtruediv": lambda t: 1 / (t * t + 1),
-    "pow": lambda t: t ** 2,
+    "pow": lambda t: t**2,
     "pow_tensor": lambda t: (t * t + 1) ** t,
-    "rpow": lambda t: 2 ** t,
+    "rpow": lambda t: 2**t,
     "matmul": lambda t: t @ t.transpose(-1, -2),
     "rmatmul": lambda t: t.reshape(6, 4)[0] @ t.reshape(6, 4).T,
     "neg": lambda t: -t,
@@ -95,8 +95,9 @@ EXPRESSIONS = {
     "split": lambda t: t.split(3, 3)[0],
     "chunk": lambda t: t.chunk(2, dim=2)[1],
     "gather": lambda t: t.gather(3, _index_like(t, [[[[3, 0], [1, 1], [2, 0]]]] * 2)),
-    "scatter_add": lambda t: t.scatter_add(2, _index_like(t, [[[[2, 0, 1, 0]]]] * 2),
-                                           t[:, :, :1] * 2),
+    "scatter_add": lambda t: t.scatter_add(
+        2, _index_like(t, [[[[2, 0, 1, 0]]]] * 2), t[:, :, :1] * 2
+    ),
 }
 
 
@@ -124,9 +125,11 @@ def test_comparisons_give_bool_tensors_outside_the_graph(compare):
     a = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
     b = cr.tensor([3.0, 2.0, 1.0])
     for other in (b, 2.0, 2):
-        result = eval(f"a {compare} other")
-        expected = eval(f"torch.tensor([1.0, 2.0, 3.0]) {compare} "
-                        f"{'torch.tensor([3.0, 2.0, 1.0])' if other is b else other}")
+        result = eval(f"a {compare} other", {"a": a, "other": other})
+        expected = eval(
+            f"torch.tensor([1.0, 2.0, 3.0]) {compare} "
+            f"{'torch.tensor([3.0, 2.0, 1.0])' if other is b else other}"
+        )
         assert result.dtype == cr.backend.bool_ and not result.requires_grad
         np.testing.assert_array_equal(result.numpy(), expected.numpy())
 
@@ -152,10 +155,16 @@ def test_sort_and_topk_return_values_and_indices_as_torch():
     assert cr.tensor(x).max(1).indices.dtype == cr.int64
 
 
-@pytest.mark.parametrize("method, args", [
-    ("new_zeros", ((2, 3),)), ("new_zeros", (2, 3)), ("new_ones", (4,)),
-    ("new_full", ((2, 2), 7.5)), ("new_tensor", ([[1, 2], [3, 4]],)),
-])
+@pytest.mark.parametrize(
+    "method, args",
+    [
+        ("new_zeros", ((2, 3),)),
+        ("new_zeros", (2, 3)),
+        ("new_ones", (4,)),
+        ("new_full", ((2, 2), 7.5)),
+        ("new_tensor", ([[1, 2], [3, 4]],)),
+    ],
+)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_new_tensors_take_the_dtype_and_device_of_self(method, args, dtype):
     ours = getattr(cr.zeros(1, dtype=getattr(cr, dtype)), method)(*args)
@@ -206,17 +215,20 @@ def test_index_with_tensors_and_masks():
     np.testing.assert_array_equal(x.grad.numpy(), [[1, 1, 1, 1], [0, 0, 0, 1], [3, 3, 3, 3]])
 
 
-@pytest.mark.parametrize("expression, message", [
-    (lambda a, b: a + b, r"add: shapes \(2, 3\) and \(4,\)"),
-    (lambda a, b: a * b, r"mul: shapes \(2, 3\) and \(4,\)"),
-    (lambda a, b: a / b, r"div: shapes \(2, 3\) and \(4,\)"),
-    (lambda a, b: a @ b, r"matmul: shapes \(2, 3\) and \(4,\)"),
-    (lambda a, b: a.reshape(5, -1), r"reshape.*\(2, 3\).*\(5, -1\)"),
-    (lambda a, b: a.permute(0, 0), r"permute.*\(2, 3\)"),
-    (lambda a, b: F.cat([a, b]), r"cat: shapes \(2, 3\), \(4,\)"),
-    (lambda a, b: F.stack([a, b]), r"stack.*\(2, 3\), \(4,\)"),
-    (lambda a, b: a.clamp(), "clamp: at least one"),
-])
+@pytest.mark.parametrize(
+    "expression, message",
+    [
+        (lambda a, b: a + b, r"add: shapes \(2, 3\) and \(4,\)"),
+        (lambda a, b: a * b, r"mul: shapes \(2, 3\) and \(4,\)"),
+        (lambda a, b: a / b, r"div: shapes \(2, 3\) and \(4,\)"),
+        (lambda a, b: a @ b, r"matmul: shapes \(2, 3\) and \(4,\)"),
+        (lambda a, b: a.reshape(5, -1), r"reshape.*\(2, 3\).*\(5, -1\)"),
+        (lambda a, b: a.permute(0, 0), r"permute.*\(2, 3\)"),
+        (lambda a, b: F.cat([a, b]), r"cat: shapes \(2, 3\), \(4,\)"),
+        (lambda a, b: F.stack([a, b]), r"stack.*\(2, 3\), \(4,\)"),
+        (lambda a, b: a.clamp(), "clamp: at least one"),
+    ],
+)
 def test_bad_shapes_raise_errors_naming_the_op(expression, message):
     with pytest.raises((ValueError, TypeError), match=message):
         expression(cr.tensor(np.ones((2, 3))), cr.tensor(np.ones(4)))
@@ -263,8 +275,10 @@ def test_in_place_on_a_tensor_without_grad_needs_no_no_grad():
 @pytest.mark.parametrize("name", IN_PLACE)
 def test_in_place_on_a_leaf_that_requires_grad_is_refused_as_torch(name):
     ours = cr.tensor(np.ones((3, 4)), requires_grad=True)
-    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used "
-                                           "in an in-place operation"):
+    with pytest.raises(
+        RuntimeError,
+        match="a leaf Variable that requires grad is being used in an in-place operation",
+    ):
         IN_PLACE[name](ours, cr.tensor(np.ones((3, 4))))
     theirs = torch.ones(3, 4, dtype=torch.float64, requires_grad=True)
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
@@ -297,8 +311,11 @@ def test_backward_refuses_an_input_saved_for_backward_and_rewritten_in_place():
     a = cr.tensor([3.0, 4.0])
     product = w * a  # mul saves a for w's gradient
     a.add_(1)
-    with pytest.raises(RuntimeError, match=r"input 1 of Mul \(shape \(2,\)\) is at version 1; "
-                                           r"expected version 0"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"input 1 of Mul \(shape \(2,\)\) is at version 1; "
+        r"expected version 0",
+    ):
         product.sum().backward()
 
 
@@ -327,7 +344,7 @@ def test_manual_sgd_step_in_place_matches_torch():
     for p in params:
         for _ in range(3):
             (p * p).sum().backward()
-            with (cr.no_grad() if isinstance(p, cr.Tensor) else torch.no_grad()):
+            with cr.no_grad() if isinstance(p, cr.Tensor) else torch.no_grad():
                 p.add_(p.grad, alpha=-0.1)
             p.grad = None
     np.testing.assert_allclose(params[0].numpy(), params[1].detach().numpy(), rtol=1e-12)

@@ -36,8 +36,9 @@ def test_evaluation_normalises_with_the_running_statistics():
     mean, var = rng.normal(size=4), rng.uniform(0.5, 2.0, 4)
     weight, bias = rng.normal(size=4), rng.normal(size=4)
     ours = F.batch_norm(cr.tensor(x), mean, var, cr.tensor(weight), cr.tensor(bias))
-    expected = ((x - mean[:, None, None]) / np.sqrt(var[:, None, None] + 1e-5)
-                * weight[:, None, None] + bias[:, None, None])
+    expected = (x - mean[:, None, None]) / np.sqrt(var[:, None, None] + 1e-5) * weight[
+        :, None, None
+    ] + bias[:, None, None]
     np.testing.assert_allclose(ours.numpy(), expected, rtol=1e-12)
 
 
@@ -77,11 +78,14 @@ def test_float32_stays_float32_forward_and_backward():
     assert z.dtype == cr.float32
 
 
-@pytest.mark.parametrize("op", [
-    lambda x, w, b: F.group_norm(x, 3, w, b),
-    lambda x, w, b: F.instance_norm(x, cr.zeros(3), cr.ones(3), w, b),
-    lambda x, w, b: F.local_response_norm(x, 2) * w[:, None] + b[:, None],
-])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x, w, b: F.group_norm(x, 3, w, b),
+        lambda x, w, b: F.instance_norm(x, cr.zeros(3), cr.ones(3), w, b),
+        lambda x, w, b: F.local_response_norm(x, 2) * w[:, None] + b[:, None],
+    ],
+)
 def test_new_norms_keep_float32_forward_and_backward(op):
     x = cr.randn(4, 3, 5, requires_grad=True)
     weight, bias = cr.ones(3, requires_grad=True), cr.zeros(3, requires_grad=True)
@@ -126,23 +130,37 @@ def test_local_response_norm_is_alexnets_with_alpha_divided_by_the_window():
     np.testing.assert_allclose(ours.numpy(), _alexnet_lrn(a, 5, 1e-4, 0.75, 2.0), rtol=1e-12)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: F.group_norm(cr.zeros(2, 6, 3), 4),
-     r"group_norm: the 6 channels of input of shape \(2, 6, 3\) do not split into "
-     r"num_groups=4 equal groups"),
-    (lambda: F.group_norm(cr.zeros(2, 6, 3), 3, weight=cr.ones(3)),
-     r"group_norm: weight has shape \(3,\), expected \(6,\)"),
-    (lambda: F.instance_norm(cr.zeros(2, 3)),
-     r"instance_norm: expected more than 1 spatial element per channel, got input of shape "
-     r"\(2, 3\)"),
-    (lambda: F.instance_norm(cr.zeros(2, 3, 4), cr.zeros(4), cr.ones(4)),
-     r"instance_norm: running_mean has shape \(4,\), expected \(3,\)"),
-    (lambda: F.instance_norm(cr.zeros(2, 3, 4), use_input_stats=False),
-     r"instance_norm: running_mean and running_var are required when use_input_stats=False"),
-    (lambda: F.local_response_norm(cr.zeros(2, 3), 2),
-     r"local_response_norm: expected 3-D or higher input \(N, C, ...\), got shape \(2, 3\)"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: F.group_norm(cr.zeros(2, 6, 3), 4),
+            r"group_norm: the 6 channels of input of shape \(2, 6, 3\) do not split into "
+            r"num_groups=4 equal groups",
+        ),
+        (
+            lambda: F.group_norm(cr.zeros(2, 6, 3), 3, weight=cr.ones(3)),
+            r"group_norm: weight has shape \(3,\), expected \(6,\)",
+        ),
+        (
+            lambda: F.instance_norm(cr.zeros(2, 3)),
+            r"instance_norm: expected more than 1 spatial element per channel, got input of shape "
+            r"\(2, 3\)",
+        ),
+        (
+            lambda: F.instance_norm(cr.zeros(2, 3, 4), cr.zeros(4), cr.ones(4)),
+            r"instance_norm: running_mean has shape \(4,\), expected \(3,\)",
+        ),
+        (
+            lambda: F.instance_norm(cr.zeros(2, 3, 4), use_input_stats=False),
+            r"instance_norm: running_mean and running_var are required when use_input_stats=False",
+        ),
+        (
+            lambda: F.local_response_norm(cr.zeros(2, 3), 2),
+            r"local_response_norm: expected 3-D or higher input \(N, C, ...\), got shape \(2, 3\)",
+        ),
+    ],
+)
 def test_normalisation_errors_name_the_op_and_the_shapes(call, message):
     with pytest.raises(ValueError, match=message):
         call()
-

@@ -16,8 +16,10 @@ STEPS, BATCH, INPUTS, HIDDEN = 3, 2, 5, 4
 
 def _leaves(module):
     """(name, chainrule leaf) for each of a torch module's parameters, weights copied."""
-    return {name: cr.tensor(p.detach().numpy(), requires_grad=True)
-            for name, p in module.named_parameters()}
+    return {
+        name: cr.tensor(p.detach().numpy(), requires_grad=True)
+        for name, p in module.named_parameters()
+    }
 
 
 def _sequence(rng):
@@ -26,8 +28,13 @@ def _sequence(rng):
 
 def _compare_parameter_grads(module, params):
     for name, p in module.named_parameters():
-        np.testing.assert_allclose(params[name].grad.numpy(), p.grad.numpy(), rtol=1e-9,
-                                   atol=1e-12, err_msg=f"gradient of {name}")
+        np.testing.assert_allclose(
+            params[name].grad.numpy(),
+            p.grad.numpy(),
+            rtol=1e-9,
+            atol=1e-12,
+            err_msg=f"gradient of {name}",
+        )
 
 
 def test_lstm_cell_unrolled_three_steps_matches_torch_lstmcell():
@@ -42,8 +49,15 @@ def test_lstm_cell_unrolled_three_steps_matches_torch_lstmcell():
     h, c = cr.tensor(h0, requires_grad=True), cr.tensor(c0)
     h_first = h
     for x in xs:
-        h, c = F.lstm_cell(cr.tensor(x), h, c, params["weight_ih"], params["weight_hh"],
-                           params["bias_ih"], params["bias_hh"])
+        h, c = F.lstm_cell(
+            cr.tensor(x),
+            h,
+            c,
+            params["weight_ih"],
+            params["weight_hh"],
+            params["bias_ih"],
+            params["bias_hh"],
+        )
     h.backward(seed)
 
     th, tc = torch.tensor(h0, requires_grad=True), torch.tensor(c0)
@@ -69,8 +83,9 @@ def test_gru_cell_unrolled_three_steps_matches_torch_grucell():
     inputs = [cr.tensor(x, requires_grad=True) for x in xs]
     h = cr.tensor(h0)
     for x in inputs:
-        h = F.gru_cell(x, h, params["weight_ih"], params["weight_hh"], params["bias_ih"],
-                       params["bias_hh"])
+        h = F.gru_cell(
+            x, h, params["weight_ih"], params["weight_hh"], params["bias_ih"], params["bias_hh"]
+        )
     h.backward(seed)
 
     torch_inputs = [torch.tensor(x, requires_grad=True) for x in xs]
@@ -93,8 +108,14 @@ def test_rnn_tanh_cell_unrolled_three_steps_matches_torch_rnncell():
     xs, seed = _sequence(rng), rng.normal(size=(BATCH, HIDDEN))
     h, th = cr.zeros(BATCH, HIDDEN, dtype=cr.float64), torch.zeros(BATCH, HIDDEN).double()
     for x in xs:
-        h = F.rnn_tanh_cell(cr.tensor(x), h, params["weight_ih"], params["weight_hh"],
-                            params["bias_ih"], params["bias_hh"])
+        h = F.rnn_tanh_cell(
+            cr.tensor(x),
+            h,
+            params["weight_ih"],
+            params["weight_hh"],
+            params["bias_ih"],
+            params["bias_hh"],
+        )
         th = module(torch.tensor(x), th)
     h.backward(seed)
     th.backward(torch.tensor(seed))
@@ -119,8 +140,10 @@ def test_lstm_sequence_op_matches_torch_nn_lstm(steps, path):
     torch.manual_seed(3)
     rng = np.random.default_rng(3)
     module = torch.nn.LSTM(INPUTS, HIDDEN).double()
-    weights = [cr.tensor(getattr(module, name).detach().numpy(), requires_grad=True)
-               for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")]
+    weights = [
+        cr.tensor(getattr(module, name).detach().numpy(), requires_grad=True)
+        for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+    ]
     x = rng.normal(size=(steps, BATCH, INPUTS))
     h0, c0 = rng.normal(size=(BATCH, HIDDEN)), rng.normal(size=(BATCH, HIDDEN))
     seed = rng.normal(size=(steps, BATCH, HIDDEN))
@@ -137,22 +160,31 @@ def test_lstm_sequence_op_matches_torch_nn_lstm(steps, path):
     np.testing.assert_allclose(c.numpy(), tc[0].detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-9, atol=1e-12)
     for ours, name in zip(weights, ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")):
-        np.testing.assert_allclose(ours.grad.numpy(), getattr(module, name).grad.numpy(),
-                                   rtol=1e-9, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            ours.grad.numpy(),
+            getattr(module, name).grad.numpy(),
+            rtol=1e-9,
+            atol=1e-12,
+            err_msg=name,
+        )
 
 
-@pytest.mark.parametrize("kernel, module_class, options", [
-    (F.gru, torch.nn.GRU, {}),
-    (F.rnn_tanh, torch.nn.RNN, {"nonlinearity": "tanh"}),
-    (F.rnn_relu, torch.nn.RNN, {"nonlinearity": "relu"}),
-])
+@pytest.mark.parametrize(
+    "kernel, module_class, options",
+    [
+        (F.gru, torch.nn.GRU, {}),
+        (F.rnn_tanh, torch.nn.RNN, {"nonlinearity": "tanh"}),
+        (F.rnn_relu, torch.nn.RNN, {"nonlinearity": "relu"}),
+    ],
+)
 def test_gru_and_rnn_sequence_ops_match_torch_nn(kernel, module_class, options, path):
     torch.manual_seed(4)
     rng = np.random.default_rng(4)
     module = module_class(INPUTS, HIDDEN, **options).double()
     names = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
-    weights = [cr.tensor(getattr(module, name).detach().numpy(), requires_grad=True)
-               for name in names]
+    weights = [
+        cr.tensor(getattr(module, name).detach().numpy(), requires_grad=True) for name in names
+    ]
     x, h0 = rng.normal(size=(5, BATCH, INPUTS)), rng.normal(size=(BATCH, HIDDEN))
     seed_out, seed_h = rng.normal(size=(5, BATCH, HIDDEN)), rng.normal(size=(BATCH, HIDDEN))
 
@@ -168,11 +200,17 @@ def test_gru_and_rnn_sequence_ops_match_torch_nn(kernel, module_class, options, 
     np.testing.assert_allclose(output.numpy(), torch_output.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(h.numpy(), th[0].detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(ours_h0.grad.numpy(), theirs_h0.grad[0].numpy(), rtol=1e-9,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        ours_h0.grad.numpy(), theirs_h0.grad[0].numpy(), rtol=1e-9, atol=1e-12
+    )
     for ours, name in zip(weights, names):
-        np.testing.assert_allclose(ours.grad.numpy(), getattr(module, name).grad.numpy(),
-                                   rtol=1e-9, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            ours.grad.numpy(),
+            getattr(module, name).grad.numpy(),
+            rtol=1e-9,
+            atol=1e-12,
+            err_msg=name,
+        )
 
 
 @pytest.mark.parametrize("cell, gates", [(F.lstm_cell, 4), (F.gru_cell, 3), (F.rnn_tanh_cell, 1)])
@@ -180,8 +218,9 @@ def test_float32_stays_float32_and_large_preactivations_do_not_overflow(cell, ga
     x = cr.tensor(np.full((2, 3), 1000.0, np.float32), requires_grad=True)
     h = cr.tensor(np.full((2, 4), -1000.0, np.float32), requires_grad=True)
     states = (h, cr.zeros(2, 4)) if cell is F.lstm_cell else (h,)
-    w_ih = cr.tensor(np.tile([[1.0], [-1.0]], (2 * gates, 3)).astype(np.float32),
-                     requires_grad=True)
+    w_ih = cr.tensor(
+        np.tile([[1.0], [-1.0]], (2 * gates, 3)).astype(np.float32), requires_grad=True
+    )
     w_hh = cr.randn(4 * gates, 4, requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -197,7 +236,8 @@ def test_float32_stays_float32_and_large_preactivations_do_not_overflow(cell, ga
 def test_wrong_weight_shape_is_an_error_naming_the_op_and_shapes():
     message = r"lstm_cell: w_ih has shape \(12, 5\), expected \(12, 2\)"
     with pytest.raises(ValueError, match=message):
-        F.lstm_cell(cr.randn(4, 2), cr.randn(4, 3), cr.randn(4, 3), cr.randn(12, 5),
-                    cr.randn(12, 3))
+        F.lstm_cell(
+            cr.randn(4, 2), cr.randn(4, 3), cr.randn(4, 3), cr.randn(12, 5), cr.randn(12, 3)
+        )
     with pytest.raises(ValueError, match=r"gru: input must be 3-D"):
         F.gru(cr.randn(4, 2), cr.randn(4, 3), cr.randn(9, 2), cr.randn(9, 3))

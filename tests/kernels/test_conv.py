@@ -34,9 +34,15 @@ SHAPES = [  # name, input (N, C, H, W), weight (O, C/groups, kh, kw), conv optio
 
 
 def _geometry(x, w, options):
-    return conv._Geometry("conv2d", x.shape, w.shape, options.get("stride", 1),
-                          options.get("padding", 0), options.get("dilation", 1),
-                          options.get("groups", 1))
+    return conv._Geometry(
+        "conv2d",
+        x.shape,
+        w.shape,
+        options.get("stride", 1),
+        options.get("padding", 0),
+        options.get("dilation", 1),
+        options.get("groups", 1),
+    )
 
 
 @pytest.mark.parametrize("name, x_shape, w_shape, options", SHAPES, ids=[s[0] for s in SHAPES])
@@ -65,12 +71,15 @@ def test_the_rows_adjoint_is_exercised():
 
 
 CONVS = {
-    "conv2d": ([(2, 4, 7, 6), (6, 2, 3, 2), (6,)],
-               lambda x, w, b: F.conv2d(x, w, b, stride=(1, 2), padding=1, groups=2)),
+    "conv2d": (
+        [(2, 4, 7, 6), (6, 2, 3, 2), (6,)],
+        lambda x, w, b: F.conv2d(x, w, b, stride=(1, 2), padding=1, groups=2),
+    ),
     "conv1d": ([(2, 3, 9), (4, 3, 3), (4,)], lambda x, w, b: F.conv1d(x, w, b, dilation=2)),
-    "conv_transpose2d": ([(2, 4, 4, 5), (4, 3, 3, 3), (6,)],
-                         lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, groups=2,
-                                                            output_padding=1)),
+    "conv_transpose2d": (
+        [(2, 4, 4, 5), (4, 3, 3, 3), (6,)],
+        lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, groups=2, output_padding=1),
+    ),
 }
 
 

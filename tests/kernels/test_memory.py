@@ -12,7 +12,8 @@ import pytest
 
 needs_glibc = pytest.mark.skipif(
     platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
-    reason="the malloc settings are glibc's")
+    reason="the malloc settings are glibc's",
+)
 
 # Every mallopt call made through ctypes is recorded (ctypes is patched before chainrule is
 # imported). Then SCENARIO runs, and the script prints the calls and the minor page faults of
@@ -89,8 +90,11 @@ def test_importing_chainrule_leaves_malloc_alone():
 @needs_glibc
 @pytest.mark.parametrize("scenario", ["keep_freed_memory", "fit", "chainrule train"])
 def test_training_turns_the_policy_on(scenario, tmp_path):
-    code = {"keep_freed_memory": EXPLICIT, "fit": FIT,
-            "chainrule train": CLI_TRAIN.format(root=str(tmp_path), out=str(tmp_path / "run"))}
+    code = {
+        "keep_freed_memory": EXPLICIT,
+        "fit": FIT,
+        "chainrule train": CLI_TRAIN.format(root=str(tmp_path), out=str(tmp_path / "run")),
+    }
     seen = _run(code[scenario])
     assert seen["mallopt_calls"] == 2
     assert seen["faults"] < STEPS  # freed arrays stay in the process and are reused

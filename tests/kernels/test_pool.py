@@ -32,10 +32,10 @@ def _windows(shape, kernel_size, stride, padding, ceil_mode=False):
 
 
 @pytest.mark.parametrize("ties", [False, True], ids=["distinct", "ties"])
-@pytest.mark.parametrize("name, shape, kernel_size, stride, padding, ceil_mode", SHAPES,
-                         ids=IDS)
-def test_max_pool_kernel_equals_the_reference(name, shape, kernel_size, stride, padding,
-                                              ceil_mode, ties):
+@pytest.mark.parametrize("name, shape, kernel_size, stride, padding, ceil_mode", SHAPES, ids=IDS)
+def test_max_pool_kernel_equals_the_reference(
+    name, shape, kernel_size, stride, padding, ceil_mode, ties
+):
     rng = np.random.default_rng(len(name))
     x = rng.integers(0, 3, shape).astype(float) if ties else rng.standard_normal(shape)
     w = _windows(shape, kernel_size, stride, padding, ceil_mode)
@@ -43,22 +43,28 @@ def test_max_pool_kernel_equals_the_reference(name, shape, kernel_size, stride, 
     reference, arg = pool.max_pool(x, w)
     np.testing.assert_array_equal(out, reference)
     grad = rng.standard_normal(out.shape)
-    np.testing.assert_allclose(pool_kernels.max_pool_backward(grad, masks, w),
-                               pool.route_to_argmax(grad, arg, w), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        pool_kernels.max_pool_backward(grad, masks, w),
+        pool.route_to_argmax(grad, arg, w),
+        rtol=1e-12,
+        atol=1e-12,
+    )
 
 
-@pytest.mark.parametrize("name, shape, kernel_size, stride, padding, ceil_mode", SHAPES,
-                         ids=IDS)
-def test_window_sum_and_spread_kernels_equal_the_reference(name, shape, kernel_size, stride,
-                                                           padding, ceil_mode):
+@pytest.mark.parametrize("name, shape, kernel_size, stride, padding, ceil_mode", SHAPES, ids=IDS)
+def test_window_sum_and_spread_kernels_equal_the_reference(
+    name, shape, kernel_size, stride, padding, ceil_mode
+):
     rng = np.random.default_rng(len(name))
     w = _windows(shape, kernel_size, stride, padding, ceil_mode)
     padded = w.pad(rng.standard_normal(shape), 0)
-    np.testing.assert_allclose(pool_kernels.window_sum(padded, w), pool.window_sum(padded, w),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        pool_kernels.window_sum(padded, w), pool.window_sum(padded, w), rtol=1e-12, atol=1e-12
+    )
     per_window = rng.standard_normal(w.leading + w.out)
-    np.testing.assert_allclose(pool_kernels.spread(per_window, w), pool.spread(per_window, w),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        pool_kernels.spread(per_window, w), pool.spread(per_window, w), rtol=1e-12, atol=1e-12
+    )
 
 
 def test_spread_over_tiling_windows_is_the_kronecker_up_sampling():

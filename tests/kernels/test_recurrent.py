@@ -52,33 +52,52 @@ def test_lstm_kernel_matches_reference(steps, batch, inputs, hidden, biases):
     h0, c0 = rng.normal(size=(2, batch, hidden))
     weights = _weights(rng, 4, inputs, hidden, biases)
     forward = kernels.lstm_forward(x, h0, c0, *weights)
-    _assert_all_close(forward, reference.lstm_reference(x, h0, c0, *weights),
-                      ["gates", "hs", "cs", "tanh_cs"])
+    _assert_all_close(
+        forward, reference.lstm_reference(x, h0, c0, *weights), ["gates", "hs", "cs", "tanh_cs"]
+    )
     gates, _, cs, tanh_cs = forward
     g_out, g_h, g_c = rng.normal(size=(steps, batch, hidden)), *rng.normal(size=(2, batch, hidden))
     backward = (weights[1], gates, cs, tanh_cs, g_out, g_h, g_c)
-    _assert_all_close(kernels.lstm_backward(*backward),
-                      reference.lstm_reference_backward(*backward), ["dA", "dh0", "dc0", "dw_hr"])
+    _assert_all_close(
+        kernels.lstm_backward(*backward),
+        reference.lstm_reference_backward(*backward),
+        ["dA", "dh0", "dc0", "dw_hr"],
+    )
 
 
-@pytest.mark.parametrize("steps, batch, inputs, hidden, proj", [
-    (1, 1, 3, 5, 2), (5, 3, 4, 7, 3), (9, 32, 3, 96, 33)])
+@pytest.mark.parametrize(
+    "steps, batch, inputs, hidden, proj", [(1, 1, 3, 5, 2), (5, 3, 4, 7, 3), (9, 32, 3, 96, 33)]
+)
 def test_lstm_kernel_with_projection_matches_reference(steps, batch, inputs, hidden, proj):
     rng = np.random.default_rng(steps)
     x = rng.normal(size=(steps, batch, inputs))
     h0, c0 = rng.normal(size=(batch, proj)), rng.normal(size=(batch, hidden))
-    weights = (*_weights(rng, 4, inputs, hidden, "both", state=proj),
-               rng.normal(scale=0.5, size=(proj, hidden)))
+    weights = (
+        *_weights(rng, 4, inputs, hidden, "both", state=proj),
+        rng.normal(scale=0.5, size=(proj, hidden)),
+    )
     forward = kernels.lstm_forward(x, h0, c0, *weights)
-    _assert_all_close(forward, reference.lstm_reference(x, h0, c0, *weights),
-                      ["gates", "hs", "cs", "tanh_cs"])
+    _assert_all_close(
+        forward, reference.lstm_reference(x, h0, c0, *weights), ["gates", "hs", "cs", "tanh_cs"]
+    )
     gates, hs, cs, tanh_cs = forward
     assert hs.shape == (steps + 1, batch, proj)
     g_out, g_h = rng.normal(size=(steps, batch, proj)), rng.normal(size=(batch, proj))
-    backward = (weights[1], gates, cs, tanh_cs, g_out, g_h, rng.normal(size=(batch, hidden)),
-                weights[4])
-    _assert_all_close(kernels.lstm_backward(*backward),
-                      reference.lstm_reference_backward(*backward), ["dA", "dh0", "dc0", "dw_hr"])
+    backward = (
+        weights[1],
+        gates,
+        cs,
+        tanh_cs,
+        g_out,
+        g_h,
+        rng.normal(size=(batch, hidden)),
+        weights[4],
+    )
+    _assert_all_close(
+        kernels.lstm_backward(*backward),
+        reference.lstm_reference_backward(*backward),
+        ["dA", "dh0", "dc0", "dw_hr"],
+    )
 
 
 @pytest.mark.parametrize("biases", BIASES)
@@ -88,12 +107,14 @@ def test_gru_kernel_matches_reference(steps, batch, inputs, hidden, biases):
     x, h0 = rng.normal(size=(steps, batch, inputs)), rng.normal(size=(batch, hidden))
     weights = _weights(rng, 3, inputs, hidden, biases)
     forward = kernels.gru_forward(x, h0, *weights)
-    _assert_all_close(forward, reference.gru_reference(x, h0, *weights),
-                      ["hs", "rzs", "ns", "ms"])
+    _assert_all_close(forward, reference.gru_reference(x, h0, *weights), ["hs", "rzs", "ns", "ms"])
     g_out, g_h = rng.normal(size=(steps, batch, hidden)), rng.normal(size=(batch, hidden))
     backward = (weights[1], *forward, g_out, g_h)
-    _assert_all_close(kernels.gru_backward(*backward), reference.gru_reference_backward(*backward),
-                      ["dA_x", "dA_h", "dh0"])
+    _assert_all_close(
+        kernels.gru_backward(*backward),
+        reference.gru_reference_backward(*backward),
+        ["dA_x", "dA_h", "dh0"],
+    )
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
@@ -107,18 +128,22 @@ def test_rnn_kernel_matches_reference(steps, batch, inputs, hidden, biases, nonl
     _assert_all_close([hs], [reference.rnn_reference(x, h0, *weights, nonlinearity)], ["hs"])
     g_out, g_h = rng.normal(size=(steps, batch, hidden)), rng.normal(size=(batch, hidden))
     backward = (weights[1], hs, g_out, g_h, nonlinearity)
-    _assert_all_close(kernels.rnn_backward(*backward), reference.rnn_reference_backward(*backward),
-                      ["dA", "dh0"])
+    _assert_all_close(
+        kernels.rnn_backward(*backward), reference.rnn_reference_backward(*backward), ["dA", "dh0"]
+    )
 
 
-@pytest.mark.parametrize("rows, depth, width, steps, blocks", [
-    (3, 5, 7, 8, None),          # too small to tile
-    (32, 96, 384, 4, None),      # tileable, but too few steps to earn the copy back
-    (32, 96, 384, 8, 1),
-    (32, 1408, 352, 8, 2),
-    (32, 2048, 512, 8, 4),
-    (32, 100, 1000, 8, None),    # width not a multiple of the tile
-])
+@pytest.mark.parametrize(
+    "rows, depth, width, steps, blocks",
+    [
+        (3, 5, 7, 8, None),  # too small to tile
+        (32, 96, 384, 4, None),  # tileable, but too few steps to earn the copy back
+        (32, 96, 384, 8, 1),
+        (32, 1408, 352, 8, 2),
+        (32, 2048, 512, 8, 4),
+        (32, 100, 1000, 8, None),  # width not a multiple of the tile
+    ],
+)
 def test_step_product_is_the_matrix_product(rows, depth, width, steps, blocks):
     rng = np.random.default_rng(rows + depth)
     b = rng.normal(size=(depth, width))

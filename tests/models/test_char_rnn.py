@@ -9,13 +9,15 @@ import pytest
 import torch
 
 import chainrule as cr
+from chainrule.apps import char_lm as lm
 from chainrule.cli import main
 from chainrule.models.char_rnn import CharRNN, Vocabulary, next_char_distribution, sample
 from chainrule.nn.utils.bptt import BPTTBatches
-from chainrule.apps import char_lm as lm
 
-TEXT = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
-        "First Citizen:\nYou are all resolved rather to die than to famish?\n\n") * 8
+TEXT = (
+    "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n"
+    "First Citizen:\nYou are all resolved rather to die than to famish?\n\n"
+) * 8
 
 
 @pytest.fixture
@@ -40,11 +42,11 @@ def test_training_batches_continue_each_stream_and_targets_are_the_next_characte
     config = lm.LMConfig(batch_size=4, seq_len=7)
     ids = Vocabulary.from_text(TEXT).encode(TEXT)
     chunks = list(BPTTBatches(ids, config.batch_size, config.seq_len))
-    inputs = np.concatenate([x.numpy() for x, _ in chunks])   # (time, streams)
+    inputs = np.concatenate([x.numpy() for x, _ in chunks])  # (time, streams)
     targets = np.concatenate([y.numpy() for _, y in chunks])
     length = len(ids) // config.batch_size
     for column in range(config.batch_size):
-        stream = ids[column * length:(column + 1) * length]
+        stream = ids[column * length : (column + 1) * length]
         assert (inputs[:, column] == stream[:-1]).all()
         assert (targets[:, column] == stream[1:]).all()
 
@@ -55,8 +57,8 @@ def _torch_twin(model, vocab_size):
             super().__init__()
             self.embed = torch.nn.Embedding(vocab_size, model.embed.embedding_dim)
             self.rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[
-                model.cell](model.embed.embedding_dim, model.rnn.hidden_size,
-                            model.rnn.num_layers)
+                model.cell
+            ](model.embed.embedding_dim, model.rnn.hidden_size, model.rnn.num_layers)
             self.head = torch.nn.Linear(model.rnn.hidden_size, vocab_size)
 
         def forward(self, inputs, hidden=None):
@@ -64,8 +66,9 @@ def _torch_twin(model, vocab_size):
             return self.head(output), hidden
 
     twin = Twin().double()
-    twin.load_state_dict({k: torch.from_numpy(v.numpy().copy())
-                          for k, v in model.state_dict().items()})
+    twin.load_state_dict(
+        {k: torch.from_numpy(v.numpy().copy()) for k, v in model.state_dict().items()}
+    )
     return twin
 
 
@@ -73,21 +76,26 @@ def _torch_twin(model, vocab_size):
 def test_loss_and_gradients_equal_torch_with_copied_weights(cell):
     vocab = Vocabulary.from_text(TEXT)
     cr.manual_seed(0)
-    ours = CharRNN(len(vocab), cell=cell, hidden_size=12, num_layers=2,
-                   embedding_dim=5).to(cr.float64)
+    ours = CharRNN(len(vocab), cell=cell, hidden_size=12, num_layers=2, embedding_dim=5).to(
+        cr.float64
+    )
     theirs = _torch_twin(ours, len(vocab))
     first, second = list(BPTTBatches(vocab.encode(TEXT[:200]), 3, 9))[:2]
     hidden_ours, hidden_theirs = None, None
     for inputs, targets in (first, second):  # the state carries over, cut from the graph
         if hidden_ours is not None:
             hidden_ours = lm.detach_hidden(hidden_ours)
-            hidden_theirs = (tuple(h.detach() for h in hidden_theirs) if cell == "lstm"
-                             else hidden_theirs.detach())
+            hidden_theirs = (
+                tuple(h.detach() for h in hidden_theirs)
+                if cell == "lstm"
+                else hidden_theirs.detach()
+            )
         logits, hidden_ours = ours(inputs, hidden_ours)
         loss = ours.loss(logits, targets)
         t_logits, hidden_theirs = theirs(torch.from_numpy(inputs.numpy()), hidden_theirs)
-        t_loss = torch.nn.functional.cross_entropy(t_logits.reshape(-1, len(vocab)),
-                                                   torch.from_numpy(targets.numpy()).reshape(-1))
+        t_loss = torch.nn.functional.cross_entropy(
+            t_logits.reshape(-1, len(vocab)), torch.from_numpy(targets.numpy()).reshape(-1)
+        )
         for p in ours.parameters():
             p.grad = None
         theirs.zero_grad()
@@ -95,13 +103,19 @@ def test_loss_and_gradients_equal_torch_with_copied_weights(cell):
         t_loss.backward()
         assert float(loss.data) == pytest.approx(t_loss.item(), rel=1e-12)
         for name, p in ours.named_parameters():
-            np.testing.assert_allclose(p.grad.numpy(), dict(theirs.named_parameters())[
-                name].grad.numpy(), rtol=1e-8, atol=1e-12, err_msg=name)
+            np.testing.assert_allclose(
+                p.grad.numpy(),
+                dict(theirs.named_parameters())[name].grad.numpy(),
+                rtol=1e-8,
+                atol=1e-12,
+                err_msg=name,
+            )
 
 
 def test_a_few_training_steps_lower_the_loss(corpus, tmp_path):
-    config = lm.LMConfig(corpus=corpus, hidden=32, layers=1, seq_len=16, batch_size=4,
-                         epochs=3, lr=1e-2)
+    config = lm.LMConfig(
+        corpus=corpus, hidden=32, layers=1, seq_len=16, batch_size=4, epochs=3, lr=1e-2
+    )
     metrics = lm.train_lm(config, str(tmp_path / "run"), progress=False)
     history = [json.loads(line) for line in open(tmp_path / "run" / "log.jsonl")]
     uniform = np.log(len(set(TEXT)))
@@ -144,7 +158,8 @@ def test_sampling_respects_top_k_and_is_reproducible_with_a_seed():
 def test_low_temperature_approaches_the_argmax():
     logits = np.array([1.0, 2.9, 3.0, -1.0])
     assert next_char_distribution(logits, 1.0) == pytest.approx(
-        torch.softmax(torch.tensor(logits), 0).numpy())
+        torch.softmax(torch.tensor(logits), 0).numpy()
+    )
     for temperature, floor in ((0.1, 0.7), (0.01, 0.9999)):
         assert next_char_distribution(logits, temperature)[2] > floor
     vocab = Vocabulary("wxyz")
@@ -160,25 +175,78 @@ def test_top_k_keeps_only_the_k_largest():
 
 def test_cli_trains_samples_and_resumes(corpus, tmp_path, capsys):
     out = str(tmp_path / "run")
-    options = ["--corpus", corpus, "--cell", "gru", "--layers", "1", "--hidden", "24",
-               "--seq-len", "12", "--batch-size", "4", "--steps", "15", "--lr", "0.01",
-               "--clip", "5", "--out", out, "--no-progress"]
+    options = [
+        "--corpus",
+        corpus,
+        "--cell",
+        "gru",
+        "--layers",
+        "1",
+        "--hidden",
+        "24",
+        "--seq-len",
+        "12",
+        "--batch-size",
+        "4",
+        "--steps",
+        "15",
+        "--lr",
+        "0.01",
+        "--clip",
+        "5",
+        "--out",
+        out,
+        "--no-progress",
+    ]
     assert main(["train", "char-lm", "--epochs", "1", *options]) == 0
-    for name in ("config.json", "vocab.json", "log.csv", "log.jsonl", "metrics.json",
-                 "checkpoints/last.ckpt", "checkpoints/best.ckpt"):
+    for name in (
+        "config.json",
+        "vocab.json",
+        "log.csv",
+        "log.jsonl",
+        "metrics.json",
+        "checkpoints/last.ckpt",
+        "checkpoints/best.ckpt",
+    ):
         assert (tmp_path / "run" / name).is_file(), name
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["config"]["cell"] == "gru" and metrics["steps"] == 15
     assert "nats/char" in capsys.readouterr().out
-    command = ["sample", out, "--prime", "First", "--length", "80", "--temperature", "0.8",
-               "--top-k", "5", "--seed", "3"]
+    command = [
+        "sample",
+        out,
+        "--prime",
+        "First",
+        "--length",
+        "80",
+        "--temperature",
+        "0.8",
+        "--top-k",
+        "5",
+        "--seed",
+        "3",
+    ]
     assert main(command) == 0
     first = capsys.readouterr().out
     assert main(command) == 0
     assert capsys.readouterr().out == first and first.startswith("First")
     assert len(first.rstrip("\n")) == len("First") + 80
-    assert main(["train", "char-lm", "--epochs", "2", *options[:-5], "--steps", "30",
-                 *options[-3:], "--resume"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "char-lm",
+                "--epochs",
+                "2",
+                *options[:-5],
+                "--steps",
+                "30",
+                *options[-3:],
+                "--resume",
+            ]
+        )
+        == 0
+    )
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["resumed_from_epoch"] == 1 and metrics["steps"] == 30
 
@@ -198,8 +266,16 @@ def test_cli_errors_are_sentences(tmp_path, capsys):
 
 
 def test_resuming_with_more_epochs_stretches_the_cosine(corpus, tmp_path):
-    options = dict(corpus=corpus, hidden=8, layers=1, seq_len=16, batch_size=4, steps=None,
-                   lr=0.01, lr_schedule="cosine")
+    options = dict(
+        corpus=corpus,
+        hidden=8,
+        layers=1,
+        seq_len=16,
+        batch_size=4,
+        steps=None,
+        lr=0.01,
+        lr_schedule="cosine",
+    )
     out = str(tmp_path / "run")
     lm.train_lm(lm.LMConfig(epochs=2, **options), out, progress=False)
     lm.train_lm(lm.LMConfig(epochs=4, **options), out, resume=True, progress=False)

@@ -56,23 +56,28 @@ def numeric_grad(f, array, eps=1e-6):
 def check_against_finite_differences(layer, inputs, loss_of_output, rtol=1e-5, atol=1e-7):
     """Every input's and parameter's gradient of loss_of_output(layer(*inputs)) vs central
     differences, in float64."""
+
     def value():
         with cr.no_grad():
             return float(loss_of_output(layer(*inputs)).item())
+
     out = loss_of_output(layer(*inputs))
     out.backward()
     leaves = [t for t in inputs if t.requires_grad] + list(layer.parameters())
     assert leaves
     for leaf in leaves:
-        np.testing.assert_allclose(leaf.grad.data, numeric_grad(value, leaf.data), rtol=rtol,
-                                   atol=atol)
+        np.testing.assert_allclose(
+            leaf.grad.data, numeric_grad(value, leaf.data), rtol=rtol, atol=atol
+        )
 
 
 def weighted_sum(seed):
     """A loss Σ w ⊙ out with fixed random weights, so every output element matters."""
+
     def loss(out):
         w = np.random.default_rng(seed).standard_normal(out.shape)
         return (out * creation.tensor(w)).sum()
+
     return loss
 
 
@@ -82,17 +87,31 @@ def to_torch(t):
 
 # -- the paper's figures --------------------------------------------------------------------
 
+
 def test_parameter_counts_per_layer_are_the_papers():
     model = L.lenet5("classic")
-    assert model.parameter_counts() == {"c1": 156, "s2": 12, "c3": 1516, "s4": 32, "c5": 48120,
-                                        "f6": 10164, "output": 0}
+    assert model.parameter_counts() == {
+        "c1": 156,
+        "s2": 12,
+        "c3": 1516,
+        "s4": 32,
+        "c5": 48120,
+        "f6": 10164,
+        "output": 0,
+    }
     assert sum(p.numel() for p in model.parameters()) == 60000
     assert model.c3.weight.shape == (60, 5, 5) and model.c3.bias.shape == (16,)
 
 
 def test_connection_counts_per_layer_are_the_papers():
-    assert L.lenet5("classic").connections() == {"c1": 122304, "s2": 5880, "c3": 151600,
-                                                 "s4": 2000, "c5": 48120, "f6": 10164}
+    assert L.lenet5("classic").connections() == {
+        "c1": 122304,
+        "s2": 5880,
+        "c3": 151600,
+        "s4": 2000,
+        "c5": 48120,
+        "f6": 10164,
+    }
 
 
 def test_c3_table_is_table_one_of_the_paper():
@@ -141,6 +160,7 @@ def test_squash_is_1_7159_tanh_two_thirds_a():
 
 
 # -- custom layers: finite differences and PyTorch ---------------------------------------
+
 
 @pytest.fixture(autouse=True)
 def seeded():
@@ -254,6 +274,7 @@ def test_map_loss_is_the_papers_criterion(j):
     def value():
         with cr.no_grad():
             return float(L.map_loss(y, creation.tensor(target), j=j).item())
+
     np.testing.assert_allclose(y.grad.data, numeric_grad(value, y.data), rtol=1e-6, atol=1e-9)
 
 
@@ -265,9 +286,12 @@ def test_map_loss_is_finite_for_huge_penalties():
 
 # -- whole networks vs PyTorch ----------------------------------------------------------------
 
+
 def torch_params(model):
-    return {name: torch.tensor(np.asarray(p.data), requires_grad=True)
-            for name, p in model.named_parameters()}
+    return {
+        name: torch.tensor(np.asarray(p.data), requires_grad=True)
+        for name, p in model.named_parameters()
+    }
 
 
 def torch_input(x, model):
@@ -277,9 +301,12 @@ def torch_input(x, model):
 
 
 def classic_in_torch(x, p, model):
-    f = lambda a: 1.7159 * torch.tanh(a * 2 / 3)  # noqa: E731
-    sub = lambda a, w, b: (TF.avg_pool2d(a, 2) * 4 * w.view(1, -1, 1, 1)  # noqa: E731
-                           + b.view(1, -1, 1, 1))
+    def f(a):
+        return 1.7159 * torch.tanh(a * 2 / 3)
+
+    def sub(a, w, b):
+        return TF.avg_pool2d(a, 2) * 4 * w.view(1, -1, 1, 1) + b.view(1, -1, 1, 1)
+
     h = f(TF.conv2d(torch_input(x, model), p["c1.weight"], p["c1.bias"]))
     h = f(sub(h, p["s2.weight"], p["s2.bias"]))
     h = f(partial_conv_in_torch(h, p["c3.weight"], p["c3.bias"], L.C3_TABLE, 6))
@@ -290,18 +317,20 @@ def classic_in_torch(x, p, model):
 
 
 def modern_in_torch(x, p, model):
-    h = TF.max_pool2d(TF.relu(TF.conv2d(torch_input(x, model), p["c1.weight"],
-                                        p["c1.bias"])), 2)
+    h = TF.max_pool2d(TF.relu(TF.conv2d(torch_input(x, model), p["c1.weight"], p["c1.bias"])), 2)
     h = TF.max_pool2d(TF.relu(TF.conv2d(h, p["c3.weight"], p["c3.bias"])), 2)
     h = TF.relu(TF.conv2d(h, p["c5.weight"], p["c5.bias"])).flatten(1)
     h = TF.relu(TF.linear(h, p["f6.weight"], p["f6.bias"]))
     return TF.linear(h, p["output.weight"], p["output.bias"])
 
 
-@pytest.mark.parametrize("variant, in_torch, torch_loss", [
-    ("classic", classic_in_torch, lambda y, t: map_loss_in_torch(y, t, L.MAP_J)),
-    ("modern", modern_in_torch, TF.cross_entropy),
-])
+@pytest.mark.parametrize(
+    "variant, in_torch, torch_loss",
+    [
+        ("classic", classic_in_torch, lambda y, t: map_loss_in_torch(y, t, L.MAP_J)),
+        ("modern", modern_in_torch, TF.cross_entropy),
+    ],
+)
 def test_whole_network_matches_torch_with_copied_weights(variant, in_torch, torch_loss):
     model = L.lenet5(variant, background=-0.5, foreground=2.0).to(np.float64)
     x = np.random.default_rng(16).uniform(-0.5, 2.0, size=(3, 1, 28, 28))
@@ -316,8 +345,9 @@ def test_whole_network_matches_torch_with_copied_weights(variant, in_torch, torc
     np.testing.assert_allclose(out.data, theirs.detach().numpy(), rtol=1e-9)
     np.testing.assert_allclose(float(loss.item()), their_loss.item(), rtol=1e-10)
     for name, p in model.named_parameters():
-        np.testing.assert_allclose(p.grad.data, params[name].grad.numpy(), rtol=1e-7, atol=1e-12,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            p.grad.data, params[name].grad.numpy(), rtol=1e-7, atol=1e-12, err_msg=name
+        )
     predicted = theirs.argmin(1) if variant == "classic" else theirs.argmax(1)
     np.testing.assert_array_equal(model.predict(out), predicted.numpy())
 
@@ -335,6 +365,7 @@ def test_unknown_variant_names_the_choices():
 
 
 # -- registry, training ---------------------------------------------------------------------
+
 
 def test_registry_builds_each_variant_with_the_run_normalisation():
     assert models.VARIANTS["lenet5"] == L.VARIANTS
@@ -373,26 +404,46 @@ def test_a_few_steps_on_mnist_reduce_the_loss_and_fit_uses_the_models_loss(digit
     x, y = digits.get_batch(slice(0, 600))
     with cr.no_grad():
         out = model(creation.tensor(x))
-    assert np.isclose(after["loss"], float(model.loss(out, creation.tensor(y)).item()),
-                      rtol=1e-5)
+    assert np.isclose(after["loss"], float(model.loss(out, creation.tensor(y)).item()), rtol=1e-5)
     assert np.isclose(after["accuracy"], float((model.predict(out) == y).mean()))
     np.testing.assert_array_equal(after["confusion"].sum(axis=1), np.bincount(y, minlength=10))
 
 
 def test_cli_trains_a_variant_with_the_registered_recipe_and_eval_rebuilds_it(tmp_path, capsys):
     from chainrule.cli import main
+
     root = mnist_root()
     if root is None:
         pytest.skip("MNIST not found (set CHAINRULE_DATA to the data mirror)")
     out = tmp_path / "run"
-    assert main(["train", "lenet5", "--variant", "modern", "--dataset", "mnist", "--data-dir",
-                 root, "--epochs", "1", "--limit-train", "300", "--no-progress", "--out",
-                 str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "lenet5",
+                "--variant",
+                "modern",
+                "--dataset",
+                "mnist",
+                "--data-dir",
+                root,
+                "--epochs",
+                "1",
+                "--limit-train",
+                "300",
+                "--no-progress",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     config = json.loads((out / "config.json").read_text())
     recipe = models.RECIPES["lenet5"]
     assert config["variant"] == "modern" and config["epochs"] == 1
-    assert all(config[k] == recipe[k]
-               for k in ("optimizer", "lr", "lr_schedule", "batch_size", "val_size"))
+    assert all(
+        config[k] == recipe[k] for k in ("optimizer", "lr", "lr_schedule", "batch_size", "val_size")
+    )
     assert config["val_size"] == 0  # the recipe, chosen on held-out images, trains on all 60,000
     assert "val_loss" not in json.loads((out / "log.jsonl").read_text().splitlines()[-1])
     trained = json.loads((out / "metrics.json").read_text())["test_accuracy"]
@@ -408,8 +459,9 @@ def test_distort_draws_new_distortions_of_the_training_images_each_time():
     root = mnist_root()
     if root is None:
         pytest.skip("MNIST not found (set CHAINRULE_DATA to the data mirror)")
-    config = classify.RunConfig(model="lenet5", data_dir=root, distort=True, limit_train=50,
-                                val_size=100)
+    config = classify.RunConfig(
+        model="lenet5", data_dir=root, distort=True, limit_train=50, val_size=100
+    )
     splits = classify.load_splits(config)
     plain = classify.load_splits(dataclasses.replace(config, distort=False)).train
     first, labels = splits.train.get_batch(np.arange(50))

@@ -51,10 +51,14 @@ def test_cows_eat_table_of_deck_004():
 #   the unseen context "aa" hands all its mass to P2(·|a). Context "ab" (only "aba", once):
 #     P2(a|b) = (1 − .75)/1 + .75·1·0.5 = 0.625, P2(b|b) = P2(c|b) = .75·.25 = 0.1875;
 #     P(a|ab) = .25 + .75·0.625 = 0.71875, P(b|ab) = P(c|ab) = .75·0.1875 = 0.140625.
-KN_BIGRAM = {("a",): {"a": 6 / 24, "b": 13 / 24, "c": 5 / 24},
-             ("b",): {"a": 0.625, "b": 0.1875, "c": 0.1875}}
-KN_TRIGRAM = {("a", "a"): {"a": 0.375, "b": 0.3125, "c": 0.3125},
-              ("a", "b"): {"a": 0.71875, "b": 0.140625, "c": 0.140625}}
+KN_BIGRAM = {
+    ("a",): {"a": 6 / 24, "b": 13 / 24, "c": 5 / 24},
+    ("b",): {"a": 0.625, "b": 0.1875, "c": 0.1875},
+}
+KN_TRIGRAM = {
+    ("a", "a"): {"a": 0.375, "b": 0.3125, "c": 0.3125},
+    ("a", "b"): {"a": 0.71875, "b": 0.140625, "c": 0.140625},
+}
 
 
 @pytest.mark.parametrize("n, table", [(2, KN_BIGRAM), (3, KN_TRIGRAM)])
@@ -90,8 +94,11 @@ def test_word_tokens_and_shorter_contexts():
     model = NGramLM(3, smoothing="kneser-ney").fit([words(s) for s in COWS_EAT])
     assert model.distribution(("eat",)).sum() == pytest.approx(1.0)
     assert model.distribution(()).sum() == pytest.approx(1.0)
-    assert model.prob("corn", ("cows", "eat")) > model.prob("grass", ("cows", "eat")) \
+    assert (
+        model.prob("corn", ("cows", "eat"))
+        > model.prob("grass", ("cows", "eat"))
         > model.prob("hay", ("cows", "eat"))
+    )
 
 
 def test_perplexity_of_a_uniform_model_is_the_vocabulary_size():

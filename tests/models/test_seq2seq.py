@@ -40,20 +40,24 @@ def sentences(vocab_size, lengths, rng):
     batch = np.full((max(lengths) + 2, len(lengths)), PAD, dtype=np.int64)
     for n, length in enumerate(lengths):
         batch[0, n], batch[length + 1, n] = BOS, EOS
-        batch[1:length + 1, n] = rng.integers(4, vocab_size, length)
+        batch[1 : length + 1, n] = rng.integers(4, vocab_size, length)
     return batch
 
 
-CONFIGS = [dict(cell=cell, attention=attention, bidirectional=bidirectional, num_layers=layers)
-           for cell in ("gru", "lstm") for attention in (None, "dot", "additive")
-           for bidirectional, layers in ((False, 1), (True, 2))]
+CONFIGS = [
+    dict(cell=cell, attention=attention, bidirectional=bidirectional, num_layers=layers)
+    for cell in ("gru", "lstm")
+    for attention in (None, "dot", "additive")
+    for bidirectional, layers in ((False, 1), (True, 2))
+]
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda c: "-".join(map(str, c.values())))
 def test_loss_and_gradients_equal_torch(config, twin, float64):
     rng = np.random.default_rng(0)
-    arguments = dict(source_vocab_size=11, target_vocab_size=9, embedding_dim=5, hidden_size=4,
-                     **config)
+    arguments = dict(
+        source_vocab_size=11, target_vocab_size=9, embedding_dim=5, hidden_size=4, **config
+    )
     chainrule.manual_seed(0)
     model = Seq2Seq(**arguments)
     reference = twin.torch_seq2seq(**arguments).double()
@@ -68,21 +72,25 @@ def test_loss_and_gradients_equal_torch(config, twin, float64):
     torch_parameters = dict(reference.named_parameters())
     assert set(torch_parameters) == {name for name, _ in model.named_parameters()}
     for name, parameter in model.named_parameters():
-        np.testing.assert_allclose(parameter.grad.data, torch_parameters[name].grad.numpy(),
-                                   rtol=1e-8, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            parameter.grad.data,
+            torch_parameters[name].grad.numpy(),
+            rtol=1e-8,
+            atol=1e-12,
+            err_msg=name,
+        )
 
 
 @pytest.mark.parametrize("attention", [None, "dot", "additive"])
 def test_a_sentence_scores_the_same_alone_and_in_a_padded_batch(attention, float64):
     rng = np.random.default_rng(1)
     chainrule.manual_seed(1)
-    model = Seq2Seq(12, 10, embedding_dim=6, hidden_size=5, bidirectional=True,
-                    attention=attention)
+    model = Seq2Seq(12, 10, embedding_dim=6, hidden_size=5, bidirectional=True, attention=attention)
     source, target = sentences(12, [7, 2, 4], rng), sentences(10, [3, 6, 1], rng)
     logits = model(source, target).data
     for n, (s, t) in enumerate(zip((7, 2, 4), (3, 6, 1))):
-        alone = model(source[:s + 2, n:n + 1], target[:t + 2, n:n + 1]).data
-        np.testing.assert_allclose(logits[:t + 1, n], alone[:, 0], rtol=1e-10)
+        alone = model(source[: s + 2, n : n + 1], target[: t + 2, n : n + 1]).data
+        np.testing.assert_allclose(logits[: t + 1, n], alone[:, 0], rtol=1e-10)
 
 
 def test_float32_throughout():
@@ -122,11 +130,13 @@ def test_beam_search_of_width_one_is_greedy():
 
 # A bigram decoder: P(next word | previous word), the previous word being all the GRU keeps.
 WORDS = {"a": 4, "b": 5, "c": 6, "d": 7}
-BIGRAM = {BOS: {"a": 0.5, "b": 0.4, "c": 0.1},
-          WORDS["a"]: {"c": 0.4, "d": 0.3, EOS: 0.3},
-          WORDS["b"]: {EOS: 0.9, "a": 0.1},
-          WORDS["c"]: {EOS: 1.0},
-          WORDS["d"]: {EOS: 1.0}}
+BIGRAM = {
+    BOS: {"a": 0.5, "b": 0.4, "c": 0.1},
+    WORDS["a"]: {"c": 0.4, "d": 0.3, EOS: 0.3},
+    WORDS["b"]: {EOS: 0.9, "a": 0.1},
+    WORDS["c"]: {EOS: 1.0},
+    WORDS["d"]: {EOS: 1.0},
+}
 
 
 def bigram_log_probabilities(vocab_size):
@@ -149,9 +159,9 @@ def bigram_model(vocab_size):
     rnn.weight_hh_l0.data[:] = 0
     rnn.bias_hh_l0.data[:] = 0
     rnn.weight_ih_l0.data[:] = 0
-    rnn.weight_ih_l0.data[2 * size:] = np.eye(size)
+    rnn.weight_ih_l0.data[2 * size :] = np.eye(size)
     rnn.bias_ih_l0.data[:] = 0
-    rnn.bias_ih_l0.data[size:2 * size] = -40
+    rnn.bias_ih_l0.data[size : 2 * size] = -40
     decoder.out.weight.data = bigram_log_probabilities(size)
     decoder.out.bias.data[:] = 0
     return model
@@ -162,11 +172,12 @@ def best_translation_by_exhaustion(vocab_size, max_len, length_penalty):
     table = bigram_log_probabilities(vocab_size)
     best, best_score = None, -np.inf
     for length in range(1, max_len + 1):
-        for words in itertools.product([w for w in range(vocab_size) if w != EOS],
-                                       repeat=length - 1):
+        for words in itertools.product(
+            [w for w in range(vocab_size) if w != EOS], repeat=length - 1
+        ):
             sequence = (*words, EOS)
             previous = (BOS, *words)
-            score = sum(table[w, p] for w, p in zip(sequence, previous)) / length ** length_penalty
+            score = sum(table[w, p] for w, p in zip(sequence, previous)) / length**length_penalty
             if score > best_score:
                 best, best_score = list(words), score
     return best
@@ -191,8 +202,10 @@ def test_beam_search_batched_equals_one_sentence_at_a_time():
     lengths = [6, 2, 4]
     source = sentences(15, lengths, rng)
     batched = model.beam_search(source, beam_width=3, max_len=8)
-    alone = [model.beam_search(source[:length + 2, n:n + 1], beam_width=3, max_len=8)[0]
-             for n, length in enumerate(lengths)]
+    alone = [
+        model.beam_search(source[: length + 2, n : n + 1], beam_width=3, max_len=8)[0]
+        for n, length in enumerate(lengths)
+    ]
     assert batched == alone
 
 
@@ -202,7 +215,7 @@ def test_a_tiny_model_memorises_20_sentence_pairs():
     target = np.full_like(source, PAD)
     for n in range(20):  # target: the source words reversed, each renamed (w → 4 + (w + 1) % 16)
         words = [w for w in source[1:, n] if w not in (PAD, EOS)]
-        target[:len(words) + 2, n] = [BOS, *[4 + (w + 1) % 16 for w in reversed(words)], EOS]
+        target[: len(words) + 2, n] = [BOS, *[4 + (w + 1) % 16 for w in reversed(words)], EOS]
     chainrule.manual_seed(7)
     model = Seq2Seq(20, 20, embedding_dim=16, hidden_size=32, attention="dot")
     optimizer = optim.Adam(model.parameters(), lr=0.01)
@@ -231,15 +244,39 @@ def test_translate_and_a_saved_translator_read_back(tmp_path, capsys):
     source_vocab = Vocab.build([tokenize(s) for s in german])
     target_vocab = Vocab.build([tokenize(s) for s in english])
     chainrule.manual_seed(8)
-    model = Seq2Seq(len(source_vocab), len(target_vocab), embedding_dim=8, hidden_size=8,
-                    cell="lstm", attention="additive")
+    model = Seq2Seq(
+        len(source_vocab),
+        len(target_vocab),
+        embedding_dim=8,
+        hidden_size=8,
+        cell="lstm",
+        attention="additive",
+    )
     optimizer = optim.Adam(model.parameters(), lr=0.02)
-    source = np.array([[2, 2], *[[source_vocab[w] for w in pair] for pair in zip(
-        ["ein", "hund", "läuft", ".", "<eos>", "<pad>", "<pad>", "<pad>"],
-        ["zwei", "männer", "spielen", "fußball", "im", "park", ".", "<eos>"])]])
-    target = np.array([[2, 2], *[[target_vocab[w] for w in pair] for pair in zip(
-        ["a", "dog", "runs", ".", "<eos>", "<pad>", "<pad>", "<pad>", "<pad>"],
-        ["two", "men", "play", "soccer", "in", "the", "park", ".", "<eos>"])]])
+    source = np.array(
+        [
+            [2, 2],
+            *[
+                [source_vocab[w] for w in pair]
+                for pair in zip(
+                    ["ein", "hund", "läuft", ".", "<eos>", "<pad>", "<pad>", "<pad>"],
+                    ["zwei", "männer", "spielen", "fußball", "im", "park", ".", "<eos>"],
+                )
+            ],
+        ]
+    )
+    target = np.array(
+        [
+            [2, 2],
+            *[
+                [target_vocab[w] for w in pair]
+                for pair in zip(
+                    ["a", "dog", "runs", ".", "<eos>", "<pad>", "<pad>", "<pad>", "<pad>"],
+                    ["two", "men", "play", "soccer", "in", "the", "park", ".", "<eos>"],
+                )
+            ],
+        ]
+    )
     for _ in range(60):
         optimizer.zero_grad()
         model.loss(source, target).backward()

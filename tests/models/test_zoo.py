@@ -41,8 +41,15 @@ def test_parameter_total_equals_torchvisions(name):
     assert _parameter_count(zoo.TORCHVISION[name]()) == _parameter_count(reference)
 
 
-@pytest.mark.parametrize("name, total", [("alexnet", 61_100_840), ("vgg16", 138_357_544),
-                                         ("resnet18", 11_689_512), ("resnet50", 25_557_032)])
+@pytest.mark.parametrize(
+    "name, total",
+    [
+        ("alexnet", 61_100_840),
+        ("vgg16", 138_357_544),
+        ("resnet18", 11_689_512),
+        ("resnet50", 25_557_032),
+    ],
+)
 def test_parameter_totals_of_the_issue(name, total):
     assert _parameter_count(zoo.TORCHVISION[name]()) == total
 
@@ -52,8 +59,9 @@ def test_resnet20_has_the_papers_027_million_parameters():
     assert round(_parameter_count(model) / 1e6, 2) == 0.27
 
 
-@pytest.mark.parametrize("depth, billions", [(18, 1.8), (34, 3.6), (50, 3.8), (101, 7.6),
-                                             (152, 11.3)])
+@pytest.mark.parametrize(
+    "depth, billions", [(18, 1.8), (34, 3.6), (50, 3.8), (101, 7.6), (152, 11.3)]
+)
 def test_resnet_multiply_adds_match_the_decks_flops_row(depth, billions):
     model, size = zoo.build(f"resnet{depth}")
     total = layer_table(model, size)["totals"]["multiply_adds"]
@@ -61,8 +69,8 @@ def test_resnet_multiply_adds_match_the_decks_flops_row(depth, billions):
 
 
 # deck D3's GoogLeNet table (Szegedy et al. 2014, table 1): layer -> (params in K = 1024, ops in
-# millions). Two rows disagree with the table's own filter columns, which the model (and torchvision)
-# follow; those rows are checked against the columns' arithmetic instead:
+# millions). Two rows disagree with the table's own filter columns, which the model (and
+# torchvision) follow; those rows are checked against the columns' arithmetic instead:
 # - inception 4c prints 463K, but its columns (input 512; 128, 128→256, 24→64, pool→64) give 509,440
 #   weights = 497.5K, and its printed 100M ops agree with the columns;
 # - inception 5a prints 1072K / 54M, which is what a 5×5 reduce of 48 would give; its column says 32
@@ -70,9 +78,15 @@ def test_resnet_multiply_adds_match_the_decks_flops_row(depth, billions):
 GOOGLENET_CORRECTED = {"inception4c": (497.5, 100), "inception5a": (1018.0, 51.1)}
 GOOGLENET_TABLE = {
     "conv3": (112, 360),  # the table's "convolution 3×3/1" row holds the 1×1 reduce and the 3×3
-    "inception3a": (159, 128), "inception3b": (380, 304), "inception4a": (364, 73),
-    "inception4b": (437, 88), "inception4c": (463, 100), "inception4d": (580, 119),
-    "inception4e": (840, 170), "inception5a": (1072, 54), "inception5b": (1388, 71),
+    "inception3a": (159, 128),
+    "inception3b": (380, 304),
+    "inception4a": (364, 73),
+    "inception4b": (437, 88),
+    "inception4c": (463, 100),
+    "inception4d": (580, 119),
+    "inception4e": (840, 170),
+    "inception5a": (1072, 54),
+    "inception5b": (1388, 71),
     "fc": (1000, 1),
 }
 
@@ -80,20 +94,23 @@ GOOGLENET_TABLE = {
 def test_googlenet_layer_table_matches_the_deck():
     model, size = zoo.build("googlenet")
     rows = {row["name"]: row for row in layer_table(model, size)["rows"]}
-    rows["conv3"] = {key: rows["conv2"][key] + rows["conv3"][key]
-                     for key in ("parameters", "multiply_adds")}
+    rows["conv3"] = {
+        key: rows["conv2"][key] + rows["conv3"][key] for key in ("parameters", "multiply_adds")
+    }
     for name, (kilo_params, mega_ops) in GOOGLENET_TABLE.items():
         kilo_params, mega_ops = GOOGLENET_CORRECTED.get(name, (kilo_params, mega_ops))
         weights = rows[name]["parameters"] - _bias_count(model, name)
         assert weights / 1024 == pytest.approx(kilo_params, rel=0.02), name
-        assert rows[name]["multiply_adds"] / 1e6 == pytest.approx(mega_ops, rel=0.02, abs=0.5), \
-            name
+        assert rows[name]["multiply_adds"] / 1e6 == pytest.approx(mega_ops, rel=0.02, abs=0.5), name
 
 
 def _bias_count(model, name):
     names = [name] if name != "conv3" else ["conv2", "conv3"]
-    return sum(p.numel() for n, p in model.named_parameters()
-               if n.split(".")[0] in names and n.endswith("bias"))
+    return sum(
+        p.numel()
+        for n, p in model.named_parameters()
+        if n.split(".")[0] in names and n.endswith("bias")
+    )
 
 
 def test_googlenet_table_shapes_follow_the_deck():
@@ -108,8 +125,15 @@ def test_googlenet_table_shapes_follow_the_deck():
     assert shapes["fc"] == [1000]
 
 
-@pytest.mark.parametrize("name, shape", [("alexnet-paper", [256, 6, 6]), ("zfnet", [256, 6, 6]),
-                                         ("vgg-c", [512, 7, 7]), ("vgg-a-lrn", [512, 7, 7])])
+@pytest.mark.parametrize(
+    "name, shape",
+    [
+        ("alexnet-paper", [256, 6, 6]),
+        ("zfnet", [256, 6, 6]),
+        ("vgg-c", [512, 7, 7]),
+        ("vgg-a-lrn", [512, 7, 7]),
+    ],
+)
 def test_feature_maps_end_at_the_papers_size(name, shape):
     model, size = zoo.build(name)
     rows = {row["name"]: row for row in layer_table(model, size)["rows"]}

@@ -10,10 +10,20 @@ from chainrule import nn
 from .torch_oracle import assert_moves_to_torch, run_both
 
 CASES = [
-    ("Sigmoid", (), {}), ("Tanh", (), {}), ("ReLU", (), {}), ("LeakyReLU", (), {}),
-    ("LeakyReLU", (0.2,), {}), ("PReLU", (), {}), ("PReLU", (3,), {"init": 0.1}),
-    ("ELU", (), {}), ("ELU", (0.5,), {}), ("SELU", (), {}), ("Softmax", (1,), {}),
-    ("Softmax", (-1,), {}), ("LogSoftmax", (1,), {}), ("LogSoftmax", (0,), {}),
+    ("Sigmoid", (), {}),
+    ("Tanh", (), {}),
+    ("ReLU", (), {}),
+    ("LeakyReLU", (), {}),
+    ("LeakyReLU", (0.2,), {}),
+    ("PReLU", (), {}),
+    ("PReLU", (3,), {"init": 0.1}),
+    ("ELU", (), {}),
+    ("ELU", (0.5,), {}),
+    ("SELU", (), {}),
+    ("Softmax", (1,), {}),
+    ("Softmax", (-1,), {}),
+    ("LogSoftmax", (1,), {}),
+    ("LogSoftmax", (0,), {}),
 ]
 
 

@@ -34,8 +34,9 @@ def test_from_pretrained_freezes_by_default():
     ours = nn.Embedding.from_pretrained(vectors)
     theirs = torch.nn.Embedding.from_pretrained(torch.tensor(vectors))
     assert not ours.weight.requires_grad and not theirs.weight.requires_grad
-    np.testing.assert_array_equal(ours(cr.tensor([3, 1])).numpy(),
-                                  theirs(torch.tensor([3, 1])).numpy())
+    np.testing.assert_array_equal(
+        ours(cr.tensor([3, 1])).numpy(), theirs(torch.tensor([3, 1])).numpy()
+    )
     vectors[0, 0] = 100
     assert ours.weight.numpy()[0, 0] == 0  # a copy
     assert nn.Embedding.from_pretrained(cr.tensor(vectors), freeze=False).weight.requires_grad

@@ -39,8 +39,9 @@ def test_linear_default_init_matches_torch_bounds():
         assert ours_values.dtype == np.float32
         assert np.abs(ours_values).max() <= bound
         assert np.abs(ours_values).max() == pytest.approx(np.abs(theirs_values).max(), rel=0.05)
-    np.testing.assert_allclose(ours.weight.numpy().std(), theirs.weight.detach().numpy().std(),
-                               rtol=0.02)
+    np.testing.assert_allclose(
+        ours.weight.numpy().std(), theirs.weight.detach().numpy().std(), rtol=0.02
+    )
     np.testing.assert_allclose(ours.weight.numpy().std(), bound / math.sqrt(3), rtol=0.02)
 
 
@@ -56,8 +57,11 @@ def test_linear_refuses_an_integer_input_as_torch_does():
     x = np.arange(6).reshape(2, 3)
     with pytest.raises(RuntimeError, match="same dtype"):
         torch.nn.Linear(3, 2)(torch.tensor(x))
-    with pytest.raises(TypeError, match=r"linear: input and weight must have the same dtype, "
-                                        r"but got int64 and float32"):
+    with pytest.raises(
+        TypeError,
+        match=r"linear: input and weight must have the same dtype, "
+        r"but got int64 and float32",
+    ):
         nn.Linear(3, 2)(cr.tensor(x))
     with pytest.raises(TypeError, match=r"linear: input and bias must have the same dtype"):
         cr.functional.linear(cr.ones(2, 3), cr.ones(4, 3), cr.tensor([1, 2, 3, 4]))

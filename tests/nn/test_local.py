@@ -28,12 +28,15 @@ def test_parameter_count_is_positions_times_a_conv2d():
     conv = nn.Conv2d(3, 4, (3, 2), stride=2, padding=1, bias=False)
     positions = local.output_size[0] * local.output_size[1]
     assert local.output_size == (4, 4)
-    assert nn.utils.parameter_count(local) == positions * (
-        nn.utils.parameter_count(conv) + 4)
+    assert nn.utils.parameter_count(local) == positions * (nn.utils.parameter_count(conv) + 4)
 
 
-CONFIGS = [dict(), dict(stride=2, padding=1), dict(kernel_size=(2, 3), dilation=(2, 1)),
-           dict(bias=False)]
+CONFIGS = [
+    dict(),
+    dict(stride=2, padding=1),
+    dict(kernel_size=(2, 3), dilation=(2, 1)),
+    dict(bias=False),
+]
 
 
 def _layer(config):
@@ -53,8 +56,12 @@ def test_each_output_pixel_uses_its_own_filter(config):
     weight = layer.weight.numpy().reshape(ho, wo, 4, 3, kh, kw)
     for i in range(ho):
         for j in range(wo):
-            field = padded[:, :, i * sh:i * sh + dh * (kh - 1) + 1:dh,
-                           j * sw:j * sw + dw * (kw - 1) + 1:dw]
+            field = padded[
+                :,
+                :,
+                i * sh : i * sh + dh * (kh - 1) + 1 : dh,
+                j * sw : j * sw + dw * (kw - 1) + 1 : dw,
+            ]
             expected = np.einsum("ncuv,ocuv->no", field, weight[i, j])
             if layer.bias is not None:
                 expected = expected + layer.bias.numpy()[:, i, j]
@@ -70,8 +77,7 @@ def test_outputs_and_gradients_match_the_layer_in_torch(config):
     weight = torch.tensor(layer.weight.numpy(), requires_grad=True)
     bias = None if layer.bias is None else torch.tensor(layer.bias.numpy(), requires_grad=True)
     theirs_in = torch.tensor(x, requires_grad=True)
-    columns = TF.unfold(theirs_in, layer.kernel_size, layer.dilation, layer.padding,
-                        layer.stride)
+    columns = TF.unfold(theirs_in, layer.kernel_size, layer.dilation, layer.padding, layer.stride)
     reference = torch.einsum("nrl,lor->nol", columns, weight).reshape(out.shape)
     reference = reference if bias is None else reference + bias
     np.testing.assert_allclose(out.numpy(), reference.detach().numpy(), rtol=1e-12)

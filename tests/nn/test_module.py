@@ -21,12 +21,14 @@ def make_net(lib):
     class Net(lib.nn.Module):
         def __init__(self):
             super().__init__()
-            self.features = lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.BatchNorm2d(2),
-                                              lib.nn.ReLU())
+            self.features = lib.nn.Sequential(
+                lib.nn.Conv2d(1, 2, 3), lib.nn.BatchNorm2d(2), lib.nn.ReLU()
+            )
             self.register_buffer("scale", lib.ones(2))
             self.register_buffer("cache", lib.zeros(3), persistent=False)
-            self.head = lib.nn.Sequential(OrderedDict(
-                [("flat", lib.nn.Flatten()), ("fc", lib.nn.Linear(8, 3))]))
+            self.head = lib.nn.Sequential(
+                OrderedDict([("flat", lib.nn.Flatten()), ("fc", lib.nn.Linear(8, 3))])
+            )
             self.gain = lib.nn.Parameter(lib.ones(3))
 
         def forward(self, x):
@@ -54,8 +56,9 @@ def test_state_dict_moves_both_ways_with_strict_loading():
     theirs.features[1].running_var.mul_(3)
     theirs.features[1].num_batches_tracked.fill_(7)
     ours.load_state_dict(torch_state_as_numpy(theirs))
-    np.testing.assert_array_equal(ours.features[1].running_var.numpy(),
-                                  theirs.features[1].running_var.numpy())
+    np.testing.assert_array_equal(
+        ours.features[1].running_var.numpy(), theirs.features[1].running_var.numpy()
+    )
     assert ours.features[1].num_batches_tracked.item() == 7
     assert ours.features[1].num_batches_tracked.dtype == np.int64
 
@@ -91,8 +94,7 @@ def test_non_strict_load_returns_missing_and_unexpected_like_torch():
     ours, theirs = nn.Linear(3, 2), torch.nn.Linear(3, 2)
     state = {"weight": np.ones((2, 3)), "other": np.zeros(1)}
     result = ours.load_state_dict(state, strict=False)
-    expected = theirs.load_state_dict({k: torch.tensor(v) for k, v in state.items()},
-                                      strict=False)
+    expected = theirs.load_state_dict({k: torch.tensor(v) for k, v in state.items()}, strict=False)
     assert result.missing_keys == expected.missing_keys == ["bias"]
     assert result.unexpected_keys == expected.unexpected_keys == ["other"]
     with pytest.raises(RuntimeError, match="size mismatch for weight"):

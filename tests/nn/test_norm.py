@@ -12,8 +12,14 @@ from chainrule import nn
 
 from .torch_oracle import assert_close, assert_moves_to_torch, assert_same_state, run_both
 
-BATCHNORM_CONFIGS = [dict(), dict(momentum=None), dict(affine=False), dict(bias=False),
-                     dict(track_running_stats=False), dict(eps=1e-3, momentum=0.3)]
+BATCHNORM_CONFIGS = [
+    dict(),
+    dict(momentum=None),
+    dict(affine=False),
+    dict(bias=False),
+    dict(track_running_stats=False),
+    dict(eps=1e-3, momentum=0.3),
+]
 
 
 def train_then_eval(ours, theirs, shape, steps=3):
@@ -60,11 +66,16 @@ def test_batchnorm_rejects_wrong_rank():
         nn.BatchNorm1d(3)(cr.randn(2, 3, 4, 5))
 
 
-@pytest.mark.parametrize("make", [
-    lambda lib: lib.nn.BatchNorm1d(3), lambda lib: lib.nn.BatchNorm2d(4, affine=False),
-    lambda lib: lib.nn.BatchNorm2d(4, momentum=None, bias=False),
-    lambda lib: lib.nn.LayerNorm((2, 3)), lambda lib: lib.nn.LayerNorm(5, bias=False),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.nn.BatchNorm1d(3),
+        lambda lib: lib.nn.BatchNorm2d(4, affine=False),
+        lambda lib: lib.nn.BatchNorm2d(4, momentum=None, bias=False),
+        lambda lib: lib.nn.LayerNorm((2, 3)),
+        lambda lib: lib.nn.LayerNorm(5, bias=False),
+    ],
+)
 def test_state_dict_moves_to_torch_and_repr_matches(make):
     ours, theirs = make(cr), make(torch)
     assert repr(ours) == repr(theirs)
@@ -76,8 +87,9 @@ def test_batchnorm_without_running_stats_has_no_buffers():
     assert list(nn.BatchNorm1d(3, track_running_stats=False).state_dict()) == ["weight", "bias"]
 
 
-@pytest.mark.parametrize("config", [dict(), dict(elementwise_affine=False), dict(bias=False),
-                                    dict(eps=1e-2)])
+@pytest.mark.parametrize(
+    "config", [dict(), dict(elementwise_affine=False), dict(bias=False), dict(eps=1e-2)]
+)
 @pytest.mark.parametrize("normalized_shape, shape", [(6, (4, 6)), ((3, 6), (2, 3, 6))])
 def test_layernorm_matches_torch(config, normalized_shape, shape):
     ours = nn.LayerNorm(normalized_shape, **config)
@@ -89,8 +101,7 @@ def test_layernorm_matches_torch(config, normalized_shape, shape):
     run_both(ours, theirs, rng.standard_normal(shape))
 
 
-@pytest.mark.parametrize("config", [dict(), dict(affine=False), dict(bias=False),
-                                    dict(eps=1e-2)])
+@pytest.mark.parametrize("config", [dict(), dict(affine=False), dict(bias=False), dict(eps=1e-2)])
 @pytest.mark.parametrize("groups, shape", [(3, (2, 6, 4, 3)), (1, (3, 6, 5)), (6, (2, 6))])
 def test_groupnorm_matches_torch(config, groups, shape):
     ours, theirs = nn.GroupNorm(groups, 6, **config), torch.nn.GroupNorm(groups, 6, **config)
@@ -103,15 +114,22 @@ def test_groupnorm_matches_torch(config, groups, shape):
 
 
 def test_groupnorm_channels_must_split_into_groups():
-    with pytest.raises(ValueError, match=r"GroupNorm: num_channels \(4\) must be divisible by "
-                                         r"num_groups \(3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"GroupNorm: num_channels \(4\) must be divisible by "
+        r"num_groups \(3\)",
+    ):
         nn.GroupNorm(3, 4)
 
 
-INSTANCENORM_CONFIGS = [dict(), dict(affine=True), dict(affine=True, bias=False),
-                        dict(track_running_stats=True), dict(track_running_stats=True,
-                                                             momentum=None),
-                        dict(affine=True, track_running_stats=True, eps=1e-3, momentum=0.3)]
+INSTANCENORM_CONFIGS = [
+    dict(),
+    dict(affine=True),
+    dict(affine=True, bias=False),
+    dict(track_running_stats=True),
+    dict(track_running_stats=True, momentum=None),
+    dict(affine=True, track_running_stats=True, eps=1e-3, momentum=0.3),
+]
 
 
 @pytest.mark.parametrize("config", INSTANCENORM_CONFIGS)
@@ -129,34 +147,47 @@ def test_instancenorm2d_matches_torch(config, shape):
 
 
 def test_instancenorm_rejects_wrong_rank():
-    with pytest.raises(ValueError, match=r"InstanceNorm2d: expected 3D or 4D input, got shape "
-                                         r"\(2, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"InstanceNorm2d: expected 3D or 4D input, got shape "
+        r"\(2, 3\)",
+    ):
         nn.InstanceNorm2d(3)(cr.randn(2, 3))
 
 
-@pytest.mark.parametrize("args, shape", [((5,), (2, 7, 3, 3)), ((2, 0.5, 0.6, 2.0), (3, 4, 5)),
-                                         ((3, 1e-3), (1, 3, 2, 2, 2))])
+@pytest.mark.parametrize(
+    "args, shape",
+    [((5,), (2, 7, 3, 3)), ((2, 0.5, 0.6, 2.0), (3, 4, 5)), ((3, 1e-3), (1, 3, 2, 2, 2))],
+)
 def test_local_response_norm_matches_torch(args, shape):
     ours, theirs = nn.LocalResponseNorm(*args), torch.nn.LocalResponseNorm(*args)
     assert repr(ours) == repr(theirs)
     run_both(ours, theirs, 5 * np.random.default_rng(3).standard_normal(shape))
 
 
-@pytest.mark.parametrize("make", [
-    lambda lib: lib.nn.GroupNorm(2, 4), lambda lib: lib.nn.GroupNorm(2, 4, affine=False),
-    lambda lib: lib.nn.InstanceNorm1d(3, affine=True, track_running_stats=True),
-    lambda lib: lib.nn.InstanceNorm2d(3),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.nn.GroupNorm(2, 4),
+        lambda lib: lib.nn.GroupNorm(2, 4, affine=False),
+        lambda lib: lib.nn.InstanceNorm1d(3, affine=True, track_running_stats=True),
+        lambda lib: lib.nn.InstanceNorm2d(3),
+    ],
+)
 def test_new_norms_state_dict_moves_to_torch(make):
     ours, theirs = make(cr), make(torch)
     assert_same_state(ours, theirs)
     assert_moves_to_torch(ours, theirs)
 
 
-@pytest.mark.parametrize("make, keyword", [
-    (lambda: nn.GroupNorm(2, 4, device="cpu"), "device"),
-    (lambda: nn.InstanceNorm1d(3, dtype=cr.float64), "dtype"),
-    (lambda: nn.BatchNorm1d(3, device="cpu"), "device")])
+@pytest.mark.parametrize(
+    "make, keyword",
+    [
+        (lambda: nn.GroupNorm(2, 4, device="cpu"), "device"),
+        (lambda: nn.InstanceNorm1d(3, dtype=cr.float64), "dtype"),
+        (lambda: nn.BatchNorm1d(3, device="cpu"), "device"),
+    ],
+)
 def test_a_torch_keyword_chainrule_lacks_is_an_error_naming_it(make, keyword):
     with pytest.raises(TypeError, match=keyword):
         make()

@@ -11,21 +11,30 @@ from chainrule import nn
 from .torch_oracle import assert_close, run_both
 
 CASES = [
-    ("MaxPool2d", (2,), {}), ("MaxPool2d", (3,), {"stride": 2, "padding": 1}),
+    ("MaxPool2d", (2,), {}),
+    ("MaxPool2d", (3,), {"stride": 2, "padding": 1}),
     ("MaxPool2d", ((2, 3),), {"stride": (1, 2)}),
     ("MaxPool2d", (3, 2, 1, 2), {"ceil_mode": True}),
-    ("MaxPool1d", (3,), {}), ("MaxPool1d", (3, 2, 1), {"dilation": 2, "ceil_mode": True}),
-    ("AvgPool2d", (2,), {}), ("AvgPool2d", (3,), {"stride": 2, "padding": 1}),
+    ("MaxPool1d", (3,), {}),
+    ("MaxPool1d", (3, 2, 1), {"dilation": 2, "ceil_mode": True}),
+    ("AvgPool2d", (2,), {}),
+    ("AvgPool2d", (3,), {"stride": 2, "padding": 1}),
     ("AvgPool2d", (3,), {"stride": 1, "padding": 1, "count_include_pad": False}),
     ("AvgPool2d", (3, 2, 1, True), {"divisor_override": 4}),
-    ("AvgPool1d", (2,), {}), ("AvgPool1d", (3, 2, 1, True, False), {}),
-    ("LPPool2d", (2, 2), {}), ("LPPool2d", (3, (2, 3)), {"stride": 1}),
-    ("LPPool2d", (2, 3, 2, True), {}), ("LPPool1d", (2, 3), {}),
+    ("AvgPool1d", (2,), {}),
+    ("AvgPool1d", (3, 2, 1, True, False), {}),
+    ("LPPool2d", (2, 2), {}),
+    ("LPPool2d", (3, (2, 3)), {"stride": 1}),
+    ("LPPool2d", (2, 3, 2, True), {}),
+    ("LPPool1d", (2, 3), {}),
     ("LPPool1d", (3, 2, 3), {"ceil_mode": True}),
-    ("AdaptiveAvgPool2d", (1,), {}), ("AdaptiveAvgPool2d", ((3, 2),), {}),
+    ("AdaptiveAvgPool2d", (1,), {}),
+    ("AdaptiveAvgPool2d", ((3, 2),), {}),
     ("AdaptiveAvgPool2d", ((None, 4),), {}),
-    ("AdaptiveMaxPool2d", (1,), {}), ("AdaptiveMaxPool2d", ((3, None),), {}),
-    ("AdaptiveMaxPool1d", (4,), {}), ("AdaptiveMaxPool1d", (1,), {}),
+    ("AdaptiveMaxPool2d", (1,), {}),
+    ("AdaptiveMaxPool2d", ((3, None),), {}),
+    ("AdaptiveMaxPool1d", (4,), {}),
+    ("AdaptiveMaxPool1d", (1,), {}),
 ]
 
 
@@ -50,10 +59,14 @@ def test_max_pool_indices_and_max_unpool_match_torch(dims, args):
     x = np.random.default_rng(1).standard_normal(shape)
     size = shape[2:]
     results = []
-    for lib, tensor in ((nn, lambda a: cr.tensor(a, requires_grad=True)),
-                        (torch.nn, lambda a: torch.tensor(a, requires_grad=True))):
-        pooling, unpooling = getattr(lib, pool)(*args, return_indices=True), getattr(
-            lib, unpool)(*args)
+    for lib, tensor in (
+        (nn, lambda a: cr.tensor(a, requires_grad=True)),
+        (torch.nn, lambda a: torch.tensor(a, requires_grad=True)),
+    ):
+        pooling, unpooling = (
+            getattr(lib, pool)(*args, return_indices=True),
+            getattr(lib, unpool)(*args),
+        )
         inputs = tensor(x)
         values, indices = pooling(inputs)
         out = unpooling(values, indices, output_size=size)

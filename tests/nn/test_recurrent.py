@@ -19,13 +19,19 @@ STEPS, BATCH, INPUTS, HIDDEN = 5, 3, 4, 6
 
 KINDS = {
     "rnn_tanh": (lambda **kw: nn.RNN(**kw), lambda **kw: torch.nn.RNN(**kw)),
-    "rnn_relu": (lambda **kw: nn.RNN(nonlinearity="relu", **kw),
-                 lambda **kw: torch.nn.RNN(nonlinearity="relu", **kw)),
+    "rnn_relu": (
+        lambda **kw: nn.RNN(nonlinearity="relu", **kw),
+        lambda **kw: torch.nn.RNN(nonlinearity="relu", **kw),
+    ),
     "lstm": (nn.LSTM, torch.nn.LSTM),
     "gru": (nn.GRU, torch.nn.GRU),
 }
-LAYOUTS = [dict(num_layers=1), dict(num_layers=2), dict(num_layers=1, bidirectional=True),
-           dict(num_layers=2, bidirectional=True)]
+LAYOUTS = [
+    dict(num_layers=1),
+    dict(num_layers=2),
+    dict(num_layers=1, bidirectional=True),
+    dict(num_layers=2, bidirectional=True),
+]
 
 
 def _pair(kind, **options):
@@ -47,6 +53,7 @@ def _as_list(result):
 def _compare(ours, theirs, x, states=None, seed=0):
     """Run both on input ``x`` and initial ``states`` (list of arrays or None); backpropagate
     Σ w·output + Σ w·h_n (+ Σ w·c_n) with fixed random weights w and compare everything."""
+
     def leaves(make):
         return make(x, requires_grad=True), [make(s, requires_grad=True) for s in states or []]
 
@@ -146,12 +153,20 @@ def test_state_dict_moves_both_ways_with_strict_loading(kind):
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_repr_matches_torch(kind):
-    options = dict(input_size=3, hidden_size=5, num_layers=2, bias=False, batch_first=True,
-                   dropout=0.25, bidirectional=True)
+    options = dict(
+        input_size=3,
+        hidden_size=5,
+        num_layers=2,
+        bias=False,
+        batch_first=True,
+        dropout=0.25,
+        bidirectional=True,
+    )
     make_ours, make_theirs = KINDS[kind]
     assert repr(make_ours(**options)) == repr(make_theirs(**options))
-    assert repr(make_ours(input_size=3, hidden_size=5)) == \
-        repr(make_theirs(input_size=3, hidden_size=5))
+    assert repr(make_ours(input_size=3, hidden_size=5)) == repr(
+        make_theirs(input_size=3, hidden_size=5)
+    )
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -189,8 +204,9 @@ def test_dropout_in_training_masks_each_inner_layer_output(monkeypatch):
     for (_, previous_output), (next_input, _) in zip(calls, calls[1:]):
         dropped = next_input == 0
         assert abs(dropped.mean() - p) < 0.02
-        np.testing.assert_allclose(next_input[~dropped], previous_output[~dropped] / (1 - p),
-                                   rtol=1e-6)
+        np.testing.assert_allclose(
+            next_input[~dropped], previous_output[~dropped] / (1 - p), rtol=1e-6
+        )
     assert not np.any(output.numpy() == 0)  # no dropout after the last layer
     calls.clear()
     model.eval()
@@ -252,8 +268,10 @@ def _projected_states(layout, batched=True, seed=1):
     """[h_0 (…, P), c_0 (…, H)] for an LSTM with proj_size P."""
     count = layout.get("num_layers", 1) * (2 if layout.get("bidirectional") else 1)
     rng = np.random.default_rng(seed)
-    return [rng.standard_normal((count, BATCH, size) if batched else (count, size))
-            for size in (PROJ, HIDDEN)]
+    return [
+        rng.standard_normal((count, BATCH, size) if batched else (count, size))
+        for size in (PROJ, HIDDEN)
+    ]
 
 
 @pytest.mark.parametrize("given_states", [False, True], ids=["zero_states", "given_states"])
@@ -265,8 +283,9 @@ def test_lstm_with_projection_matches_torch(layout, given_states):
     _compare(ours, theirs, _input(), _projected_states(layout) if given_states else None)
 
 
-@pytest.mark.parametrize("options", [dict(bias=False), dict(batch_first=True)],
-                         ids=["no_bias", "batch_first"])
+@pytest.mark.parametrize(
+    "options", [dict(bias=False), dict(batch_first=True)], ids=["no_bias", "batch_first"]
+)
 def test_lstm_with_projection_options_match_torch(options):
     layout = LAYOUTS[3]
     ours, theirs = _pair("lstm", proj_size=PROJ, **layout, **options)
@@ -297,14 +316,17 @@ def test_lstm_with_projection_state_dict_repr_and_errors():
         ours(cr.tensor(_input()), (cr.zeros(4, BATCH, HIDDEN), cr.zeros(4, BATCH, HIDDEN)))
 
 
-@pytest.mark.parametrize("make, keyword", [
-    (lambda **kw: nn.GRU(3, 4, **kw), "proj_size"),
-    (lambda **kw: nn.RNN(3, 4, **kw), "proj_size"),
-    (lambda **kw: nn.LSTM(3, 4, **kw), "device"),
-    (lambda **kw: nn.GRU(3, 4, **kw), "dtype"),
-    (lambda **kw: nn.LSTMCell(3, 4, **kw), "device"),
-    (lambda **kw: nn.RNNCell(3, 4, **kw), "dtype"),
-])
+@pytest.mark.parametrize(
+    "make, keyword",
+    [
+        (lambda **kw: nn.GRU(3, 4, **kw), "proj_size"),
+        (lambda **kw: nn.RNN(3, 4, **kw), "proj_size"),
+        (lambda **kw: nn.LSTM(3, 4, **kw), "device"),
+        (lambda **kw: nn.GRU(3, 4, **kw), "dtype"),
+        (lambda **kw: nn.LSTMCell(3, 4, **kw), "device"),
+        (lambda **kw: nn.RNNCell(3, 4, **kw), "dtype"),
+    ],
+)
 def test_a_torch_keyword_chainrule_does_not_support_is_an_error_naming_it(make, keyword):
     with pytest.raises(TypeError, match=keyword):
         make(**{keyword: 1})
@@ -372,8 +394,14 @@ def test_sizes_with_tiled_recurrent_products_match_torch(kind, hidden):
     LSTM and GRU cut into several K-blocks); same numbers as torch."""
     gates = {"lstm": 4, "gru": 3}.get(kind, 1)
     assert StepProduct.tiling(32, hidden, gates * hidden) == 1
-    backward_blocks = {(256, 1): 1, (256, 3): 1, (256, 4): 2, (512, 1): 1, (512, 3): 2,
-                       (512, 4): 4}[hidden, gates]
+    backward_blocks = {
+        (256, 1): 1,
+        (256, 3): 1,
+        (256, 4): 2,
+        (512, 1): 1,
+        (512, 3): 2,
+        (512, 4): 4,
+    }[hidden, gates]
     assert StepProduct.tiling(32, gates * hidden, hidden) == backward_blocks
     make_ours, make_theirs = KINDS[kind]
     theirs = make_theirs(input_size=7, hidden_size=hidden).double()

@@ -69,6 +69,8 @@ def assert_moves_to_torch(ours, theirs, seed=1):
             tensor.data[...] = rng.standard_normal(tensor.shape) ** 2
         else:
             tensor.data[...] = rng.integers(1, 100, tensor.shape)
-    theirs.load_state_dict({name: torch.tensor(value.numpy())
-                            for name, value in ours.state_dict().items()}, strict=True)
+    theirs.load_state_dict(
+        {name: torch.tensor(value.numpy()) for name, value in ours.state_dict().items()},
+        strict=True,
+    )
     assert_same_state(ours, theirs)

@@ -25,7 +25,7 @@ def hand_gradients(w1, b1, w2, b2):
     """∂L/∂(w1, b1, w2, b2) of L = mean((tanh(X w1 + b1) w2 + b2 − Y)²), by the chain rule."""
     hidden = np.tanh(X @ w1 + b1)
     delta_out = 2 * (hidden @ w2 + b2 - Y) / Y.size
-    delta_hidden = (delta_out @ w2.T) * (1 - hidden ** 2)
+    delta_hidden = (delta_out @ w2.T) * (1 - hidden**2)
     return [X.T @ delta_hidden, delta_hidden.sum(0), hidden.T @ delta_out, delta_out.sum(0)]
 
 
@@ -63,5 +63,10 @@ def step_torch(optimizer, params, steps):
 
 def assert_params_close(ours, theirs, rtol=1e-6, atol=1e-10):
     for number, (a, b) in enumerate(zip(ours, theirs)):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=rtol, atol=atol,
-                                   err_msg=f"parameter {number} differs from torch")
+        np.testing.assert_allclose(
+            a.data,
+            b.detach().numpy(),
+            rtol=rtol,
+            atol=atol,
+            err_msg=f"parameter {number} differs from torch",
+        )

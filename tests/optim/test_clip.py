@@ -54,7 +54,8 @@ def test_clip_skips_parameters_without_gradient_and_takes_one_tensor():
     ours.append(cr.tensor(np.ones(2), requires_grad=True))
     theirs.append(torch.ones(2, dtype=torch.float64, requires_grad=True))
     assert optim.clip_grad_norm_(ours, 1.0).item() == pytest.approx(
-        torch.nn.utils.clip_grad_norm_(theirs, 1.0).item())
+        torch.nn.utils.clip_grad_norm_(theirs, 1.0).item()
+    )
     single, torch_single = with_gradients(seed=3)
     optim.clip_grad_norm_(single[0], 0.1)
     torch.nn.utils.clip_grad_norm_(torch_single[0], 0.1)

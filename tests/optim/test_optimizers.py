@@ -7,8 +7,15 @@ import torch
 import chainrule as cr
 from chainrule import optim
 
-from .problem import (assert_params_close, chainrule_params, initial_weights, set_hand_gradients,
-                      step_chainrule, step_torch, torch_params)
+from .problem import (
+    assert_params_close,
+    chainrule_params,
+    initial_weights,
+    set_hand_gradients,
+    step_chainrule,
+    step_torch,
+    torch_params,
+)
 
 STEPS = 25
 
@@ -45,8 +52,12 @@ IDS = [f"{name}-" + ",".join(f"{k}={v}" for k, v in kwargs.items()) for name, kw
 
 def make_pair(name, kwargs, weights):
     ours, theirs = chainrule_params(weights), torch_params(weights)
-    return (ours, getattr(optim, name)(ours, **kwargs),
-            theirs, getattr(torch.optim, name)(theirs, **kwargs))
+    return (
+        ours,
+        getattr(optim, name)(ours, **kwargs),
+        theirs,
+        getattr(torch.optim, name)(theirs, **kwargs),
+    )
 
 
 @pytest.mark.parametrize("name, kwargs", CONFIGS, ids=IDS)
@@ -87,10 +98,12 @@ def test_gradients_untouched_and_float32_kept(name, kwargs):
 def test_param_groups_with_their_own_options():
     weights = initial_weights()
     ours, theirs = chainrule_params(weights), torch_params(weights)
-    our_opt = optim.SGD([{"params": ours[:2]}, {"params": ours[2:], "lr": 0.02, "momentum": 0.9}],
-                        lr=0.2)
-    their_opt = torch.optim.SGD([{"params": theirs[:2]},
-                                 {"params": theirs[2:], "lr": 0.02, "momentum": 0.9}], lr=0.2)
+    our_opt = optim.SGD(
+        [{"params": ours[:2]}, {"params": ours[2:], "lr": 0.02, "momentum": 0.9}], lr=0.2
+    )
+    their_opt = torch.optim.SGD(
+        [{"params": theirs[:2]}, {"params": theirs[2:], "lr": 0.02, "momentum": 0.9}], lr=0.2
+    )
     assert [g["lr"] for g in our_opt.param_groups] == [0.2, 0.02]
     step_chainrule(our_opt, ours, STEPS)
     step_torch(their_opt, theirs, STEPS)
@@ -161,11 +174,20 @@ def test_bad_arguments_are_refused():
         optim.SGD([])
 
 
-@pytest.mark.parametrize("name, switch", [
-    ("SGD", "foreach"), ("SGD", "fused"), ("SGD", "differentiable"),
-    ("Adam", "foreach"), ("Adam", "fused"), ("Adam", "capturable"), ("Adam", "differentiable"),
-    ("AdamW", "fused"), ("AdamW", "capturable"),
-])
+@pytest.mark.parametrize(
+    "name, switch",
+    [
+        ("SGD", "foreach"),
+        ("SGD", "fused"),
+        ("SGD", "differentiable"),
+        ("Adam", "foreach"),
+        ("Adam", "fused"),
+        ("Adam", "capturable"),
+        ("Adam", "differentiable"),
+        ("AdamW", "fused"),
+        ("AdamW", "capturable"),
+    ],
+)
 def test_implementation_switches_are_refused_not_ignored(name, switch):
     w = cr.tensor(np.ones(2), requires_grad=True)
     with pytest.raises(ValueError, match=f"{name}: {switch}=True is not supported"):
@@ -175,8 +197,9 @@ def test_implementation_switches_are_refused_not_ignored(name, switch):
 def test_adam_with_decoupled_weight_decay_is_adamw():
     weights = initial_weights()
     adam, adamw = chainrule_params(weights), chainrule_params(weights)
-    step_chainrule(optim.Adam(adam, lr=0.05, weight_decay=0.1, decoupled_weight_decay=True),
-                   adam, STEPS)
+    step_chainrule(
+        optim.Adam(adam, lr=0.05, weight_decay=0.1, decoupled_weight_decay=True), adam, STEPS
+    )
     step_chainrule(optim.AdamW(adamw, lr=0.05, weight_decay=0.1), adamw, STEPS)
     for a, b in zip(adam, adamw):
         np.testing.assert_array_equal(a.data, b.data)

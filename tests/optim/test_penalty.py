@@ -13,8 +13,10 @@ from .problem import X, Y, chainrule_params, initial_weights, torch_loss, torch_
 
 def test_values_and_gradients_match_torch():
     weights = initial_weights(seed=4)
-    for ours_fn, theirs_fn in [(optim.l1_penalty, lambda ps: sum(p.abs().sum() for p in ps)),
-                               (optim.l2_penalty, lambda ps: sum((p * p).sum() for p in ps) / 2)]:
+    for ours_fn, theirs_fn in [
+        (optim.l1_penalty, lambda ps: sum(p.abs().sum() for p in ps)),
+        (optim.l2_penalty, lambda ps: sum((p * p).sum() for p in ps) / 2),
+    ]:
         ours, theirs = chainrule_params(weights), torch_params(weights)
         value, their_value = ours_fn(ours), theirs_fn(theirs)
         value.backward()

@@ -7,19 +7,31 @@ import torch
 import chainrule as cr
 from chainrule import optim
 
-from .problem import (assert_params_close, chainrule_params, initial_weights, step_chainrule,
-                      step_torch, torch_params)
+from .problem import (
+    assert_params_close,
+    chainrule_params,
+    initial_weights,
+    step_chainrule,
+    step_torch,
+    torch_params,
+)
 from .test_optimizers import CONFIGS, IDS
 
 
 def as_checkpoint(state_dict):
     """What a checkpoint file gives back: arrays as Tensors, steps as 0-d arrays, lists for
     tuples, string keys — nothing shared with the live optimizer."""
-    state = {str(i): {name: np.array(value) if name == "step" else cr.tensor(value)
-                      for name, value in entries.items()}
-             for i, entries in state_dict["state"].items()}
-    groups = [{name: list(value) if isinstance(value, tuple) else value
-               for name, value in group.items()} for group in state_dict["param_groups"]]
+    state = {
+        str(i): {
+            name: np.array(value) if name == "step" else cr.tensor(value)
+            for name, value in entries.items()
+        }
+        for i, entries in state_dict["state"].items()
+    }
+    groups = [
+        {name: list(value) if isinstance(value, tuple) else value for name, value in group.items()}
+        for group in state_dict["param_groups"]
+    ]
     return {"state": state, "param_groups": groups}
 
 
@@ -48,8 +60,10 @@ def test_loads_torchs_state_dict(name, kwargs):
     their_opt = getattr(torch.optim, name)(theirs, **kwargs)
     step_torch(their_opt, theirs, 10)
     saved = their_opt.state_dict()
-    state = {i: {k: v.numpy() if torch.is_tensor(v) else v for k, v in entries.items()}
-             for i, entries in saved["state"].items()}
+    state = {
+        i: {k: v.numpy() if torch.is_tensor(v) else v for k, v in entries.items()}
+        for i, entries in saved["state"].items()
+    }
     ours = chainrule_params([p.detach().numpy() for p in theirs])
     our_opt = getattr(optim, name)(ours, **kwargs)
     our_opt.load_state_dict({"state": state, "param_groups": saved["param_groups"]})
@@ -63,16 +77,18 @@ def test_layout_is_torchs():
     our_opt = optim.Adam([{"params": ours[:3]}, {"params": ours[3:], "lr": 0.1}], amsgrad=True)
     step_chainrule(our_opt, ours, 2)
     theirs = torch_params(initial_weights())
-    their_opt = torch.optim.Adam([{"params": theirs[:3]}, {"params": theirs[3:], "lr": 0.1}],
-                                 amsgrad=True)
+    their_opt = torch.optim.Adam(
+        [{"params": theirs[:3]}, {"params": theirs[3:], "lr": 0.1}], amsgrad=True
+    )
     step_torch(their_opt, theirs, 2)
     mine, reference = our_opt.state_dict(), their_opt.state_dict()
     assert list(mine["state"]) == list(reference["state"]) == [0, 1, 2, 3]
     for i, entries in mine["state"].items():
         assert set(entries) == set(reference["state"][i])
         assert entries["step"] == reference["state"][i]["step"].item() == 2
-        np.testing.assert_allclose(entries["exp_avg_sq"], reference["state"][i]["exp_avg_sq"],
-                                   rtol=1e-6)
+        np.testing.assert_allclose(
+            entries["exp_avg_sq"], reference["state"][i]["exp_avg_sq"], rtol=1e-6
+        )
     for group, their_group in zip(mine["param_groups"], reference["param_groups"]):
         assert group["params"] == their_group["params"]
         assert all(group[k] == their_group[k] for k in group)

@@ -12,8 +12,9 @@ def cutter():
     return load_script("c_code_syntax")
 
 
-ADD = ("static int\nadd (int a, int b)\n{\n  if (a)\n    {\n      return a + b;\n    }\n"
-       "  return b;\n}")
+ADD = (
+    "static int\nadd (int a, int b)\n{\n  if (a)\n    {\n      return a + b;\n    }\n  return b;\n}"
+)
 
 
 def test_a_gnu_style_function_is_cut_with_its_return_type_line(cutter):

@@ -38,5 +38,7 @@ def mnist_slice(data_root):
     images = ((train.data[:3000] / np.float32(255) - 0.1307) / 0.3081).astype(np.float32)
     images = images[:, None]
     labels = train.targets[:3000]
-    return (data.TensorDataset(images[:2000], labels[:2000]),
-            data.TensorDataset(images[2000:], labels[2000:]))
+    return (
+        data.TensorDataset(images[:2000], labels[:2000]),
+        data.TensorDataset(images[2000:], labels[2000:]),
+    )

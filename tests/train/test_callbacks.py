@@ -37,11 +37,14 @@ def test_early_stopping_resets_on_improvement():
 
 def test_early_stopping_min_delta_and_max_mode():
     # improvements of 0.005 are below min_delta 0.01: they count as no improvement
-    assert _stopping_epoch(EarlyStopping(patience=2, min_delta=0.01),
-                           [1.0, 0.995, 0.99, 0.5]) == 3
+    assert _stopping_epoch(EarlyStopping(patience=2, min_delta=0.01), [1.0, 0.995, 0.99, 0.5]) == 3
     accuracies = [0.5, 0.6, 0.59, 0.6, 0.7]
-    assert _stopping_epoch(EarlyStopping("val_accuracy", patience=2, mode="max"), accuracies,
-                           key="val_accuracy") == 4
+    assert (
+        _stopping_epoch(
+            EarlyStopping("val_accuracy", patience=2, mode="max"), accuracies, key="val_accuracy"
+        )
+        == 4
+    )
 
 
 def test_early_stopping_names_the_missing_metric():
@@ -50,8 +53,16 @@ def test_early_stopping_names_the_missing_metric():
 
 
 def _history(n):
-    return [{"epoch": i, "loss": 1.0 / i, "accuracy": 0.5 + i / 100, "val_loss": 1.1 / i,
-             "val_accuracy": 0.5 + i / 90} for i in range(1, n + 1)]
+    return [
+        {
+            "epoch": i,
+            "loss": 1.0 / i,
+            "accuracy": 0.5 + i / 100,
+            "val_loss": 1.1 / i,
+            "val_accuracy": 0.5 + i / 90,
+        }
+        for i in range(1, n + 1)
+    ]
 
 
 def _replay(callback, history, start=0):
@@ -67,8 +78,8 @@ def test_logs_of_a_resumed_run_have_each_epoch_once(tmp_path):
     history = _history(4)
     for logger, name in ((CSVLogger, "log.csv"), (JSONLinesLogger, "log.jsonl")):
         path = tmp_path / name
-        _replay(logger(path), history[:3])          # "killed" after epoch 3 was logged ...
-        _replay(logger(path), history, start=2)     # ... resumed from the epoch-2 checkpoint
+        _replay(logger(path), history[:3])  # "killed" after epoch 3 was logged ...
+        _replay(logger(path), history, start=2)  # ... resumed from the epoch-2 checkpoint
         if name.endswith(".csv"):
             rows = list(csv.DictReader(path.open()))
             epochs = [int(r["epoch"]) for r in rows]
@@ -93,7 +104,9 @@ def test_progress_bar_shows_metrics_and_rate():
     for _ in range(3):
         running.update(np.float32(0.5), np.eye(4, dtype=np.float32), np.arange(4))
         bar.on_batch_end(state, 4)
-    bar.on_epoch_end(state, {"epoch": 1, "loss": 0.5, "accuracy": 1.0, "seconds": 0.5,
-                             "samples_per_second": 24.0})
+    bar.on_epoch_end(
+        state,
+        {"epoch": 1, "loss": 0.5, "accuracy": 1.0, "seconds": 0.5, "samples_per_second": 24.0},
+    )
     text = out.getvalue()
     assert "3/3" in text and "loss=0.5" in text and "samples/s=24" in text

@@ -47,8 +47,7 @@ def test_early_stopping_ends_fit(mnist_slice):
     model, optimizer, loader, _ = _setup(mnist_slice)
     scores = [0.5, 0.7, 0.6, 0.65, 0.9, 0.95]
     stopper = EarlyStopping("score", patience=2, mode="max")
-    history = fit(model, optimizer, loader, epochs=6,
-                  callbacks=[_ScriptedScore(scores), stopper])
+    history = fit(model, optimizer, loader, epochs=6, callbacks=[_ScriptedScore(scores), stopper])
     assert len(history) == 4 and stopper.stopped_epoch == 4
 
 
@@ -56,12 +55,23 @@ def test_a_resumed_early_stopped_run_stays_stopped(mnist_slice, tmp_path):
     scores = [0.5, 0.4, 0.45, 0.6, 0.3]
     model, optimizer, loader, _ = _setup(mnist_slice)
     keeper = ModelCheckpoint(tmp_path, monitor="score", mode="max")
-    history = fit(model, optimizer, loader, epochs=5, callbacks=[
-        _ScriptedScore(scores), EarlyStopping("score", patience=2, mode="max"), keeper])
+    history = fit(
+        model,
+        optimizer,
+        loader,
+        epochs=5,
+        callbacks=[_ScriptedScore(scores), EarlyStopping("score", patience=2, mode="max"), keeper],
+    )
     assert len(history) == 3
     model, optimizer, loader, _ = _setup(mnist_slice)
-    resumed = fit(model, optimizer, loader, epochs=5, resume=keeper.last_path, callbacks=[
-        _ScriptedScore(scores), EarlyStopping("score", patience=2, mode="max")])
+    resumed = fit(
+        model,
+        optimizer,
+        loader,
+        epochs=5,
+        resume=keeper.last_path,
+        callbacks=[_ScriptedScore(scores), EarlyStopping("score", patience=2, mode="max")],
+    )
     assert len(resumed) == 3
 
 
@@ -87,22 +97,36 @@ def test_resumed_run_ends_with_bitwise_the_same_weights(mnist_slice, tmp_path):
 
     model, optimizer, loader, val_loader = _setup(mnist_slice)
     with pytest.raises(KeyboardInterrupt):
-        fit(model, optimizer, loader, epochs=3, val_loader=val_loader,
-            callbacks=[ModelCheckpoint(tmp_path), _Kill(epoch=2)])
+        fit(
+            model,
+            optimizer,
+            loader,
+            epochs=3,
+            val_loader=val_loader,
+            callbacks=[ModelCheckpoint(tmp_path), _Kill(epoch=2)],
+        )
 
     # a new process: everything rebuilt, even from another seed; the checkpoint decides
     model, optimizer, loader, val_loader = _setup(mnist_slice, seed=123)
     checkpoint = ModelCheckpoint(tmp_path)
-    resumed = fit(model, optimizer, loader, epochs=3, val_loader=val_loader,
-                  callbacks=[checkpoint], resume=checkpoint.last_path)
+    resumed = fit(
+        model,
+        optimizer,
+        loader,
+        epochs=3,
+        val_loader=val_loader,
+        callbacks=[checkpoint],
+        resume=checkpoint.last_path,
+    )
 
     got = _weights(model)
     assert got.keys() == expected.keys()
     for name in expected:
         assert np.array_equal(got[name], expected[name]), name
     timing = ("seconds", "samples_per_second")
-    assert [{k: v for k, v in e.items() if k not in timing} for e in resumed] == \
-           [{k: v for k, v in e.items() if k not in timing} for e in straight]
+    assert [{k: v for k, v in e.items() if k not in timing} for e in resumed] == [
+        {k: v for k, v in e.items() if k not in timing} for e in straight
+    ]
 
 
 def test_checkpoint_keeps_the_best_epoch(mnist_slice, tmp_path):

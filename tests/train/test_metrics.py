@@ -38,7 +38,7 @@ def test_running_metrics_equal_whole_set_metrics():
     scores, labels = _scores_and_labels()
     running = RunningMetrics(confusion=True)
     for start in range(0, len(labels), 50):  # uneven last batch: weighting by batch size matters
-        x, y = cr.tensor(scores[start:start + 50]), cr.tensor(labels[start:start + 50])
+        x, y = cr.tensor(scores[start : start + 50]), cr.tensor(labels[start : start + 50])
         running.update(F.cross_entropy(x, y), x, y)
     result = running.compute()
     whole = torch.nn.functional.cross_entropy(torch.from_numpy(scores), torch.from_numpy(labels))
@@ -60,9 +60,10 @@ def _plain_corpus_bleu(hypotheses, references):
     matches, totals = [0] * 4, [0] * 4
     for hypothesis, reference in zip(hypotheses, references):
         for n in range(1, 5):
-            grams = Counter(tuple(hypothesis[i:i + n]) for i in range(len(hypothesis) - n + 1))
-            reference_grams = Counter(tuple(reference[i:i + n])
-                                      for i in range(len(reference) - n + 1))
+            grams = Counter(tuple(hypothesis[i : i + n]) for i in range(len(hypothesis) - n + 1))
+            reference_grams = Counter(
+                tuple(reference[i : i + n]) for i in range(len(reference) - n + 1)
+            )
             matches[n - 1] += sum(min(c, reference_grams[g]) for g, c in grams.items())
             totals[n - 1] += max(len(hypothesis) - n + 1, 0)
     c = sum(len(h) for h in hypotheses)
@@ -75,10 +76,13 @@ def test_bleu_equals_the_papers_formula():
     rng = np.random.default_rng(0)
     words = "a dog cat runs sits on the mat grass in park man woman".split()
     references = [list(rng.choice(words, rng.integers(6, 12))) for _ in range(30)]
-    hypotheses = [[w if rng.random() < 0.8 else str(rng.choice(words)) for w in ref][:-1]
-                  for ref in references]  # one word short: the brevity penalty applies
+    hypotheses = [
+        [w if rng.random() < 0.8 else str(rng.choice(words)) for w in ref][:-1]
+        for ref in references
+    ]  # one word short: the brevity penalty applies
     assert bleu(hypotheses, references) == pytest.approx(
-        _plain_corpus_bleu(hypotheses, references), abs=1e-9)
+        _plain_corpus_bleu(hypotheses, references), abs=1e-9
+    )
     assert bleu(references, references) == pytest.approx(100)
 
 

@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from tests.data.conftest import data_root  # noqa: F401,F811  (the MNIST data root fixture)
+from tests.data.conftest import data_root  # noqa: F401  (the MNIST data root fixture)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -27,11 +27,12 @@ def assert_png():
     def check(path, figsize):
         width, height = png_size(path)
         assert (width, height) == (round(figsize[0] * DPI), round(figsize[1] * DPI))
+
     return check
 
 
 @pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory, data_root):
+def tiny_run(tmp_path_factory, data_root):  # noqa: F811  (the fixture imported above)
     """A run folder as ``chainrule train`` writes it (config.json, checkpoints/last.ckpt) for a
     modern LeNet-5 fitted for one epoch on 512 MNIST digits: quick, and better than chance."""
     import dataclasses
@@ -44,16 +45,27 @@ def tiny_run(tmp_path_factory, data_root):
     from chainrule.train import ModelCheckpoint, fit
 
     directory = tmp_path_factory.mktemp("run")
-    config = RunConfig(model="lenet5", variant="modern", epochs=1, batch_size=32,
-                           data_dir=data_root)
+    config = RunConfig(
+        model="lenet5", variant="modern", epochs=1, batch_size=32, data_dir=data_root
+    )
     (directory / "config.json").write_text(json.dumps(dataclasses.asdict(config)))
     cr.manual_seed(0)
-    mnist = data.MNIST(data_root, train=True, transform=data.transforms.Compose(
-        [data.transforms.ToTensor(), data.transforms.Normalize(MNIST_MEAN, MNIST_STD)]))
+    mnist = data.MNIST(
+        data_root,
+        train=True,
+        transform=data.transforms.Compose(
+            [data.transforms.ToTensor(), data.transforms.Normalize(MNIST_MEAN, MNIST_STD)]
+        ),
+    )
     model = models.build("lenet5", (1, 28, 28), 10, "modern")
     loader = data.DataLoader(data.Subset(mnist, range(512)), batch_size=32, shuffle=True, seed=0)
-    fit(model, optim.Adam(model.parameters(), lr=3e-3), loader, 1,
-        callbacks=[ModelCheckpoint(directory / "checkpoints", monitor="loss")])
+    fit(
+        model,
+        optim.Adam(model.parameters(), lr=3e-3),
+        loader,
+        1,
+        callbacks=[ModelCheckpoint(directory / "checkpoints", monitor="loss")],
+    )
     return directory
 
 
@@ -61,4 +73,5 @@ def tiny_run(tmp_path_factory, data_root):
 def trained(tiny_run):
     """``tiny_run`` loaded back by ``apps.runs.load_run`` (model, test images and labels)."""
     from chainrule.apps import runs
+
     return runs.load_run(tiny_run)

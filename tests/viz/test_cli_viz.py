@@ -10,8 +10,12 @@ from .conftest import png_size
 
 def test_viz_kernels_of_an_mnist_digit(data_root, tmp_path, capsys):
     out = tmp_path / "k.png"
-    assert cli.main(["viz", "kernels", "--mnist-index", "3", "--data-dir", data_root,
-                     "--out", str(out)]) == 0
+    assert (
+        cli.main(
+            ["viz", "kernels", "--mnist-index", "3", "--data-dir", data_root, "--out", str(out)]
+        )
+        == 0
+    )
     assert png_size(out)[0] > 0
     assert "MNIST test digit 3" in capsys.readouterr().out
 
@@ -20,8 +24,19 @@ def test_viz_kernels_of_an_image_file(tmp_path):
     image = pytest.importorskip("PIL.Image")
     pixels = np.random.default_rng(0).integers(0, 256, (20, 24, 3), dtype=np.uint8)
     image.fromarray(pixels).save(tmp_path / "photo.png")
-    assert cli.main(["viz", "kernels", "--image", str(tmp_path / "photo.png"),
-                     "--out", str(tmp_path / "k.png")]) == 0
+    assert (
+        cli.main(
+            [
+                "viz",
+                "kernels",
+                "--image",
+                str(tmp_path / "photo.png"),
+                "--out",
+                str(tmp_path / "k.png"),
+            ]
+        )
+        == 0
+    )
     assert png_size(tmp_path / "k.png")[0] > 0
 
 

@@ -11,8 +11,14 @@ from chainrule.viz import features
 
 def small_cnn():
     cr.manual_seed(0)
-    return nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                         nn.Dropout(0.5), nn.Linear(3 * 3 * 3, 4))
+    return nn.Sequential(
+        nn.Conv2d(1, 3, 3),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dropout(0.5),
+        nn.Linear(3 * 3 * 3, 4),
+    )
 
 
 def test_records_every_layer_in_order_equal_to_running_them_by_hand():
@@ -22,11 +28,14 @@ def test_records_every_layer_in_order_equal_to_running_them_by_hand():
     assert [name for name, _ in records] == ["0", "1", "2", "3", "4", "5"]
     expected = cr.Tensor(x)
     model.eval()
-    for (name, out), layer in zip(records, model):
+    for (_, out), layer in zip(records, model):
         expected = layer(expected)
         np.testing.assert_array_equal(out, expected.data)
-    conv = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(model[0].weight.data),
-                                      torch.from_numpy(model[0].bias.data))
+    conv = torch.nn.functional.conv2d(
+        torch.from_numpy(x),
+        torch.from_numpy(model[0].weight.data),
+        torch.from_numpy(model[0].bias.data),
+    )
     np.testing.assert_allclose(records[0][1], conv.numpy(), rtol=1e-5, atol=1e-6)
 
 

@@ -58,8 +58,9 @@ def test_read_image_from_a_file_and_from_a_zip_member(tmp_path):
     with zipfile.ZipFile(tmp_path / "set.zip", "w") as archive:
         archive.writestr("test/a.png", buffer.getvalue())
     np.testing.assert_array_equal(kernels.read_image(tmp_path / "a.png"), pixels / 255)
-    np.testing.assert_array_equal(kernels.read_image(f"{tmp_path / 'set.zip'}:test/a.png"),
-                                  pixels / 255)
+    np.testing.assert_array_equal(
+        kernels.read_image(f"{tmp_path / 'set.zip'}:test/a.png"), pixels / 255
+    )
     with pytest.raises(FileNotFoundError, match="no member"):
         kernels.read_image(f"{tmp_path / 'set.zip'}:test/b.png")
 

@@ -42,11 +42,26 @@ from ..train import checkpoint
 from ..train.callbacks import CSVLogger, CurvePlot, JSONLinesLogger, ModelCheckpoint, ProgressBar
 from ..train.loop import FitState
 from ..train.metrics import RunningMetrics
-from .common import LR_SCHEDULES, ConfigError, check_same_run, make_optimizer, plot_curves, \
-    write_json
+from .common import (
+    LR_SCHEDULES,
+    ConfigError,
+    check_same_run,
+    make_optimizer,
+    plot_curves,
+    write_json,
+)
 
-__all__ = ["LMConfig", "LMData", "prepare_data", "build_model", "evaluate_lm", "train_epoch",
-           "train_lm", "load_trained", "read_lm_config"]
+__all__ = [
+    "LMConfig",
+    "LMData",
+    "prepare_data",
+    "build_model",
+    "evaluate_lm",
+    "train_epoch",
+    "train_lm",
+    "load_trained",
+    "read_lm_config",
+]
 
 
 @dataclass
@@ -94,9 +109,11 @@ def prepare_data(config, download=False):
     train_text, val_text = split_text(text, config.val_fraction)
     needed = config.batch_size * 2
     if len(val_text) < needed:
-        raise ConfigError(f"the corpus is too short: its validation part has {len(val_text)} "
-                          f"characters, and batch size {config.batch_size} needs at least "
-                          f"{needed}")
+        raise ConfigError(
+            f"the corpus is too short: its validation part has {len(val_text)} "
+            f"characters, and batch size {config.batch_size} needs at least "
+            f"{needed}"
+        )
     vocab = Vocabulary.from_text(text)
     return LMData(vocab, vocab.encode(train_text), vocab.encode(val_text))
 
@@ -104,8 +121,13 @@ def prepare_data(config, download=False):
 def build_model(config, vocab_size):
     """The ``CharRNN`` of ``config``, initialised from ``config.seed``."""
     random.manual_seed(config.seed)
-    return CharRNN(vocab_size, cell=config.cell, hidden_size=config.hidden,
-                   num_layers=config.layers, dropout=config.dropout)
+    return CharRNN(
+        vocab_size,
+        cell=config.cell,
+        hidden_size=config.hidden,
+        num_layers=config.layers,
+        dropout=config.dropout,
+    )
 
 
 def evaluate_lm(model, ids, batch_size, seq_len, device="cpu"):
@@ -174,12 +196,15 @@ def train_lm(config, out_dir, resume=False, progress=True, download=False):
     model = build_model(config, len(data.vocab)).to(config.device)
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr)
     scheduler = LR_SCHEDULES[config.lr_schedule](optimizer, config.epochs)
-    batches = BPTTBatches(as_tensor(data.train, device=config.device), config.batch_size,
-                          config.seq_len)
-    callbacks = [CSVLogger(os.path.join(out_dir, "log.csv")),
-                 JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
-                 CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
-                 ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor="val_loss")]
+    batches = BPTTBatches(
+        as_tensor(data.train, device=config.device), config.batch_size, config.seq_len
+    )
+    callbacks = [
+        CSVLogger(os.path.join(out_dir, "log.csv")),
+        JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
+        CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
+        ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor="val_loss"),
+    ]
     if progress:
         callbacks.append(ProgressBar())
     state = FitState(model, optimizer, batches, config.epochs, scheduler, callbacks)
@@ -207,8 +232,9 @@ def _run_epochs(state, data, config):
     while state.epoch < config.epochs and not _out_of_steps(state, config):
         _call(state, "on_epoch_begin")
         logs = train_epoch(state, config.clip, config.device, config.steps)
-        measured = evaluate_lm(state.model, data.val, config.batch_size, config.seq_len,
-                               config.device)
+        measured = evaluate_lm(
+            state.model, data.val, config.batch_size, config.seq_len, config.device
+        )
         logs.update({f"val_{k}": v for k, v in measured.items()})
         if state.scheduler is not None:
             state.scheduler.step()
@@ -226,14 +252,18 @@ def _out_of_steps(state, config):
 def _finish(state, config, out_dir, seconds, snapshot):
     history = state.history
     final = history[-1] if history else {}
-    metrics = {"val_loss": final.get("val_loss"),
-               "val_bits_per_char": final.get("val_loss", math.nan) / math.log(2),
-               "best_val_loss": min((h["val_loss"] for h in history), default=None),
-               "train_loss": final.get("loss"),
-               "epochs": state.epoch, "steps": state.step, "seconds": round(seconds, 3),
-               "train_seconds_total": round(sum(h["seconds"] for h in history), 3),
-               "resumed_from_epoch": None if snapshot is None else int(snapshot["epoch"]),
-               "config": dataclasses.asdict(config)}
+    metrics = {
+        "val_loss": final.get("val_loss"),
+        "val_bits_per_char": final.get("val_loss", math.nan) / math.log(2),
+        "best_val_loss": min((h["val_loss"] for h in history), default=None),
+        "train_loss": final.get("loss"),
+        "epochs": state.epoch,
+        "steps": state.step,
+        "seconds": round(seconds, 3),
+        "train_seconds_total": round(sum(h["seconds"] for h in history), 3),
+        "resumed_from_epoch": None if snapshot is None else int(snapshot["epoch"]),
+        "config": dataclasses.asdict(config),
+    }
     write_json(os.path.join(out_dir, "metrics.json"), metrics)
     return metrics
 
@@ -244,8 +274,10 @@ def load_trained(out_dir, which="last", device="cpu"):
     config = read_lm_config(out_dir)
     path = os.path.join(out_dir, "checkpoints", f"{which}.ckpt")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{out_dir} has no '{which}' checkpoint (looked for {path}); "
-                                "was it written by `chainrule train char-lm`?")
+        raise FileNotFoundError(
+            f"{out_dir} has no '{which}' checkpoint (looked for {path}); "
+            "was it written by `chainrule train char-lm`?"
+        )
     vocab = Vocabulary.load(os.path.join(out_dir, "vocab.json"))
     model = build_model(config, len(vocab))
     model.load_state_dict(checkpoint.load(path)["model"])
@@ -261,8 +293,9 @@ def read_lm_config(out_dir):
         saved = json.load(f)
     known = {f.name for f in dataclasses.fields(LMConfig)}
     if "seq_len" not in saved or not set(saved) <= known:
-        raise ConfigError(f"{out_dir} is not a language-model run (its config.json is not an "
-                          "LMConfig)")
+        raise ConfigError(
+            f"{out_dir} is not a language-model run (its config.json is not an LMConfig)"
+        )
     return LMConfig(**saved)
 
 

@@ -29,14 +29,33 @@ from ..creation import as_tensor
 from ..data.augment import RandomDistortion
 from ..data.mnist import MNIST_MEAN, MNIST_STD
 from ..train import checkpoint
-from ..train.callbacks import (CSVLogger, CurvePlot, EarlyStopping, JSONLinesLogger,
-                               ModelCheckpoint, ProgressBar)
+from ..train.callbacks import (
+    CSVLogger,
+    CurvePlot,
+    EarlyStopping,
+    JSONLinesLogger,
+    ModelCheckpoint,
+    ProgressBar,
+)
 from ..train.loop import evaluate, fit
-from .common import LR_SCHEDULES, ConfigError, check_same_run, make_optimizer, plot_curves, \
-    write_json
+from .common import (
+    LR_SCHEDULES,
+    ConfigError,
+    check_same_run,
+    make_optimizer,
+    plot_curves,
+    write_json,
+)
 
-__all__ = ["RunConfig", "DATASETS", "Splits", "load_splits", "train_run", "evaluate_test_set",
-           "read_config"]
+__all__ = [
+    "RunConfig",
+    "DATASETS",
+    "Splits",
+    "load_splits",
+    "train_run",
+    "evaluate_test_set",
+    "read_config",
+]
 
 
 @dataclass
@@ -82,12 +101,21 @@ class Splits:
 
 def _mnist(data_dir, download, distort=False):
     def transform(*distortion):
-        return data.transforms.Compose([data.transforms.ToTensor(), *distortion,
-                                        data.transforms.Normalize(MNIST_MEAN, MNIST_STD)])
+        return data.transforms.Compose(
+            [
+                data.transforms.ToTensor(),
+                *distortion,
+                data.transforms.Normalize(MNIST_MEAN, MNIST_STD),
+            ]
+        )
+
     train = data.MNIST(data_dir, train=True, download=download, transform=transform())
     test = data.MNIST(data_dir, train=False, download=download, transform=transform())
-    distorted = data.MNIST(data_dir, train=True, transform=transform(
-        RandomDistortion())) if distort else None
+    distorted = (
+        data.MNIST(data_dir, train=True, transform=transform(RandomDistortion()))
+        if distort
+        else None
+    )
     return train, test, (1, 28, 28), 10, distorted
 
 
@@ -104,17 +132,24 @@ def load_splits(config, download=False):
     if config.dataset not in DATASETS:
         raise KeyError(f"unknown dataset {config.dataset!r}; choose one of {', '.join(DATASETS)}")
     read = DATASETS[config.dataset]
-    train, test, input_shape, num_classes, distorted = read(config.data_dir, download,
-                                                            config.distort)
+    train, test, input_shape, num_classes, distorted = read(
+        config.data_dir, download, config.distort
+    )
     if not 0 <= config.val_size < len(train):
         raise ConfigError(f"val_size must be between 0 and {len(train) - 1}, got {config.val_size}")
     cut = len(train) - config.val_size
     kept = cut if config.limit_train is None else min(config.limit_train, cut)
-    return Splits(train=(data.Subset(distorted, range(kept)) if config.distort
-                         else _rows(train, 0, kept, config.device)),
-                  val=_rows(train, cut, len(train), config.device) if config.val_size else None,
-                  test=_rows(test, 0, len(test), config.device),
-                  input_shape=input_shape, num_classes=num_classes)
+    return Splits(
+        train=(
+            data.Subset(distorted, range(kept))
+            if config.distort
+            else _rows(train, 0, kept, config.device)
+        ),
+        val=_rows(train, cut, len(train), config.device) if config.val_size else None,
+        test=_rows(test, 0, len(test), config.device),
+        input_shape=input_shape,
+        num_classes=num_classes,
+    )
 
 
 def _rows(dataset, start, stop, device):
@@ -139,34 +174,51 @@ def train_run(config, model, splits, out_dir, resume=False, progress=True):
     write_json(os.path.join(out_dir, "config.json"), dataclasses.asdict(config))
     random.manual_seed(config.seed)
     model.to(config.device)
-    optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr,
-                               config.weight_decay)
+    optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, config.weight_decay)
     scheduler = LR_SCHEDULES[config.lr_schedule](optimizer, config.epochs)
-    train_loader = data.DataLoader(splits.train, batch_size=config.batch_size, shuffle=True,
-                                   seed=config.seed)
+    train_loader = data.DataLoader(
+        splits.train, batch_size=config.batch_size, shuffle=True, seed=config.seed
+    )
     val_loader = _eval_loader(splits.val, config) if splits.val is not None else None
     monitor = "val_loss" if val_loader is not None else "loss"
-    callbacks = [CSVLogger(os.path.join(out_dir, "log.csv")),
-                 JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
-                 CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves)]
+    callbacks = [
+        CSVLogger(os.path.join(out_dir, "log.csv")),
+        JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
+        CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
+    ]
     if config.patience is not None:
         callbacks.append(EarlyStopping(monitor=monitor, patience=config.patience))
     callbacks.append(ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor=monitor))
     if progress:
         callbacks.append(ProgressBar())
     started = time.perf_counter()
-    history = fit(model, optimizer, train_loader, config.epochs, val_loader=val_loader,
-                  scheduler=scheduler, callbacks=callbacks, device=config.device,
-                  resume=snapshot)
+    history = fit(
+        model,
+        optimizer,
+        train_loader,
+        config.epochs,
+        val_loader=val_loader,
+        scheduler=scheduler,
+        callbacks=callbacks,
+        device=config.device,
+        resume=snapshot,
+    )
     seconds = time.perf_counter() - started
     metrics = evaluate_test_set(model, splits.test, config)
-    np.savetxt(os.path.join(out_dir, "confusion.csv"), metrics.pop("test_confusion"), fmt="%d",
-               delimiter=",")
-    metrics.update(epochs=len(history), seconds=round(seconds, 3),
-                   train_seconds_total=round(sum(logs["seconds"] for logs in history), 3),
-                   resumed_from_epoch=None if snapshot is None else int(snapshot["epoch"]),
-                   final_epoch=history[-1] if history else None,
-                   config=dataclasses.asdict(config))
+    np.savetxt(
+        os.path.join(out_dir, "confusion.csv"),
+        metrics.pop("test_confusion"),
+        fmt="%d",
+        delimiter=",",
+    )
+    metrics.update(
+        epochs=len(history),
+        seconds=round(seconds, 3),
+        train_seconds_total=round(sum(logs["seconds"] for logs in history), 3),
+        resumed_from_epoch=None if snapshot is None else int(snapshot["epoch"]),
+        final_epoch=history[-1] if history else None,
+        config=dataclasses.asdict(config),
+    )
     write_json(os.path.join(out_dir, "metrics.json"), metrics)
     return metrics
 
@@ -183,8 +235,11 @@ def read_config(out_dir):
 def evaluate_test_set(model, test_set, config):
     """Loss, accuracy and confusion matrix of ``model`` on the test set, as ``test_*``."""
     measured = evaluate(model, _eval_loader(test_set, config), device=config.device)
-    return {"test_loss": measured["loss"], "test_accuracy": measured["accuracy"],
-            "test_confusion": measured["confusion"]}
+    return {
+        "test_loss": measured["loss"],
+        "test_accuracy": measured["accuracy"],
+        "test_confusion": measured["confusion"],
+    }
 
 
 def _eval_loader(dataset, config):

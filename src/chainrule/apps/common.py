@@ -11,8 +11,15 @@ import json
 from .. import optim
 from ..errors import ChainruleError
 
-__all__ = ["OPTIMIZERS", "LR_SCHEDULES", "make_optimizer", "ConfigError", "check_same_run",
-           "write_json", "plot_curves"]
+__all__ = [
+    "OPTIMIZERS",
+    "LR_SCHEDULES",
+    "make_optimizer",
+    "ConfigError",
+    "check_same_run",
+    "write_json",
+    "plot_curves",
+]
 
 
 class ConfigError(ChainruleError, ValueError):
@@ -23,8 +30,10 @@ class ConfigError(ChainruleError, ValueError):
 OPTIMIZERS = {
     "sgd": (lambda p, lr, wd: optim.SGD(p, lr=lr, weight_decay=wd), 0.1),
     "momentum": (lambda p, lr, wd: optim.SGD(p, lr=lr, momentum=0.9, weight_decay=wd), 0.01),
-    "nesterov": (lambda p, lr, wd: optim.SGD(p, lr=lr, momentum=0.9, nesterov=True,
-                                             weight_decay=wd), 0.01),
+    "nesterov": (
+        lambda p, lr, wd: optim.SGD(p, lr=lr, momentum=0.9, nesterov=True, weight_decay=wd),
+        0.01,
+    ),
     "adagrad": (lambda p, lr, wd: optim.Adagrad(p, lr=lr, weight_decay=wd), 0.01),
     "adadelta": (lambda p, lr, wd: optim.Adadelta(p, lr=lr, weight_decay=wd), 1.0),
     "rmsprop": (lambda p, lr, wd: optim.RMSprop(p, lr=lr, weight_decay=wd), 1e-3),
@@ -36,8 +45,9 @@ OPTIMIZERS = {
 # name -> factory(optimizer, epochs): the scheduler stepped after every epoch, or None
 LR_SCHEDULES = {
     "constant": lambda optimizer, epochs: None,
-    "cosine": lambda optimizer, epochs: optim.lr_scheduler.CosineAnnealingLR(optimizer,
-                                                                              T_max=epochs),
+    "cosine": lambda optimizer, epochs: optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=epochs
+    ),
 }
 
 
@@ -53,12 +63,16 @@ def make_optimizer(name, params, lr=None, weight_decay=0.0):
 def check_same_run(saved, config, may_differ=("epochs", "device")):
     """Raise ``ConfigError`` naming every option of ``config`` (a dataclass) that differs from
     the ``saved`` config of the run being resumed, except those in ``may_differ``."""
-    different = [f"{k}: {v!r} in the run, {getattr(config, k)!r} now"
-                 for k, v in dataclasses.asdict(saved).items()
-                 if k not in may_differ and getattr(config, k) != v]
+    different = [
+        f"{k}: {v!r} in the run, {getattr(config, k)!r} now"
+        for k, v in dataclasses.asdict(saved).items()
+        if k not in may_differ and getattr(config, k) != v
+    ]
     if different:
-        raise ConfigError("cannot resume: the options differ from the run being "
-                          "resumed (" + "; ".join(different) + ")")
+        raise ConfigError(
+            "cannot resume: the options differ from the run being "
+            "resumed (" + "; ".join(different) + ")"
+        )
 
 
 def write_json(path, obj):
@@ -71,4 +85,5 @@ def plot_curves(history, path):
     """The drawing that the apps hand to ``train.CurvePlot``: ``viz.curves.plot_history``,
     imported on the first call so that matplotlib loads only when a curve is drawn."""
     from ..viz.curves import plot_history
+
     plot_history(history, path)

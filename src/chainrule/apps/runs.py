@@ -36,20 +36,29 @@ def load_run(run_dir, which="last", data_dir=None, device=None):
     """The model of run folder ``run_dir`` with the weights of checkpoint ``which`` (``last`` or
     ``best``), on ``device`` (None: the run's). ``data_dir`` overrides the run's data root."""
     config = classify.read_config(run_dir)
-    config = dataclasses.replace(config, device=device or config.device,
-                                 data_dir=data_dir or config.data_dir)
+    config = dataclasses.replace(
+        config, device=device or config.device, data_dir=data_dir or config.data_dir
+    )
     path = os.path.join(run_dir, "checkpoints", f"{which}.ckpt")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{run_dir} has no '{which}' checkpoint (looked for {path}); "
-                                "was it written by `chainrule train`?")
+        raise FileNotFoundError(
+            f"{run_dir} has no '{which}' checkpoint (looked for {path}); "
+            "was it written by `chainrule train`?"
+        )
     splits = classify.load_splits(dataclasses.replace(config, distort=False))
     model = models.build(config.model, splits.input_shape, splits.num_classes, config.variant)
     model.to(config.device)
     model.load_state_dict(checkpoint.load(path)["model"])
     model.eval()
     images, labels = (to_device(array, "cpu") for array in splits.test.arrays)
-    return TrainedRun(model=model, config=config, images=images, labels=labels,
-                      num_classes=splits.num_classes, directory=str(run_dir))
+    return TrainedRun(
+        model=model,
+        config=config,
+        images=images,
+        labels=labels,
+        num_classes=splits.num_classes,
+        directory=str(run_dir),
+    )
 
 
 def evaluate_run(trained):

@@ -39,8 +39,17 @@ from ..train.loop import FitState
 from ..train.metrics import bleu
 from .common import plot_curves, write_json
 
-__all__ = ["Seq2SeqConfig", "Seq2SeqData", "prepare_data", "model_arguments", "build_model",
-           "train_step", "evaluate_loss", "translate_corpus", "train_seq2seq"]
+__all__ = [
+    "Seq2SeqConfig",
+    "Seq2SeqData",
+    "prepare_data",
+    "model_arguments",
+    "build_model",
+    "train_step",
+    "evaluate_loss",
+    "translate_corpus",
+    "train_seq2seq",
+]
 
 
 @dataclass
@@ -88,33 +97,48 @@ class Seq2SeqData:
 def prepare_data(config, download=False):
     """Read Multi30k, keep the training pairs of at most ``max_tokens`` words a side (the first
     ``limit_train`` of them), build both vocabularies from them and encode every split."""
-    splits = {s: Multi30k(config.data_dir, s, download=download)
-              for s in ("train", "val", "test")}
-    tokens = {s: ([tokenize(x) for x in d.source], [tokenize(y) for y in d.target])
-              for s, d in splits.items()}
+    splits = {s: Multi30k(config.data_dir, s, download=download) for s in ("train", "val", "test")}
+    tokens = {
+        s: ([tokenize(x) for x in d.source], [tokenize(y) for y in d.target])
+        for s, d in splits.items()
+    }
     train_src, train_tgt = tokens["train"]
-    keep = [i for i in range(len(train_src))
-            if len(train_src[i]) <= config.max_tokens and len(train_tgt[i]) <= config.max_tokens]
-    keep = keep[:config.limit_train]
+    keep = [
+        i
+        for i in range(len(train_src))
+        if len(train_src[i]) <= config.max_tokens and len(train_tgt[i]) <= config.max_tokens
+    ]
+    keep = keep[: config.limit_train]
     train_src, train_tgt = [train_src[i] for i in keep], [train_tgt[i] for i in keep]
     source_vocab = Vocab.build(train_src, config.min_freq)
     target_vocab = Vocab.build(train_tgt, config.min_freq)
 
     def encode(sources, targets):
         return [source_vocab.encode(s) for s in sources], [target_vocab.encode(t) for t in targets]
-    return Seq2SeqData(source_vocab, target_vocab, train=encode(train_src, train_tgt),
-                       val=encode(*tokens["val"]), test=encode(*tokens["test"]),
-                       test_tokens=tokens["test"],
-                       test_text=(splits["test"].source, splits["test"].target))
+
+    return Seq2SeqData(
+        source_vocab,
+        target_vocab,
+        train=encode(train_src, train_tgt),
+        val=encode(*tokens["val"]),
+        test=encode(*tokens["test"]),
+        test_tokens=tokens["test"],
+        test_text=(splits["test"].source, splits["test"].target),
+    )
 
 
 def model_arguments(config, data):
     """The ``Seq2Seq`` constructor arguments of ``config`` for the vocabularies of ``data``."""
-    return dict(source_vocab_size=len(data.source_vocab),
-                target_vocab_size=len(data.target_vocab), embedding_dim=config.embedding,
-                hidden_size=config.hidden, cell=config.cell, bidirectional=config.bidirectional,
-                attention=None if config.attention == "none" else config.attention,
-                dropout=config.dropout)
+    return dict(
+        source_vocab_size=len(data.source_vocab),
+        target_vocab_size=len(data.target_vocab),
+        embedding_dim=config.embedding,
+        hidden_size=config.hidden,
+        cell=config.cell,
+        bidirectional=config.bidirectional,
+        attention=None if config.attention == "none" else config.attention,
+        dropout=config.dropout,
+    )
 
 
 def build_model(config, data):
@@ -165,32 +189,45 @@ def train_seq2seq(config, out_dir, download=False, log=print):
     optimizer = optim.Adam(model.parameters(), lr=config.lr)
     train = TranslationBatches(*data.train, config.batch_size, 0, seed=config.seed)
     val = TranslationBatches(*data.val, config.batch_size, 0, shuffle=False)
-    callbacks = [CSVLogger(os.path.join(out_dir, "log.csv")),
-                 JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
-                 CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves)]
+    callbacks = [
+        CSVLogger(os.path.join(out_dir, "log.csv")),
+        JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
+        CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
+    ]
     state = FitState(model, optimizer, train, config.epochs, callbacks=callbacks)
     started = time.perf_counter()
     _call(state, "on_train_begin")
     while state.epoch < config.epochs:
         epoch_started = time.perf_counter()
-        losses = [train_step(model, optimizer, source, target, config.clip)
-                  for source, target in train]
+        losses = [
+            train_step(model, optimizer, source, target, config.clip) for source, target in train
+        ]
         state.step += len(losses)
         state.epoch += 1
-        logs = {"epoch": state.epoch, "loss": float(np.mean(losses)),
-                "val_loss": evaluate_loss(model, val),
-                "seconds": time.perf_counter() - epoch_started}
+        logs = {
+            "epoch": state.epoch,
+            "loss": float(np.mean(losses)),
+            "val_loss": evaluate_loss(model, val),
+            "seconds": time.perf_counter() - epoch_started,
+        }
         state.history.append(logs)
         save_translator(out_dir, model, data.source_vocab, data.target_vocab)
         _call(state, "on_epoch_end", logs)
-        log(f"epoch {state.epoch}/{config.epochs}: loss {logs['loss']:.4f}, "
-            f"val_loss {logs['val_loss']:.4f}, {logs['seconds']:.1f} s")
+        log(
+            f"epoch {state.epoch}/{config.epochs}: loss {logs['loss']:.4f}, "
+            f"val_loss {logs['val_loss']:.4f}, {logs['seconds']:.1f} s"
+        )
     _call(state, "on_train_end")
     seconds = time.perf_counter() - started
     metrics = _test_metrics(model, data, config)
-    metrics.update(epochs=state.epoch, steps=state.step, seconds=round(seconds, 3),
-                   train_pairs=len(data.train[0]), history=state.history,
-                   config=dataclasses.asdict(config))
+    metrics.update(
+        epochs=state.epoch,
+        steps=state.step,
+        seconds=round(seconds, 3),
+        train_pairs=len(data.train[0]),
+        history=state.history,
+        config=dataclasses.asdict(config),
+    )
     write_json(os.path.join(out_dir, "metrics.json"), metrics)
     return metrics
 
@@ -199,13 +236,20 @@ def _test_metrics(model, data, config):
     model.eval()
     sources, references = data.test[0], data.test_tokens[1]
     test = TranslationBatches(*data.test, config.batch_size, 0, shuffle=False)
-    greedy = translate_corpus(lambda s: model.greedy(s, config.max_len), sources,
-                              config.batch_size, data.target_vocab)
-    metrics = {"test_loss": evaluate_loss(model, test),
-               "test_bleu_greedy": bleu(greedy, references)}
+    greedy = translate_corpus(
+        lambda s: model.greedy(s, config.max_len), sources, config.batch_size, data.target_vocab
+    )
+    metrics = {
+        "test_loss": evaluate_loss(model, test),
+        "test_bleu_greedy": bleu(greedy, references),
+    }
     if config.beam:
-        beam = translate_corpus(lambda s: model.beam_search(s, config.beam, config.max_len),
-                                sources, config.batch_size, data.target_vocab)
+        beam = translate_corpus(
+            lambda s: model.beam_search(s, config.beam, config.max_len),
+            sources,
+            config.batch_size,
+            data.target_vocab,
+        )
         metrics["test_bleu_beam"] = bleu(beam, references)
     return metrics
 

@@ -12,6 +12,20 @@ from .download import ChecksumError, DatasetNotFoundError, DownloadError, Remote
 from .idx import IDXFormatError, read_idx
 from .mnist import MNIST
 
-__all__ = ["ChecksumError", "DataLoader", "Dataset", "DatasetNotFoundError", "DownloadError",
-           "IDXFormatError", "MNIST", "RemoteFile", "Subset", "TensorDataset", "data_root",
-           "default_collate", "random_split", "read_idx", "transforms"]
+__all__ = [
+    "ChecksumError",
+    "DataLoader",
+    "Dataset",
+    "DatasetNotFoundError",
+    "DownloadError",
+    "IDXFormatError",
+    "MNIST",
+    "RemoteFile",
+    "Subset",
+    "TensorDataset",
+    "data_root",
+    "default_collate",
+    "random_split",
+    "read_idx",
+    "transforms",
+]

@@ -28,8 +28,7 @@ from .. import random
 from ..backend import get_array_module
 from .transforms import Transform
 
-__all__ = ["RandomDistortion", "distort", "affine_transform", "bilinear_sample",
-           "gaussian_smooth"]
+__all__ = ["RandomDistortion", "distort", "affine_transform", "bilinear_sample", "gaussian_smooth"]
 
 
 class RandomDistortion(Transform):
@@ -52,18 +51,28 @@ class RandomDistortion(Transform):
     shape and dtype; uint8 results are rounded.
     """
 
-    def __init__(self, translate=2.0, scale=(0.9, 1.1), squeeze=0.1, shear=0.15,
-                 elastic_alpha=0.0, elastic_sigma=4.0):
+    def __init__(
+        self,
+        translate=2.0,
+        scale=(0.9, 1.1),
+        squeeze=0.1,
+        shear=0.15,
+        elastic_alpha=0.0,
+        elastic_sigma=4.0,
+    ):
         low, high = scale
         if not 0 < low <= high:
-            raise ValueError(f"RandomDistortion: scale must be a range 0 < low <= high, "
-                             f"got {scale}")
+            raise ValueError(
+                f"RandomDistortion: scale must be a range 0 < low <= high, got {scale}"
+            )
         if not 0 <= squeeze < 1:
             raise ValueError(f"RandomDistortion: squeeze must be in [0, 1), got {squeeze}")
         if min(translate, shear, elastic_alpha) < 0 or elastic_sigma <= 0:
-            raise ValueError("RandomDistortion: translate, shear and elastic_alpha must be >= 0 "
-                             f"and elastic_sigma > 0, got {translate}, {shear}, {elastic_alpha}, "
-                             f"{elastic_sigma}")
+            raise ValueError(
+                "RandomDistortion: translate, shear and elastic_alpha must be >= 0 "
+                f"and elastic_sigma > 0, got {translate}, {shear}, {elastic_alpha}, "
+                f"{elastic_sigma}"
+            )
         self.translate = float(translate)
         self.scale = (float(low), float(high))
         self.squeeze = float(squeeze)
@@ -76,8 +85,10 @@ class RandomDistortion(Transform):
 
     def apply_batch(self, images):
         if images.ndim < 3:
-            raise ValueError(f"RandomDistortion: expected a batch (N, H, W) or (N, C, H, W), "
-                             f"got shape {images.shape}")
+            raise ValueError(
+                f"RandomDistortion: expected a batch (N, H, W) or (N, C, H, W), "
+                f"got shape {images.shape}"
+            )
         xp = get_array_module(images)
         dtype = _float_dtype(images)
         n, (height, width) = len(images), images.shape[-2:]
@@ -90,18 +101,25 @@ class RandomDistortion(Transform):
         if self.elastic_alpha:
             field = uniform(-1.0, 1.0, (2, n, height, width))
             displacement = self.elastic_alpha * gaussian_smooth(field, self.elastic_sigma)
-        return distort(images,
-                       translation=uniform(-self.translate, self.translate, (n, 2)),
-                       scale=uniform(*self.scale, n),
-                       squeeze=uniform(-self.squeeze, self.squeeze, n),
-                       shear=uniform(-self.shear, self.shear, n),
-                       displacement=displacement)
+        return distort(
+            images,
+            translation=uniform(-self.translate, self.translate, (n, 2)),
+            scale=uniform(*self.scale, n),
+            squeeze=uniform(-self.squeeze, self.squeeze, n),
+            shear=uniform(-self.shear, self.shear, n),
+            displacement=displacement,
+        )
 
     def __repr__(self):
-        elastic = (f", elastic_alpha={self.elastic_alpha}, elastic_sigma={self.elastic_sigma}"
-                   if self.elastic_alpha else "")
-        return (f"RandomDistortion(translate={self.translate}, scale={self.scale}, "
-                f"squeeze={self.squeeze}, shear={self.shear}{elastic})")
+        elastic = (
+            f", elastic_alpha={self.elastic_alpha}, elastic_sigma={self.elastic_sigma}"
+            if self.elastic_alpha
+            else ""
+        )
+        return (
+            f"RandomDistortion(translate={self.translate}, scale={self.scale}, "
+            f"squeeze={self.squeeze}, shear={self.shear}{elastic})"
+        )
 
 
 def distort(images, translation, scale, squeeze, shear, displacement=None):
@@ -120,8 +138,9 @@ def distort(images, translation, scale, squeeze, shear, displacement=None):
     """
     xp = get_array_module(images)
     dtype = _float_dtype(images)
-    translation, scale, squeeze, shear = (xp.asarray(a, dtype=dtype)
-                                          for a in (translation, scale, squeeze, shear))
+    translation, scale, squeeze, shear = (
+        xp.asarray(a, dtype=dtype) for a in (translation, scale, squeeze, shear)
+    )
     scale_x = scale * (1 + squeeze)
     scale_y = scale / (1 + squeeze)
     # S⁻¹ = diag(1/sx, 1/sy) · [[1, −h], [0, 1]], written in (row, column) = (y, x) order.
@@ -194,8 +213,9 @@ def bilinear_sample(images, rows, cols):
     # ... and of all four neighbours: (N, C, 4, H_out · W_out).
     corners = xp.asarray([0, 1, stride, stride + 1], dtype=np.intp)[:, None]
     values = padded.reshape(-1)[top_left[:, :, None, :] + corners]
-    v00, v01, v10, v11 = (values[:, :, i].reshape(n, channels, *out_shape).astype(dtype)
-                          for i in range(4))
+    v00, v01, v10, v11 = (
+        values[:, :, i].reshape(n, channels, *out_shape).astype(dtype) for i in range(4)
+    )
     top = v00 + b * (v01 - v00)
     bottom = v10 + b * (v11 - v10)
     out = top + a * (bottom - top)

@@ -33,12 +33,18 @@ class DataLoader:
     ``load_state_dict()``.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
-                 collate_fn=None):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) \
-                or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size should be a positive integer value, but "
-                             f"got batch_size={batch_size!r}")
+    def __init__(
+        self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, collate_fn=None
+    ):
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, numbers.Integral)
+            or batch_size < 1
+        ):
+            raise ValueError(
+                f"DataLoader: batch_size should be a positive integer value, but "
+                f"got batch_size={batch_size!r}"
+            )
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -100,5 +106,7 @@ def default_collate(samples):
         return Tensor(np.asarray(samples, dtype=np.int64))
     if isinstance(first, float):
         return Tensor(np.asarray(samples, dtype=backend.get_default_dtype()))
-    raise TypeError(f"default_collate: cannot batch samples of type {type(first).__name__}; "
-                    "give the DataLoader a collate_fn")
+    raise TypeError(
+        f"default_collate: cannot batch samples of type {type(first).__name__}; "
+        "give the DataLoader a collate_fn"
+    )

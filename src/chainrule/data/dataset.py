@@ -97,8 +97,10 @@ def random_split(dataset, lengths, seed=None):
 def _split_counts(total, lengths):
     if all(isinstance(n, (int, np.integer)) for n in lengths):
         if sum(lengths) != total or min(lengths) < 0:
-            raise ValueError(f"random_split: lengths {lengths} must be >= 0 and sum to the "
-                             f"dataset's length {total}")
+            raise ValueError(
+                f"random_split: lengths {lengths} must be >= 0 and sum to the "
+                f"dataset's length {total}"
+            )
         return [int(n) for n in lengths]
     if not np.isclose(sum(lengths), 1.0) or min(lengths) < 0:
         raise ValueError(f"random_split: fractions {lengths} must be >= 0 and sum to 1")

@@ -34,6 +34,7 @@ class RemoteFile:
 
     ``mirrors`` are base URLs (ending in ``/``); the file's URL is mirror + name.
     """
+
     name: str
     md5: str
     mirrors: tuple
@@ -46,7 +47,7 @@ class RemoteFile:
         """The paths the file may have in ``folder``: as named, and uncompressed if gzipped."""
         paths = [Path(folder) / self.name]
         if self.name.endswith(".gz"):
-            paths.append(Path(folder) / self.name[:-len(".gz")])
+            paths.append(Path(folder) / self.name[: -len(".gz")])
         return paths
 
 
@@ -88,11 +89,13 @@ def _first_existing(paths):
 def _not_found_message(dataset, missing, folder, root_reason):
     looked = "\n".join(f"  {path}" for f in missing for path in f.candidates(folder))
     urls = "\n".join(f"  {url}" for f in missing for url in f.urls[:1])
-    return (f"{dataset}: data files not found. The data root was chosen by {root_reason}; "
-            f"looked for:\n{looked}\n"
-            f"To fix: point ${ENV_VAR} (or --data-dir / the root argument) at a folder holding "
-            f"{Path(folder).name}/ with these files, or pass download=True to fetch them from:\n"
-            f"{urls}")
+    return (
+        f"{dataset}: data files not found. The data root was chosen by {root_reason}; "
+        f"looked for:\n{looked}\n"
+        f"To fix: point ${ENV_VAR} (or --data-dir / the root argument) at a folder holding "
+        f"{Path(folder).name}/ with these files, or pass download=True to fetch them from:\n"
+        f"{urls}"
+    )
 
 
 _verified = {}
@@ -111,9 +114,11 @@ def read_verified(path, md5):
     if _verified.get(key) != md5:
         actual = hashlib.md5(content).hexdigest()
         if actual != md5:
-            raise ChecksumError(f"{path}: checksum mismatch (MD5 of the uncompressed content is "
-                                f"{actual}, expected {md5}); the file is corrupt or truncated — "
-                                "delete it and download it again")
+            raise ChecksumError(
+                f"{path}: checksum mismatch (MD5 of the uncompressed content is "
+                f"{actual}, expected {md5}); the file is corrupt or truncated — "
+                "delete it and download it again"
+            )
         _verified[key] = md5
     return content
 
@@ -134,16 +139,20 @@ def fetch(remote, folder):
             return target
         except (OSError, ValueError, urllib.error.URLError) as error:
             failures.append(f"  {url}: {error}")
-    raise DownloadError(f"could not download {remote.name} into {folder}; tried:\n"
-                        + "\n".join(failures))
+    raise DownloadError(
+        f"could not download {remote.name} into {folder}; tried:\n" + "\n".join(failures)
+    )
 
 
 def _download_verified(url, target, md5):
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".part")
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+    )
     try:
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(
-                url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+        with (
+            os.fdopen(handle, "wb") as out,
+            urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response,
+        ):
             shutil.copyfileobj(response, out)
         read_verified(temporary, md5)
         os.replace(temporary, target)

@@ -47,8 +47,10 @@ def read_bytes(path):
     try:
         return gzip.decompress(raw)
     except (EOFError, OSError, zlib.error) as error:
-        raise IDXFormatError(f"{os.fspath(path)}: damaged or truncated gzip file ({error}); "
-                             "delete it and download it again") from None
+        raise IDXFormatError(
+            f"{os.fspath(path)}: damaged or truncated gzip file ({error}); "
+            "delete it and download it again"
+        ) from None
 
 
 def parse_idx(content, name="<bytes>"):
@@ -57,19 +59,25 @@ def parse_idx(content, name="<bytes>"):
         raise IDXFormatError(f"{name}: {len(content)} bytes is too short for an IDX header")
     zero, type_code, ndim = content[0:2], content[2], content[3]
     if zero != b"\x00\x00" or type_code not in IDX_DTYPES:
-        raise IDXFormatError(f"{name}: not an IDX file (magic number {content[:4].hex()}; "
-                             "expected 0000 then a type code 08/09/0b/0c/0d/0e, then the rank)")
+        raise IDXFormatError(
+            f"{name}: not an IDX file (magic number {content[:4].hex()}; "
+            "expected 0000 then a type code 08/09/0b/0c/0d/0e, then the rank)"
+        )
     header_size = 4 + 4 * ndim
     if len(content) < header_size:
-        raise IDXFormatError(f"{name}: truncated header: rank {ndim} needs {header_size} bytes, "
-                             f"the file has {len(content)}")
+        raise IDXFormatError(
+            f"{name}: truncated header: rank {ndim} needs {header_size} bytes, "
+            f"the file has {len(content)}"
+        )
     shape = tuple(int(n) for n in np.frombuffer(content, ">u4", count=ndim, offset=4))
     dtype = IDX_DTYPES[type_code]
     expected = header_size + math.prod(shape) * dtype.itemsize
     if len(content) != expected:
         problem = "truncated" if len(content) < expected else "has trailing bytes"
-        raise IDXFormatError(f"{name}: {problem}: header says shape {shape} of {dtype.name} "
-                             f"({expected} bytes in all), the file has {len(content)} bytes")
+        raise IDXFormatError(
+            f"{name}: {problem}: header says shape {shape} of {dtype.name} "
+            f"({expected} bytes in all), the file has {len(content)} bytes"
+        )
     values = np.frombuffer(content, dtype, offset=header_size).reshape(shape)
     return values.astype(dtype.newbyteorder("="))
 
@@ -77,4 +85,3 @@ def parse_idx(content, name="<bytes>"):
 def read_idx(path):
     """Read an IDX file (raw or gzipped) into a NumPy array of its shape and element type."""
     return parse_idx(read_bytes(path), name=os.fspath(path))
-

@@ -75,8 +75,12 @@ class MNIST(Dataset):
 
 def _check_shapes(images, labels, images_path, labels_path):
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise IDXFormatError(f"{images_path}: expected uint8 images of shape (N, 28, 28), "
-                             f"found {images.dtype} {images.shape}")
+        raise IDXFormatError(
+            f"{images_path}: expected uint8 images of shape (N, 28, 28), "
+            f"found {images.dtype} {images.shape}"
+        )
     if labels.dtype != np.uint8 or labels.shape != images.shape[:1]:
-        raise IDXFormatError(f"{labels_path}: expected {len(images)} uint8 labels to match "
-                             f"{images_path}, found {labels.dtype} {labels.shape}")
+        raise IDXFormatError(
+            f"{labels_path}: expected {len(images)} uint8 labels to match "
+            f"{images_path}, found {labels.dtype} {labels.shape}"
+        )

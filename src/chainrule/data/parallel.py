@@ -53,22 +53,28 @@ class Multi30k(Dataset):
 
     def __init__(self, root=None, split="train", languages=("de", "en"), download=False):
         if split not in self.splits:
-            raise ValueError(f"Multi30k: split must be one of {', '.join(self.splits)}, "
-                             f"got {split!r}")
+            raise ValueError(
+                f"Multi30k: split must be one of {', '.join(self.splits)}, got {split!r}"
+            )
         languages = tuple(languages)
         if len(languages) != 2 or not set(languages) <= set(self.languages_available):
-            raise ValueError(f"Multi30k: languages must be two of "
-                             f"{', '.join(self.languages_available)}, got {languages}")
+            raise ValueError(
+                f"Multi30k: languages must be two of "
+                f"{', '.join(self.languages_available)}, got {languages}"
+            )
         self.split, self.languages = split, languages
         names = [f"{self.splits[split]}.{language}.gz" for language in languages]
         files = [RemoteFile(name, self.checksums[name], self.mirrors) for name in names]
         root, reason = data_root(root)
         paths = locate(files, root / self.folder, reason, download, "Multi30k")
-        self.source, self.target = (_lines(read_verified(path, f.md5), path)
-                                    for path, f in zip(paths, files))
+        self.source, self.target = (
+            _lines(read_verified(path, f.md5), path) for path, f in zip(paths, files)
+        )
         if len(self.source) != len(self.target):
-            raise ValueError(f"Multi30k: {paths[0]} has {len(self.source)} lines but "
-                             f"{paths[1]} has {len(self.target)}; the files must be aligned")
+            raise ValueError(
+                f"Multi30k: {paths[0]} has {len(self.source)} lines but "
+                f"{paths[1]} has {len(self.target)}; the files must be aligned"
+            )
 
     def __len__(self):
         return len(self.source)
@@ -94,7 +100,7 @@ def pad_sequences(sequences, pad_index):
     longest = max(len(s) for s in sequences)
     padded = np.full((longest, len(sequences)), pad_index, dtype=np.int64)
     for column, sequence in enumerate(sequences):
-        padded[:len(sequence), column] = sequence
+        padded[: len(sequence), column] = sequence
     return padded
 
 
@@ -111,8 +117,9 @@ class TranslationBatches:
 
     def __init__(self, sources, targets, batch_size, pad_index, shuffle=True, seed=0, pool=50):
         if len(sources) != len(targets):
-            raise ValueError(f"TranslationBatches: {len(sources)} sources but "
-                             f"{len(targets)} targets")
+            raise ValueError(
+                f"TranslationBatches: {len(sources)} sources but {len(targets)} targets"
+            )
         self.sources, self.targets = list(sources), list(targets)
         self.batch_size, self.pad_index = batch_size, pad_index
         self.shuffle, self.seed, self.pool = shuffle, seed, pool
@@ -124,23 +131,28 @@ class TranslationBatches:
     def _batch_indices(self):
         count = len(self.sources)
         if not self.shuffle:
-            return [np.arange(start, min(start + self.batch_size, count))
-                    for start in range(0, count, self.batch_size)]
+            return [
+                np.arange(start, min(start + self.batch_size, count))
+                for start in range(0, count, self.batch_size)
+            ]
         rng = np.random.default_rng(self.seed + self.epoch)
         order = rng.permutation(count)
         lengths = np.array([len(s) for s in self.sources])
         batches = []
         step = self.batch_size * self.pool
         for start in range(0, count, step):
-            chunk = order[start:start + step]
+            chunk = order[start : start + step]
             chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-            batches += [chunk[i:i + self.batch_size] for i in range(0, len(chunk),
-                                                                  self.batch_size)]
+            batches += [
+                chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)
+            ]
         return [batches[i] for i in rng.permutation(len(batches))]
 
     def __iter__(self):
         indices = self._batch_indices()
         self.epoch += 1
         for batch in indices:
-            yield (pad_sequences([self.sources[i] for i in batch], self.pad_index),
-                   pad_sequences([self.targets[i] for i in batch], self.pad_index))
+            yield (
+                pad_sequences([self.sources[i] for i in batch], self.pad_index),
+                pad_sequences([self.targets[i] for i in batch], self.pad_index),
+            )

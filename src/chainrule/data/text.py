@@ -26,18 +26,23 @@ from .download import DatasetNotFoundError, RemoteFile, data_root, locate, read_
 __all__ = ["CORPORA", "load_corpus", "split_text", "c_sources_from_tar"]
 
 TINYSHAKESPEARE = RemoteFile(
-    "input.txt", "6fb458f1232090904fb40fe944165e91",
-    ("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/",))
+    "input.txt",
+    "6fb458f1232090904fb40fe944165e91",
+    ("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/",),
+)
 
 # MD5 of the uncompressed tar; the .tar.gz itself has SHA256
 # f1d1db83c2d650996577b1bce410be2056c6f4c0e0eef31ea5ac9de9b381c05f. The tarball is a subset of
 # https://ftp.gnu.org/gnu/glibc/glibc-2.36.tar.xz built for this project: no mirror holds it.
 GLIBC_STRING_STDLIB_STDIO = RemoteFile(
-    "glibc-2.36-string-stdlib-stdio.tar.gz", "9378609095ef9bab6631d9ffa83ac48d", ())
+    "glibc-2.36-string-stdlib-stdio.tar.gz", "9378609095ef9bab6631d9ffa83ac48d", ()
+)
 
 # name -> (folder under the data root, file)
-CORPORA = {"tinyshakespeare": ("tinyshakespeare", TINYSHAKESPEARE),
-           "c-code": ("c-code", GLIBC_STRING_STDLIB_STDIO)}
+CORPORA = {
+    "tinyshakespeare": ("tinyshakespeare", TINYSHAKESPEARE),
+    "c-code": ("c-code", GLIBC_STRING_STDLIB_STDIO),
+}
 
 C_SUFFIXES = (".c", ".h")
 
@@ -56,17 +61,21 @@ def load_corpus(name_or_path, root=None, download=False):
     if not path.is_file():
         raise DatasetNotFoundError(
             f"corpus {os.fspath(name_or_path)!r} is neither a known corpus "
-            f"({', '.join(CORPORA)}) nor a file: no file at {path.resolve()}")
+            f"({', '.join(CORPORA)}) nor a file: no file at {path.resolve()}"
+        )
     return path.read_text(encoding="utf-8")
 
 
 def c_sources_from_tar(tar_bytes):
     """The ``.c``/``.h`` members of an (uncompressed) tar, sorted by path, concatenated."""
     with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as archive:
-        members = sorted((m for m in archive.getmembers()
-                          if m.isfile() and m.name.endswith(C_SUFFIXES)), key=lambda m: m.name)
-        return "".join(archive.extractfile(m).read().decode("utf-8", errors="replace")
-                       for m in members)
+        members = sorted(
+            (m for m in archive.getmembers() if m.isfile() and m.name.endswith(C_SUFFIXES)),
+            key=lambda m: m.name,
+        )
+        return "".join(
+            archive.extractfile(m).read().decode("utf-8", errors="replace") for m in members
+        )
 
 
 def split_text(text, val_fraction=0.1):

@@ -96,8 +96,9 @@ class Normalize(Transform):
     def __call__(self, x):
         channels = len(self.mean)
         if x.ndim < 3 or (channels > 1 and x.shape[-3] != channels):
-            raise ValueError(f"Normalize: expected (..., C, H, W) with C = {channels}, "
-                             f"got shape {x.shape}")
+            raise ValueError(
+                f"Normalize: expected (..., C, H, W) with C = {channels}, got shape {x.shape}"
+            )
         xp = get_array_module(x)
         mean = xp.asarray(self.mean, dtype=x.dtype).reshape(-1, 1, 1)
         std = xp.asarray(self.std, dtype=x.dtype).reshape(-1, 1, 1)
@@ -123,8 +124,9 @@ class GaussianNoise(Transform):
 
     def __call__(self, x):
         if x.dtype.kind != "f":
-            raise TypeError(f"GaussianNoise: expected floating-point data, got {x.dtype}; "
-                            "apply ToTensor first")
+            raise TypeError(
+                f"GaussianNoise: expected floating-point data, got {x.dtype}; apply ToTensor first"
+            )
         xp = get_array_module(x)
         noise = random.generator(xp).standard_normal(x.shape, dtype=x.dtype)
         noise *= self.std

@@ -43,9 +43,11 @@ class Vocab:
 
     def __init__(self, words):
         words = list(words)
-        if tuple(words[:len(SPECIALS)]) != SPECIALS:
-            raise ValueError(f"Vocab: the word list must start with the special tokens "
-                             f"{SPECIALS}, got {words[:len(SPECIALS)]}")
+        if tuple(words[: len(SPECIALS)]) != SPECIALS:
+            raise ValueError(
+                f"Vocab: the word list must start with the special tokens "
+                f"{SPECIALS}, got {words[: len(SPECIALS)]}"
+            )
         if len(set(words)) != len(words):
             raise ValueError("Vocab: the word list holds a word twice")
         self.itos = words
@@ -60,8 +62,10 @@ class Vocab:
         counts = Counter(word for sentence in sentences for word in sentence)
         for special in SPECIALS:
             counts.pop(special, None)
-        kept = sorted((word for word, n in counts.items() if n >= min_freq),
-                      key=lambda word: (-counts[word], word))
+        kept = sorted(
+            (word for word, n in counts.items() if n >= min_freq),
+            key=lambda word: (-counts[word], word),
+        )
         return cls(SPECIALS + tuple(kept))
 
     def __len__(self):

@@ -15,8 +15,18 @@ import math
 from ..autograd import Function
 from ..backend import get_array_module
 
-__all__ = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "selu",
-           "softmax", "log_softmax"]
+__all__ = [
+    "identity",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "prelu",
+    "elu",
+    "selu",
+    "softmax",
+    "log_softmax",
+]
 
 # SELU's constants (Klambauer et al. 2017, as in torch; deck D2's "Selu" quotes them to 8 digits).
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -258,9 +268,11 @@ def prelu(input, weight):
     is ``input``'s dim 1. See ``PReLU``."""
     channels = input.shape[1] if input.ndim >= 2 else 1
     if weight.ndim > 1 or math.prod(weight.shape) not in (1, channels):
-        raise ValueError(f"prelu: weight must hold 1 slope or one per channel (input dim 1 = "
-                         f"{channels}); got weight of shape {tuple(weight.shape)} for input "
-                         f"of shape {tuple(input.shape)}")
+        raise ValueError(
+            f"prelu: weight must hold 1 slope or one per channel (input dim 1 = "
+            f"{channels}); got weight of shape {tuple(weight.shape)} for input "
+            f"of shape {tuple(input.shape)}"
+        )
     return PReLU.apply(input, weight)
 
 

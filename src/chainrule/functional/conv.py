@@ -63,8 +63,9 @@ def _padding(padding, kernel, dilation, stride, op):
         totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
         return tuple((t // 2, t - t // 2) for t in totals)
     if isinstance(padding, str):
-        raise ValueError(f"{op}: padding must be an int, a pair, 'valid' or 'same', "
-                         f"got {padding!r}")
+        raise ValueError(
+            f"{op}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}"
+        )
     ph, pw = _pair(padding, op, "padding")
     if ph < 0 or pw < 0:
         raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
@@ -78,8 +79,10 @@ class _Geometry:
 
     def __init__(self, op, input_shape, weight_shape, stride, padding, dilation, groups):
         if len(input_shape) != 4 or len(weight_shape) != 4:
-            raise ValueError(f"{op}: expected input (N, C, H, W) and weight (O, C/groups, kh, kw),"
-                             f" got input {tuple(input_shape)} and weight {tuple(weight_shape)}")
+            raise ValueError(
+                f"{op}: expected input (N, C, H, W) and weight (O, C/groups, kh, kw),"
+                f" got input {tuple(input_shape)} and weight {tuple(weight_shape)}"
+            )
         self.n, self.c, self.h, self.w = input_shape
         self.o, self.cg, self.kh, self.kw = weight_shape
         self.stride = _pair(stride, op, "stride")
@@ -87,23 +90,29 @@ class _Geometry:
         if not isinstance(groups, int) or groups < 1:
             raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
         if min(self.stride + self.dilation) < 1:
-            raise ValueError(f"{op}: stride and dilation must be positive, "
-                             f"got {self.stride} and {self.dilation}")
+            raise ValueError(
+                f"{op}: stride and dilation must be positive, got {self.stride} and {self.dilation}"
+            )
         if self.c != self.cg * groups or self.o % groups:
-            raise ValueError(f"{op}: input has {self.c} channels and weight {tuple(weight_shape)}"
-                             f" with groups={groups}: need channels = groups × weight.shape[1] "
-                             f"and weight.shape[0] divisible by groups")
+            raise ValueError(
+                f"{op}: input has {self.c} channels and weight {tuple(weight_shape)}"
+                f" with groups={groups}: need channels = groups × weight.shape[1] "
+                f"and weight.shape[0] divisible by groups"
+            )
         self.groups = groups
-        self.pad_h, self.pad_w = _padding(padding, (self.kh, self.kw), self.dilation,
-                                          self.stride, op)
+        self.pad_h, self.pad_w = _padding(
+            padding, (self.kh, self.kw), self.dilation, self.stride, op
+        )
         self.hp = self.h + sum(self.pad_h)
         self.wp = self.w + sum(self.pad_w)
         (sh, sw), (dh, dw) = self.stride, self.dilation
         self.ho = (self.hp - dh * (self.kh - 1) - 1) // sh + 1
         self.wo = (self.wp - dw * (self.kw - 1) - 1) // sw + 1
         if self.ho < 1 or self.wo < 1:
-            raise ValueError(f"{op}: kernel {self.kh}×{self.kw} (dilation {self.dilation}) is "
-                             f"larger than the padded input {self.hp}×{self.wp}")
+            raise ValueError(
+                f"{op}: kernel {self.kh}×{self.kw} (dilation {self.dilation}) is "
+                f"larger than the padded input {self.hp}×{self.wp}"
+            )
         self.rows = self.cg * self.kh * self.kw
 
 
@@ -111,8 +120,11 @@ def _tap(g, u, v):
     """The pixels of the padded input that kernel tap (u, v) multiplies, one per output pixel:
     rows u·d + i·s and columns v·d + j·s (a strided slice)."""
     (sh, sw), (dh, dw) = g.stride, g.dilation
-    return (Ellipsis, slice(u * dh, u * dh + sh * (g.ho - 1) + 1, sh),
-            slice(v * dw, v * dw + sw * (g.wo - 1) + 1, sw))
+    return (
+        Ellipsis,
+        slice(u * dh, u * dh + sh * (g.ho - 1) + 1, sh),
+        slice(v * dw, v * dw + sw * (g.wo - 1) + 1, sw),
+    )
 
 
 def im2col(x, g):
@@ -137,7 +149,7 @@ def col2im(columns, g):
         for v in range(g.kw):
             padded[_tap(g, u, v)] += blocks[:, :, u, v]
     (top, _), (left, _) = g.pad_h, g.pad_w
-    return padded[:, :, top:top + g.h, left:left + g.w]
+    return padded[:, :, top : top + g.h, left : left + g.w]
 
 
 def _per_group(array, g):
@@ -175,8 +187,11 @@ def _computation(array):
     return conv_kernels if get_array_module(array) is np else _REFERENCE
 
 
-_REFERENCE = SimpleNamespace(correlate=correlate, correlate_adjoint=correlate_adjoint,
-                             correlate_weight_grad=correlate_weight_grad)
+_REFERENCE = SimpleNamespace(
+    correlate=correlate,
+    correlate_adjoint=correlate_adjoint,
+    correlate_weight_grad=correlate_weight_grad,
+)
 
 
 def _check_bias(op, bias, channels):
@@ -216,10 +231,17 @@ class Conv1d(Conv2d):
         ctx.shapes = (x.shape, weight.shape)
         if not isinstance(padding, str):
             padding = (0, _single(padding, "conv1d", "padding"))
-        y = Conv2d.forward(ctx, x[:, :, None, :], weight[:, :, None, :], bias,
-                           stride=(1, _single(stride, "conv1d", "stride")), padding=padding,
-                           dilation=(1, _single(dilation, "conv1d", "dilation")), groups=groups,
-                           op="conv1d")
+        y = Conv2d.forward(
+            ctx,
+            x[:, :, None, :],
+            weight[:, :, None, :],
+            bias,
+            stride=(1, _single(stride, "conv1d", "stride")),
+            padding=padding,
+            dilation=(1, _single(dilation, "conv1d", "dilation")),
+            groups=groups,
+            op="conv1d",
+        )
         return y[:, :, 0, :]
 
     @staticmethod
@@ -229,8 +251,9 @@ class Conv1d(Conv2d):
 
 def _drop_unit_height(grads, shapes):
     """The 2-D op's (input, weight, bias) gradients with the unit height axis removed."""
-    unit_height = tuple(None if gr is None else gr.reshape(shape)
-                        for gr, shape in zip(grads, shapes))
+    unit_height = tuple(
+        None if gr is None else gr.reshape(shape) for gr, shape in zip(grads, shapes)
+    )
     return unit_height + grads[2:]
 
 
@@ -256,10 +279,22 @@ class ConvTranspose2d(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None, *, stride, padding, output_padding, groups,
-                dilation, op="conv_transpose2d"):
-        g = _transposed_geometry(op, x.shape, weight.shape, stride, padding, output_padding,
-                                 groups, dilation)
+    def forward(
+        ctx,
+        x,
+        weight,
+        bias=None,
+        *,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        op="conv_transpose2d",
+    ):
+        g = _transposed_geometry(
+            op, x.shape, weight.shape, stride, padding, output_padding, groups, dilation
+        )
         _check_bias(op, bias, g.c)
         y = _computation(x).correlate_adjoint(x, weight, g)
         if bias is not None:
@@ -282,16 +317,21 @@ class ConvTranspose1d(ConvTranspose2d):
     gain a unit height axis."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias=None, *, stride, padding, output_padding, groups,
-                dilation):
+    def forward(ctx, x, weight, bias=None, *, stride, padding, output_padding, groups, dilation):
         op = "conv_transpose1d"
         ctx.shapes = (x.shape, weight.shape)
         y = ConvTranspose2d.forward(
-            ctx, x[:, :, None, :], weight[:, :, None, :], bias,
-            stride=(1, _single(stride, op, "stride")), padding=(0, _single(padding, op,
-                                                                           "padding")),
-            output_padding=(0, _single(output_padding, op, "output_padding")), groups=groups,
-            dilation=(1, _single(dilation, op, "dilation")), op=op)
+            ctx,
+            x[:, :, None, :],
+            weight[:, :, None, :],
+            bias,
+            stride=(1, _single(stride, op, "stride")),
+            padding=(0, _single(padding, op, "padding")),
+            output_padding=(0, _single(output_padding, op, "output_padding")),
+            groups=groups,
+            dilation=(1, _single(dilation, op, "dilation")),
+            op=op,
+        )
         return y[:, :, 0, :]
 
     @staticmethod
@@ -299,29 +339,45 @@ class ConvTranspose1d(ConvTranspose2d):
         return _drop_unit_height(ConvTranspose2d.backward(ctx, grad[:, :, None, :]), ctx.shapes)
 
 
-def _transposed_geometry(op, x_shape, weight_shape, stride, padding, output_padding, groups,
-                         dilation):
+def _transposed_geometry(
+    op, x_shape, weight_shape, stride, padding, output_padding, groups, dilation
+):
     """The geometry of the conv2d whose input gradient conv_transpose2d computes."""
     if len(x_shape) != 4 or len(weight_shape) != 4 or x_shape[1] != weight_shape[0]:
-        raise ValueError(f"{op}: expected input (N, C_in, H, W) and weight "
-                         f"(C_in, C_out/groups, kh, kw), got input {tuple(x_shape)} and weight "
-                         f"{tuple(weight_shape)}")
+        raise ValueError(
+            f"{op}: expected input (N, C_in, H, W) and weight "
+            f"(C_in, C_out/groups, kh, kw), got input {tuple(x_shape)} and weight "
+            f"{tuple(weight_shape)}"
+        )
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a pair, got {padding!r}")
     strides, pads = _pair(stride, op, "stride"), _pair(padding, op, "padding")
     extras, dilations = _pair(output_padding, op, "output_padding"), _pair(dilation, op, "dilation")
     if any(e >= max(s, d) or e < 0 for e, s, d in zip(extras, strides, dilations)):
-        raise ValueError(f"{op}: output_padding {extras} must be non-negative and smaller than "
-                         f"stride {strides} or dilation {dilations}")
+        raise ValueError(
+            f"{op}: output_padding {extras} must be non-negative and smaller than "
+            f"stride {strides} or dilation {dilations}"
+        )
     n, _, h, w = x_shape
     _, out_per_group, kh, kw = weight_shape
-    out_h, out_w = ((size - 1) * s - 2 * p + d * (k - 1) + e + 1 for size, s, p, d, k, e in
-                    zip((h, w), strides, pads, dilations, (kh, kw), extras))
+    out_h, out_w = (
+        (size - 1) * s - 2 * p + d * (k - 1) + e + 1
+        for size, s, p, d, k, e in zip((h, w), strides, pads, dilations, (kh, kw), extras)
+    )
     if out_h < 1 or out_w < 1:
-        raise ValueError(f"{op}: input {tuple(x_shape)} with this stride/padding gives an "
-                         f"empty output ({out_h}×{out_w})")
-    return _Geometry(op, (n, out_per_group * groups, out_h, out_w), weight_shape, strides, pads,
-                     dilations, groups)
+        raise ValueError(
+            f"{op}: input {tuple(x_shape)} with this stride/padding gives an "
+            f"empty output ({out_h}×{out_w})"
+        )
+    return _Geometry(
+        op,
+        (n, out_per_group * groups, out_h, out_w),
+        weight_shape,
+        strides,
+        pads,
+        dilations,
+        groups,
+    )
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -331,35 +387,53 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     stride 1). Output (N, O, Ho, Wo) with Ho = ⌊(H + 2p − d·(kh − 1) − 1)/s⌋ + 1. See ``Conv2d``.
     """
     _check_ndim("conv2d", input, weight, 4)
-    return Conv2d.apply(input, weight, bias, stride=stride, padding=padding,
-                        dilation=dilation, groups=groups)
+    return Conv2d.apply(
+        input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups
+    )
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution of input (N, C, L) with weight (O, C/groups, k): conv2d at height 1."""
     _check_ndim("conv1d", input, weight, 3)
-    return Conv1d.apply(input, weight, bias, stride=stride, padding=padding,
-                        dilation=dilation, groups=groups)
+    return Conv1d.apply(
+        input, weight, bias, stride=stride, padding=padding, dilation=dilation, groups=groups
+    )
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+def conv_transpose2d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
     """Transposed convolution of input (N, C_in, H, W) with weight (C_in, C_out/groups, kh, kw),
     the adjoint of conv2d. See ``ConvTranspose2d``."""
     _check_ndim("conv_transpose2d", input, weight, 4)
-    return ConvTranspose2d.apply(input, weight, bias, stride=stride,
-                                 padding=padding, output_padding=output_padding, groups=groups,
-                                 dilation=dilation)
+    return ConvTranspose2d.apply(
+        input,
+        weight,
+        bias,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+    )
 
 
-def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+def conv_transpose1d(
+    input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
     """Transposed convolution of input (N, C_in, L) with weight (C_in, C_out/groups, k):
     conv_transpose2d at height 1. L_out = (L − 1)·s − 2p + d·(k − 1) + output_padding + 1."""
     _check_ndim("conv_transpose1d", input, weight, 3)
-    return ConvTranspose1d.apply(input, weight, bias, stride=stride, padding=padding,
-                                 output_padding=output_padding, groups=groups,
-                                 dilation=dilation)
+    return ConvTranspose1d.apply(
+        input,
+        weight,
+        bias,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
+    )
 
 
 class Unfold(Function):
@@ -374,8 +448,9 @@ class Unfold(Function):
     def forward(ctx, x, *, kernel_size, dilation, padding, stride):
         batched = x.ndim == 4
         if x.ndim not in (3, 4):
-            raise ValueError(f"unfold: expected input (N, C, H, W) or (C, H, W), got shape "
-                             f"{tuple(x.shape)}")
+            raise ValueError(
+                f"unfold: expected input (N, C, H, W) or (C, H, W), got shape {tuple(x.shape)}"
+            )
         images = x if batched else x[None]
         g = _block_geometry("unfold", images.shape, kernel_size, dilation, padding, stride)
         ctx.geometry, ctx.batched = g, batched
@@ -399,20 +474,25 @@ class Fold(Function):
     @staticmethod
     def forward(ctx, x, *, output_size, kernel_size, dilation, padding, stride):
         if x.ndim not in (2, 3):
-            raise ValueError(f"fold: expected input (N, C·kh·kw, L) or (C·kh·kw, L), got shape "
-                             f"{tuple(x.shape)}")
+            raise ValueError(
+                f"fold: expected input (N, C·kh·kw, L) or (C·kh·kw, L), got shape {tuple(x.shape)}"
+            )
         batched = x.ndim == 3
         columns = x if batched else x[None]
         kh, kw = _pair(kernel_size, "fold", "kernel_size")
         if columns.shape[1] % (kh * kw):
-            raise ValueError(f"fold: input's dimension 1 ({columns.shape[1]}) must be divisible "
-                             f"by the kernel's size {kh}×{kw}")
+            raise ValueError(
+                f"fold: input's dimension 1 ({columns.shape[1]}) must be divisible "
+                f"by the kernel's size {kh}×{kw}"
+            )
         h, w = _pair(output_size, "fold", "output_size")
         shape = (columns.shape[0], columns.shape[1] // (kh * kw), h, w)
         g = _block_geometry("fold", shape, (kh, kw), dilation, padding, stride)
         if columns.shape[2] != g.ho * g.wo:
-            raise ValueError(f"fold: input has {columns.shape[2]} columns but output_size "
-                             f"{(h, w)} holds {g.ho}×{g.wo} = {g.ho * g.wo} kernel positions")
+            raise ValueError(
+                f"fold: input has {columns.shape[2]} columns but output_size "
+                f"{(h, w)} holds {g.ho}×{g.wo} = {g.ho * g.wo} kernel positions"
+            )
         ctx.geometry, ctx.batched = g, batched
         images = col2im(columns, g)
         return images if batched else images[0]
@@ -433,18 +513,27 @@ def _block_geometry(op, shape, kernel_size, dilation, padding, stride):
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """The sliding blocks of (N, C, H, W) as columns (N, C·kh·kw, L): im2col. See ``Unfold``."""
-    return Unfold.apply(input, kernel_size=kernel_size, dilation=dilation, padding=padding,
-                        stride=stride)
+    return Unfold.apply(
+        input, kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride
+    )
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Columns (N, C·kh·kw, L) summed back into images (N, C, *output_size): col2im. See
     ``Fold``."""
-    return Fold.apply(input, output_size=output_size, kernel_size=kernel_size,
-                      dilation=dilation, padding=padding, stride=stride)
+    return Fold.apply(
+        input,
+        output_size=output_size,
+        kernel_size=kernel_size,
+        dilation=dilation,
+        padding=padding,
+        stride=stride,
+    )
 
 
 def _check_ndim(op, input, weight, ndim):
     if input.ndim != ndim or weight.ndim != ndim:
-        raise ValueError(f"{op}: input and weight must be {ndim}-D (batched), got input of shape "
-                         f"{tuple(input.shape)} and weight of shape {tuple(weight.shape)}")
+        raise ValueError(
+            f"{op}: input and weight must be {ndim}-D (batched), got input of shape "
+            f"{tuple(input.shape)} and weight of shape {tuple(weight.shape)}"
+        )

@@ -50,15 +50,20 @@ def embedding(input, weight, padding_idx=None):
     if np.dtype(indices.dtype).kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {input.dtype}")
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), "
-                         f"got shape {tuple(weight.shape)}")
+        raise ValueError(
+            f"embedding: weight must be 2-D (num_embeddings, embedding_dim), "
+            f"got shape {tuple(weight.shape)}"
+        )
     vocabulary = weight.shape[0]
     if indices.size and not (0 <= int(indices.min()) and int(indices.max()) < vocabulary):
-        raise IndexError(f"embedding: indices must lie in [0, {vocabulary}), got values in "
-                         f"[{int(indices.min())}, {int(indices.max())}]")
+        raise IndexError(
+            f"embedding: indices must lie in [0, {vocabulary}), got values in "
+            f"[{int(indices.min())}, {int(indices.max())}]"
+        )
     if padding_idx is not None:
         if not -vocabulary <= padding_idx < vocabulary:
-            raise ValueError(f"embedding: padding_idx {padding_idx} is outside the "
-                             f"{vocabulary} embeddings")
+            raise ValueError(
+                f"embedding: padding_idx {padding_idx} is outside the {vocabulary} embeddings"
+            )
         padding_idx %= vocabulary
     return Embedding.apply(input, weight, padding_idx=padding_idx)

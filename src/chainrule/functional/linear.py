@@ -50,15 +50,21 @@ def linear(input, weight, bias=None):
     """y = x Wᵀ + b over the last dimension of ``input`` (any leading shape). See ``Linear``."""
     in_features = input.shape[-1] if input.ndim else None
     if weight.ndim != 2 or in_features != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {tuple(input.shape)} needs a weight of shape "
-                         f"(out_features, {in_features}); got weight of shape "
-                         f"{tuple(weight.shape)}")
+        raise ValueError(
+            f"linear: input of shape {tuple(input.shape)} needs a weight of shape "
+            f"(out_features, {in_features}); got weight of shape "
+            f"{tuple(weight.shape)}"
+        )
     for name, array in (("weight", weight), ("bias", bias)):
         if array is not None and array.dtype != input.dtype:
-            raise TypeError(f"linear: input and {name} must have the same dtype, but got "
-                            f"{input.dtype} and {array.dtype} (convert the input with "
-                            f".to({array.dtype}) first)")
+            raise TypeError(
+                f"linear: input and {name} must have the same dtype, but got "
+                f"{input.dtype} and {array.dtype} (convert the input with "
+                f".to({array.dtype}) first)"
+            )
     if bias is not None and bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},) to match weight of "
-                         f"shape {tuple(weight.shape)}; got {tuple(bias.shape)}")
+        raise ValueError(
+            f"linear: bias must have shape ({weight.shape[0]},) to match weight of "
+            f"shape {tuple(weight.shape)}; got {tuple(bias.shape)}"
+        )
     return Linear.apply(input, weight, bias)

@@ -17,9 +17,20 @@ from ..autograd import Function
 from ..backend import get_array_module
 from .math import unbroadcast
 
-__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "kl_div",
-           "cosine_similarity", "cosine_embedding_loss", "margin_ranking_loss"]
+__all__ = [
+    "mse_loss",
+    "l1_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "nll_loss",
+    "kl_div",
+    "cosine_similarity",
+    "cosine_embedding_loss",
+    "margin_ranking_loss",
+]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -45,11 +56,14 @@ def _unreduce(grad, reduction, count):
 
 def _check_same_shape(op, input, target):
     if tuple(input.shape) != tuple(target.shape):
-        raise ValueError(f"{op}: target of shape {tuple(target.shape)} must have the shape of "
-                         f"input, {tuple(input.shape)}")
+        raise ValueError(
+            f"{op}: target of shape {tuple(target.shape)} must have the shape of "
+            f"input, {tuple(input.shape)}"
+        )
 
 
 # -- squared error ---------------------------------------------------------------------------
+
 
 class MSELoss(Function):
     """ℓ_i = (x_i − t_i)², deck 002's squared error; ∂ℓ_i/∂x_i = 2(x_i − t_i) = −∂ℓ_i/∂t_i
@@ -79,9 +93,9 @@ def mse_loss(input, target, reduction="mean"):
 
 # -- absolute error and the Huber family ------------------------------------------------------
 
+
 class L1Loss(Function):
-    """ℓ_i = |x_i − t_i|;  ∂ℓ_i/∂x_i = sign(x_i − t_i) = −∂ℓ_i/∂t_i (0 where x_i = t_i, as torch).
-    """
+    """ℓ_i = |x_i − t_i|;  ∂ℓ_i/∂x_i = sign(x_i − t_i) = −∂ℓ_i/∂t_i (0 at x_i = t_i, as torch)."""
 
     @staticmethod
     def forward(ctx, x, target, reduction):
@@ -153,11 +167,11 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     if beta == 0:
         return L1Loss.apply(input, target, reduction=reduction)
-    return HuberLoss.apply(input, target, delta=float(beta), scale=1.0 / beta,
-                           reduction=reduction)
+    return HuberLoss.apply(input, target, delta=float(beta), scale=1.0 / beta, reduction=reduction)
 
 
 # -- binary cross-entropy ----------------------------------------------------------------------
+
 
 class BinaryCrossEntropy(Function):
     """ℓ_i = −w_i [t_i log p_i + (1 − t_i) log(1 − p_i)] for probabilities p (deck 002's
@@ -252,18 +266,19 @@ class BinaryCrossEntropyWithLogits(Function):
         return grad_x, grad_target, None, None
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
-                                     pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     """Binary cross-entropy of σ(``input``) against ``target``, stable for any logit; ``weight``
     rescales each element, ``pos_weight`` the positive class (broadcast along the last dim).
     See ``BinaryCrossEntropyWithLogits``."""
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
-    return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight,
-                                              reduction=reduction)
+    return BinaryCrossEntropyWithLogits.apply(
+        input, target, weight, pos_weight, reduction=reduction
+    )
 
 
 # -- multi-class: negative log-likelihood and cross-entropy ---------------------------------------
+
 
 class _ClassTargets:
     """Class-index targets laid out against scores of shape (N, C, S).
@@ -337,9 +352,11 @@ def _check_class_range(op, index, target, scores_shape, ignore_index):
     if index.size == 0 or (int(index.min()) >= 0 and int(index.max()) < classes):
         return
     bad = target[(index < 0) | (index >= classes)].ravel()[0]
-    raise IndexError(f"{op}: target holds class index {int(bad)}, out of range for input of "
-                     f"shape {tuple(scores_shape)} with {classes} classes (valid: 0 … "
-                     f"{classes - 1}, or ignore_index={ignore_index})")
+    raise IndexError(
+        f"{op}: target holds class index {int(bad)}, out of range for input of "
+        f"shape {tuple(scores_shape)} with {classes} classes (valid: 0 … "
+        f"{classes - 1}, or ignore_index={ignore_index})"
+    )
 
 
 def _check_class_target(op, input, target, weight):
@@ -348,20 +365,26 @@ def _check_class_target(op, input, target, weight):
         raise ValueError(f"{op}: input must have a class dimension, got a scalar")
     expected = () if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:])
     if target.dtype.kind not in "iu":
-        raise TypeError(f"{op}: target must hold class indices, an integer tensor of shape "
-                        f"{expected} for input of shape {tuple(input.shape)}; got dtype "
-                        f"{target.dtype} (only cross_entropy takes class probabilities)")
+        raise TypeError(
+            f"{op}: target must hold class indices, an integer tensor of shape "
+            f"{expected} for input of shape {tuple(input.shape)}; got dtype "
+            f"{target.dtype} (only cross_entropy takes class probabilities)"
+        )
     if tuple(target.shape) != expected:
-        raise ValueError(f"{op}: input of shape {tuple(input.shape)} needs a target of shape "
-                         f"{expected}; got target of shape {tuple(target.shape)}")
+        raise ValueError(
+            f"{op}: input of shape {tuple(input.shape)} needs a target of shape "
+            f"{expected}; got target of shape {tuple(target.shape)}"
+        )
     _check_class_weight(op, input, weight)
 
 
 def _check_class_weight(op, input, weight):
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     if weight is not None and tuple(weight.shape) != (classes,):
-        raise ValueError(f"{op}: weight must have one entry per class, shape ({classes},); got "
-                         f"{tuple(weight.shape)}")
+        raise ValueError(
+            f"{op}: weight must have one entry per class, shape ({classes},); got "
+            f"{tuple(weight.shape)}"
+        )
 
 
 class NLLLoss(Function):
@@ -523,36 +546,50 @@ def _class_layout(shape):
     return shape[0], shape[1], math.prod(shape[2:])
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0):
+def cross_entropy(
+    input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0
+):
     """Softmax cross-entropy of scores ``input`` (C,), (N, C) or (N, C, d1, …) against class
     indices ``target`` (), (N,) or (N, d1, …) (see ``CrossEntropy``), or against class
     probabilities, a floating ``target`` of the input's shape (see ``SoftCrossEntropy``)."""
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], "
-                         f"got {label_smoothing}")
+        raise ValueError(
+            f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}"
+        )
     if input.ndim > 0 and target.dtype.kind == "f":
         _check_probability_target(input, target, weight, ignore_index)
-        return SoftCrossEntropy.apply(input, target, weight, reduction=reduction,
-                                      label_smoothing=float(label_smoothing))
+        return SoftCrossEntropy.apply(
+            input, target, weight, reduction=reduction, label_smoothing=float(label_smoothing)
+        )
     _check_class_target("cross_entropy", input, target, weight)
-    return CrossEntropy.apply(input, target, weight, ignore_index=ignore_index,
-                              reduction=reduction, label_smoothing=float(label_smoothing))
+    return CrossEntropy.apply(
+        input,
+        target,
+        weight,
+        ignore_index=ignore_index,
+        reduction=reduction,
+        label_smoothing=float(label_smoothing),
+    )
 
 
 def _check_probability_target(input, target, weight, ignore_index):
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"cross_entropy: a floating target holds class probabilities and must "
-                         f"have the input's shape {tuple(input.shape)}; got "
-                         f"{tuple(target.shape)} (class indices need an integer target)")
+        raise ValueError(
+            f"cross_entropy: a floating target holds class probabilities and must "
+            f"have the input's shape {tuple(input.shape)}; got "
+            f"{tuple(target.shape)} (class indices need an integer target)"
+        )
     if ignore_index != -100:
-        raise ValueError("cross_entropy: ignore_index is not supported for class-probability "
-                         "targets (as in torch)")
+        raise ValueError(
+            "cross_entropy: ignore_index is not supported for class-probability "
+            "targets (as in torch)"
+        )
     _check_class_weight("cross_entropy", input, weight)
 
 
 # -- divergence between distributions ---------------------------------------------------------
+
 
 class KLDiv(Function):
     """Kullback–Leibler divergence, pointwise, of the model's log-probabilities x = log p from
@@ -567,8 +604,8 @@ class KLDiv(Function):
         ∂ℓ/∂x = −π,     ∂ℓ/∂t = γ + 1  (or π (γ + 1)).
 
     Where t = 0, log t is taken as 0: ℓ = 0 and ∂ℓ/∂t = 1 − x (t log t has no finite slope
-    there; torch gives nan). 'batchmean' divides the sum by the batch size, giving the divergence per sample; 'mean'
-    divides by the number of elements, as torch does.
+    there; torch gives nan). 'batchmean' divides the sum by the batch size, giving the
+    divergence per sample; 'mean' divides by the number of elements, as torch does.
     """
 
     @staticmethod
@@ -609,13 +646,15 @@ def kl_div(input, target, reduction="mean", log_target=False):
     """KL(target ‖ exp(input)) pointwise for log-probabilities ``input``; reduction 'mean',
     'batchmean', 'sum' or 'none'. See ``KLDiv``."""
     if reduction not in _REDUCTIONS + ("batchmean",):
-        raise ValueError(f"kl_div: reduction must be one of {_REDUCTIONS + ('batchmean',)}, "
-                         f"got {reduction!r}")
+        raise ValueError(
+            f"kl_div: reduction must be one of {_REDUCTIONS + ('batchmean',)}, got {reduction!r}"
+        )
     _check_same_shape("kl_div", input, target)
     return KLDiv.apply(input, target, reduction=reduction, log_target=bool(log_target))
 
 
 # -- similarity and margins ---------------------------------------------------------------------
+
 
 class CosineSimilarity(Function):
     """The cosine of the angle between x₁ and x₂ along ``dim``, each norm kept at least ε:
@@ -662,8 +701,10 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     ``CosineSimilarity``."""
     ndim = max(x1.ndim, x2.ndim)
     if not -ndim <= dim < max(ndim, 1):
-        raise IndexError(f"cosine_similarity: dim {dim} is out of range for inputs of shapes "
-                         f"{tuple(x1.shape)} and {tuple(x2.shape)}")
+        raise IndexError(
+            f"cosine_similarity: dim {dim} is out of range for inputs of shapes "
+            f"{tuple(x1.shape)} and {tuple(x2.shape)}"
+        )
     return CosineSimilarity.apply(x1, x2, dim=dim % max(ndim, 1), eps=float(eps))
 
 
@@ -713,13 +754,18 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     op = "cosine_embedding_loss"
     _check_reduction(op, reduction)
     if input1.ndim not in (1, 2) or tuple(input1.shape) != tuple(input2.shape):
-        raise ValueError(f"{op}: input1 and input2 must share one shape, (N, D) or (D,); got "
-                         f"{tuple(input1.shape)} and {tuple(input2.shape)}")
+        raise ValueError(
+            f"{op}: input1 and input2 must share one shape, (N, D) or (D,); got "
+            f"{tuple(input1.shape)} and {tuple(input2.shape)}"
+        )
     if tuple(target.shape) != tuple(input1.shape[:-1]):
-        raise ValueError(f"{op}: target must have shape {tuple(input1.shape[:-1])} for inputs "
-                         f"of shape {tuple(input1.shape)}; got {tuple(target.shape)}")
-    return CosineEmbeddingLoss.apply(input1, input2, target, margin=float(margin),
-                                     reduction=reduction)
+        raise ValueError(
+            f"{op}: target must have shape {tuple(input1.shape[:-1])} for inputs "
+            f"of shape {tuple(input1.shape)}; got {tuple(target.shape)}"
+        )
+    return CosineEmbeddingLoss.apply(
+        input1, input2, target, margin=float(margin), reduction=reduction
+    )
 
 
 class MarginRankingLoss(Function):
@@ -758,8 +804,11 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
     _check_reduction(op, reduction)
     shapes = {tuple(input1.shape), tuple(input2.shape), tuple(target.shape)}
     if len(shapes) != 1:
-        raise ValueError(f"{op}: input1, input2 and target must share one shape; got "
-                         f"{tuple(input1.shape)}, {tuple(input2.shape)} and "
-                         f"{tuple(target.shape)}")
-    return MarginRankingLoss.apply(input1, input2, target, margin=float(margin),
-                                   reduction=reduction)
+        raise ValueError(
+            f"{op}: input1, input2 and target must share one shape; got "
+            f"{tuple(input1.shape)}, {tuple(input2.shape)} and "
+            f"{tuple(target.shape)}"
+        )
+    return MarginRankingLoss.apply(
+        input1, input2, target, margin=float(margin), reduction=reduction
+    )

@@ -19,12 +19,54 @@ import numpy as np
 from ..autograd import Function, Tensor
 from ..backend import get_array_module
 
-__all__ = ["add", "sub", "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "matmul",
-           "sum", "mean", "max", "min", "var", "std", "logsumexp", "cumsum", "maximum", "minimum",
-           "reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute", "flip", "roll",
-           "repeat", "expand", "triu", "tril",
-           "getitem", "gather", "scatter_add", "masked_fill", "cat", "stack", "split", "chunk",
-           "where", "clamp", "einsum", "topk", "sort"]
+__all__ = [
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "neg",
+    "pow",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "matmul",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "var",
+    "std",
+    "logsumexp",
+    "cumsum",
+    "maximum",
+    "minimum",
+    "reshape",
+    "flatten",
+    "squeeze",
+    "unsqueeze",
+    "transpose",
+    "permute",
+    "flip",
+    "roll",
+    "repeat",
+    "expand",
+    "triu",
+    "tril",
+    "getitem",
+    "gather",
+    "scatter_add",
+    "masked_fill",
+    "cat",
+    "stack",
+    "split",
+    "chunk",
+    "where",
+    "clamp",
+    "einsum",
+    "topk",
+    "sort",
+]
 
 
 def unbroadcast(grad, shape):
@@ -73,6 +115,7 @@ def _broadcast_error(op, a, b):
 
 # -- element-wise arithmetic -----------------------------------------------------------------
 
+
 class Add(Function):
     """y = a + b.  dL/da = unbroadcast(g), dL/db = unbroadcast(g)."""
 
@@ -87,8 +130,10 @@ class Add(Function):
     @staticmethod
     def backward(ctx, grad):
         (shape_a, shape_b), (need_a, need_b) = ctx.shapes, ctx.needs_input_grad
-        return (unbroadcast(grad, shape_a) if need_a else None,
-                unbroadcast(grad, shape_b) if need_b else None)
+        return (
+            unbroadcast(grad, shape_a) if need_a else None,
+            unbroadcast(grad, shape_b) if need_b else None,
+        )
 
 
 class Sub(Function):
@@ -105,8 +150,10 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, grad):
         (shape_a, shape_b), (need_a, need_b) = ctx.shapes, ctx.needs_input_grad
-        return (unbroadcast(grad, shape_a) if need_a else None,
-                -unbroadcast(grad, shape_b) if need_b else None)
+        return (
+            unbroadcast(grad, shape_a) if need_a else None,
+            -unbroadcast(grad, shape_b) if need_b else None,
+        )
 
 
 class Mul(Function):
@@ -126,8 +173,10 @@ class Mul(Function):
     def backward(ctx, grad):
         b, a = ctx.saved_tensors
         shape_a, shape_b = ctx.shapes
-        return (None if b is None else unbroadcast(grad * b, shape_a),
-                None if a is None else unbroadcast(grad * a, shape_b))
+        return (
+            None if b is None else unbroadcast(grad * b, shape_a),
+            None if a is None else unbroadcast(grad * a, shape_b),
+        )
 
 
 class Div(Function):
@@ -149,8 +198,10 @@ class Div(Function):
         b, out = ctx.saved_tensors
         (shape_a, shape_b), (need_a, need_b) = ctx.shapes, ctx.needs_input_grad
         grad_over_b = grad / b
-        return (unbroadcast(grad_over_b, shape_a) if need_a else None,
-                unbroadcast(-grad_over_b * out, shape_b) if need_b else None)
+        return (
+            unbroadcast(grad_over_b, shape_a) if need_a else None,
+            unbroadcast(-grad_over_b * out, shape_b) if need_b else None,
+        )
 
 
 class Neg(Function):
@@ -174,7 +225,7 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, x, p):
-        out = x ** p
+        out = x**p
         ctx.save_for_backward(x, p, out)
         return out
 
@@ -203,7 +254,7 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return grad * out
 
 
@@ -217,7 +268,7 @@ class Log(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
         return grad / x
 
 
@@ -232,7 +283,7 @@ class Sqrt(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
+        (out,) = ctx.saved_tensors
         return grad / (2 * out)
 
 
@@ -246,7 +297,7 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
         return grad * get_array_module(x).sign(x)
 
 
@@ -314,8 +365,10 @@ class Maximum(Function):
         need_a, need_b = ctx.needs_input_grad
         share_a = ((a > b) if ctx.largest else (a < b)) + 0.5 * (a == b)
         share_a = share_a.astype(grad.dtype)
-        return (unbroadcast(grad * share_a, a.shape) if need_a else None,
-                unbroadcast(grad * (1 - share_a), b.shape) if need_b else None)
+        return (
+            unbroadcast(grad * share_a, a.shape) if need_a else None,
+            unbroadcast(grad * (1 - share_a), b.shape) if need_b else None,
+        )
 
 
 class Where(Function):
@@ -330,16 +383,19 @@ class Where(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        condition, = ctx.saved_tensors
+        (condition,) = ctx.saved_tensors
         xp = get_array_module(grad)
         (shape_x, shape_z), (_, need_x, need_z) = ctx.shapes, ctx.needs_input_grad
         zero = grad.dtype.type(0)
-        return (None,
-                unbroadcast(xp.where(condition, grad, zero), shape_x) if need_x else None,
-                unbroadcast(xp.where(condition, zero, grad), shape_z) if need_z else None)
+        return (
+            None,
+            unbroadcast(xp.where(condition, grad, zero), shape_x) if need_x else None,
+            unbroadcast(xp.where(condition, zero, grad), shape_z) if need_z else None,
+        )
 
 
 # -- matrix product --------------------------------------------------------------------------
+
 
 class MatMul(Function):
     """y = a @ b, batched and broadcast over leading axes, as ``torch.matmul``.
@@ -355,16 +411,21 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"matmul: both operands need at least one dimension, got shapes "
-                             f"{a.shape} and {b.shape}")
+            raise ValueError(
+                f"matmul: both operands need at least one dimension, got shapes "
+                f"{a.shape} and {b.shape}"
+            )
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         if a2.shape[-1] != b2.shape[-2]:
-            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
-                             f"({a2.shape[-1]} != {b2.shape[-2]})")
+            raise ValueError(
+                f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+                f"({a2.shape[-1]} != {b2.shape[-2]})"
+            )
         out = _matrix_product(a2, b2)
-        ctx.save_for_backward(a2 if ctx.needs_input_grad[1] else None,
-                              b2 if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(
+            a2 if ctx.needs_input_grad[1] else None, b2 if ctx.needs_input_grad[0] else None
+        )
         ctx.shapes = a.shape, b.shape, out.shape
         rows = out.shape[-2:-1] if a.ndim > 1 else ()
         columns = out.shape[-1:] if b.ndim > 1 else ()
@@ -381,16 +442,18 @@ class MatMul(Function):
             if len(shape_a) <= 2 < grad.ndim:  # matrix a, batched b: Σ_batch g bᵀ
                 grad_a = _sum_over_batch(grad, b2)
             else:
-                grad_a = unbroadcast(_matrix_product(grad, b2.swapaxes(-1, -2)),
-                                     _promoted(shape_a, row=True))
+                grad_a = unbroadcast(
+                    _matrix_product(grad, b2.swapaxes(-1, -2)), _promoted(shape_a, row=True)
+                )
             if grad_a.shape != shape_a:  # a 1-D operand
                 grad_a = grad_a.reshape(shape_a)
         if a2 is not None:
             if len(shape_b) <= 2 < grad.ndim:  # batched a, matrix b: batch folded into rows
                 grad_b = a2.reshape(-1, a2.shape[-1]).T @ grad.reshape(-1, grad.shape[-1])
             else:
-                grad_b = unbroadcast(_matrix_product(a2.swapaxes(-1, -2), grad),
-                                     _promoted(shape_b, row=False))
+                grad_b = unbroadcast(
+                    _matrix_product(a2.swapaxes(-1, -2), grad), _promoted(shape_b, row=False)
+                )
             if grad_b.shape != shape_b:  # a 1-D operand
                 grad_b = grad_b.reshape(shape_b)
         return grad_a, grad_b
@@ -417,6 +480,7 @@ def _sum_over_batch(grad, b):
 
 
 # -- reductions ------------------------------------------------------------------------------
+
 
 class Sum(Function):
     """y = Σ_axes x.  dL/dx = g broadcast back over the summed axes."""
@@ -463,7 +527,7 @@ class Var(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        centered, = ctx.saved_tensors
+        (centered,) = ctx.saved_tensors
         return grad.reshape(ctx.kept) * grad.dtype.type(ctx.scale) * centered
 
 
@@ -535,13 +599,14 @@ class TakeAlongDim(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        indices, = ctx.saved_tensors
+        (indices,) = ctx.saved_tensors
         xp = get_array_module(grad)
         positions = xp.arange(ctx.size).reshape((-1,) + (1,) * (indices.ndim - ctx.dim - 1))
         return (positions == indices) * grad.reshape(indices.shape), None
 
 
 # -- shapes ----------------------------------------------------------------------------------
+
 
 class Reshape(Function):
     """y = x with a new shape (a view when possible).  dL/dx = g reshaped to x's shape."""
@@ -552,8 +617,9 @@ class Reshape(Function):
         try:
             return x.reshape(shape)
         except ValueError:
-            raise ValueError(f"reshape: cannot view shape {x.shape} ({x.size} elements) "
-                             f"as {tuple(shape)}") from None
+            raise ValueError(
+                f"reshape: cannot view shape {x.shape} ({x.size} elements) as {tuple(shape)}"
+            ) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -699,8 +765,10 @@ class Expand(Function):
         try:
             return get_array_module(x).broadcast_to(x, shape)
         except ValueError:
-            raise ValueError(f"expand: shape {x.shape} cannot be expanded to {shape} (only "
-                             f"axes of size 1 can grow)") from None
+            raise ValueError(
+                f"expand: shape {x.shape} cannot be expanded to {shape} (only "
+                f"axes of size 1 can grow)"
+            ) from None
 
     @staticmethod
     def backward(ctx, grad):
@@ -728,12 +796,15 @@ def _triangle(x, diagonal, upper):
 
 # -- indexing along an axis --------------------------------------------------------------------
 
+
 def _along(index, dim):
     """The full NumPy index that, at every position p of ``index``, addresses the element whose
     coordinate along ``dim`` is index[p] and whose other coordinates are p's own."""
     xp = get_array_module(index)
-    return tuple(index if d == dim else xp.arange(n).reshape((-1,) + (1,) * (index.ndim - d - 1))
-                 for d, n in enumerate(index.shape))
+    return tuple(
+        index if d == dim else xp.arange(n).reshape((-1,) + (1,) * (index.ndim - d - 1))
+        for d, n in enumerate(index.shape)
+    )
 
 
 class Gather(Function):
@@ -752,7 +823,7 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        index, = ctx.saved_tensors
+        (index,) = ctx.saved_tensors
         xp = get_array_module(grad)
         grad_x = xp.zeros(ctx.shape, grad.dtype)
         xp.add.at(grad_x, _along(index, ctx.dim), grad)
@@ -779,7 +850,7 @@ class ScatterAdd(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        index, = ctx.saved_tensors
+        (index,) = ctx.saved_tensors
         grad_src = None
         if ctx.needs_input_grad[2]:
             grad_src = get_array_module(grad).zeros(ctx.src_shape, grad.dtype)
@@ -796,15 +867,17 @@ class MaskedFill(Function):
         if mask.dtype != bool:
             raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {mask.dtype}")
         if value.ndim != 0:
-            raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor "
-                             f"of shape {value.shape}")
+            raise ValueError(
+                f"masked_fill: value must be a number or a 0-d tensor, got a tensor "
+                f"of shape {value.shape}"
+            )
         ctx.save_for_backward(mask)
         ctx.shape = x.shape
         return get_array_module(x).where(mask, value, x)
 
     @staticmethod
     def backward(ctx, grad):
-        mask, = ctx.saved_tensors
+        (mask,) = ctx.saved_tensors
         xp = get_array_module(grad)
         zero = grad.dtype.type(0)
         _, _, need_value = ctx.needs_input_grad
@@ -814,6 +887,7 @@ class MaskedFill(Function):
 
 
 # -- splitting -----------------------------------------------------------------------------
+
 
 class Split(Function):
     """(y₁, y₂, …) = consecutive slices of x along ``dim`` of the given sizes (views).
@@ -832,6 +906,7 @@ class Split(Function):
 
 
 # -- Einstein summation ----------------------------------------------------------------------
+
 
 class Einsum(Function):
     """y = Σ over the indices absent from the output of the product of the operands, as
@@ -852,8 +927,9 @@ class Einsum(Function):
     @staticmethod
     def forward(ctx, *operands, terms, output, sizes):
         xp = get_array_module(operands[0])
-        expanded = [xp.broadcast_to(x, tuple(sizes[c] for c in term))
-                    for x, term in zip(operands, terms)]
+        expanded = [
+            xp.broadcast_to(x, tuple(sizes[c] for c in term)) for x, term in zip(operands, terms)
+        ]
         ctx.save_for_backward(*expanded)
         ctx.terms, ctx.output, ctx.sizes = terms, output, sizes
         ctx.shapes = [x.shape for x in operands]
@@ -862,8 +938,10 @@ class Einsum(Function):
     @staticmethod
     def backward(ctx, grad):
         operands = ctx.saved_tensors
-        return tuple(_einsum_operand_grad(ctx, grad, operands, k) if need else None
-                     for k, need in enumerate(ctx.needs_input_grad))
+        return tuple(
+            _einsum_operand_grad(ctx, grad, operands, k) if need else None
+            for k, need in enumerate(ctx.needs_input_grad)
+        )
 
 
 def _einsum_operand_grad(ctx, grad, operands, k):
@@ -871,8 +949,9 @@ def _einsum_operand_grad(ctx, grad, operands, k):
     terms, sizes = ctx.terms, ctx.sizes
     terms_in = [t for j, t in enumerate(terms) if j != k] + [ctx.output]
     arrays = [x for j, x in enumerate(operands) if j != k] + [grad]
-    fresh = iter(c for c in string.ascii_letters
-                 if c not in sizes and c not in "".join(terms) + ctx.output)
+    fresh = iter(
+        c for c in string.ascii_letters if c not in sizes and c not in "".join(terms) + ctx.output
+    )
     target = ""
     for c in terms[k]:
         if c in target:  # a repeat: a new name tied to the first by δ
@@ -901,23 +980,30 @@ def _einsum_subscripts(equation, shapes):
     left, arrow, output = equation.partition("->")
     terms = left.split(",")
     if len(terms) != len(shapes):
-        raise ValueError(f"einsum: the equation {equation!r} names {len(terms)} operands but "
-                         f"{len(shapes)} were given")
+        raise ValueError(
+            f"einsum: the equation {equation!r} names {len(terms)} operands but "
+            f"{len(shapes)} were given"
+        )
     unknown = set(equation) - set(string.ascii_letters) - set(".,->")
     if unknown or any(t.replace("...", "").count(".") for t in terms + [output]):
-        raise ValueError(f"einsum: {equation!r} is not a valid equation (subscripts are letters "
-                         "a-z, A-Z and '...')")
+        raise ValueError(
+            f"einsum: {equation!r} is not a valid equation (subscripts are letters "
+            "a-z, A-Z and '...')"
+        )
     spare = [c for c in string.ascii_letters if c not in equation]
-    broadcast_ndim = builtins.max([len(shape) - len(term) + 3
-                                   for term, shape in zip(terms, shapes) if "..." in term] + [0])
+    broadcast_ndim = builtins.max(
+        [len(shape) - len(term) + 3 for term, shape in zip(terms, shapes) if "..." in term] + [0]
+    )
     broadcast = "".join(spare[:broadcast_ndim])
     expanded = []
     for term, shape in zip(terms, shapes):
         if "..." in term:
-            term = term.replace("...", broadcast[broadcast_ndim - (len(shape) - len(term) + 3):])
+            term = term.replace("...", broadcast[broadcast_ndim - (len(shape) - len(term) + 3) :])
         if len(term) != len(shape):
-            raise ValueError(f"einsum: subscripts {term!r} name {len(term)} axes but the "
-                             f"operand has shape {tuple(shape)}")
+            raise ValueError(
+                f"einsum: subscripts {term!r} name {len(term)} axes but the "
+                f"operand has shape {tuple(shape)}"
+            )
         expanded.append(term)
     if arrow:
         output = output.replace("...", broadcast)
@@ -933,20 +1019,27 @@ def _letter_sizes(equation, terms, output, shapes):
     for term, shape in zip(terms, shapes):
         for c, n in zip(term, shape):
             if sizes.get(c, 1) not in (1, n) and n != 1:
-                raise ValueError(f"einsum: subscript {c!r} in {equation!r} has size {n} in one "
-                                 f"operand and {sizes[c]} in another")
+                raise ValueError(
+                    f"einsum: subscript {c!r} in {equation!r} has size {n} in one "
+                    f"operand and {sizes[c]} in another"
+                )
             sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
         for c in set(term):
             if len({n for t, n in zip(term, shape) if t == c}) > 1:
-                raise ValueError(f"einsum: a repeated subscript {c!r} in {equation!r} needs "
-                                 f"axes of one size, got shape {tuple(shape)}")
+                raise ValueError(
+                    f"einsum: a repeated subscript {c!r} in {equation!r} needs "
+                    f"axes of one size, got shape {tuple(shape)}"
+                )
     if len(set(output)) != len(output) or not set(output) <= set(sizes):
-        raise ValueError(f"einsum: the output subscripts of {equation!r} must be distinct and "
-                         "each appear in an operand")
+        raise ValueError(
+            f"einsum: the output subscripts of {equation!r} must be distinct and "
+            "each appear in an operand"
+        )
     return sizes
 
 
 # -- the public functions, named and argued like torch's -----------------------------------
+
 
 def add(input, other, *, alpha=1):
     """input + alpha · other, broadcast."""
@@ -1041,8 +1134,9 @@ def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     when ``unbiased=False``), as ``torch.var``."""
     if correction is None:
         correction = 1 if unbiased else 0
-    return Var.apply(input, axes=_normalize_dims(dim, _ndim(input)), correction=correction,
-                     keepdim=keepdim)
+    return Var.apply(
+        input, axes=_normalize_dims(dim, _ndim(input)), correction=correction, keepdim=keepdim
+    )
 
 
 def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
@@ -1138,7 +1232,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     start, end = _axis(start_dim, len(shape), "flatten"), _axis(end_dim, len(shape), "flatten")
     if start > end:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    return reshape(input, shape[:start] + (-1,) + shape[end + 1:])
+    return reshape(input, shape[:start] + (-1,) + shape[end + 1 :])
 
 
 def unsqueeze(input, dim):
@@ -1166,8 +1260,10 @@ def permute(input, dims):
     """Reorder the axes: output axis i is input axis dims[i] (a view)."""
     ndim = _ndim(input)
     if sorted(d % ndim for d in dims) != list(range(ndim)):
-        raise ValueError(f"permute: dims {tuple(dims)} are not a permutation of the "
-                         f"{ndim} axes of a tensor of shape {tuple(_data(input).shape)}")
+        raise ValueError(
+            f"permute: dims {tuple(dims)} are not a permutation of the "
+            f"{ndim} axes of a tensor of shape {tuple(_data(input).shape)}"
+        )
     return Permute.apply(input, dims=tuple(d % ndim for d in dims))
 
 
@@ -1203,8 +1299,10 @@ def split(tensor, split_size_or_sections, dim=0):
     else:
         sizes = tuple(split_size_or_sections)
         if builtins.sum(sizes) != size:
-            raise ValueError(f"split: sizes {list(sizes)} add up to {builtins.sum(sizes)}, "
-                             f"not to the size {size} of dim {dim}")
+            raise ValueError(
+                f"split: sizes {list(sizes)} add up to {builtins.sum(sizes)}, "
+                f"not to the size {size} of dim {dim}"
+            )
     return Split.apply(tensor, sizes=sizes or (0,), dim=dim)
 
 
@@ -1240,8 +1338,10 @@ def repeat(input, *sizes):
     (``sizes`` may add leading axes; it may not have fewer entries than the tensor has axes)."""
     sizes = _shape_arguments(sizes)
     if len(sizes) < _ndim(input):
-        raise ValueError(f"repeat: {len(sizes)} repeat counts for a tensor of {_ndim(input)} "
-                         "dimensions (one per dimension at least)")
+        raise ValueError(
+            f"repeat: {len(sizes)} repeat counts for a tensor of {_ndim(input)} "
+            "dimensions (one per dimension at least)"
+        )
     return Repeat.apply(input, repeats=sizes)
 
 
@@ -1270,15 +1370,20 @@ def tril(input, diagonal=0):
 def gather(input, dim, index):
     """out[p] = input[p with its ``dim`` coordinate replaced by index[p]], as ``torch.gather``
     (``index`` an int64 tensor with as many axes as ``input``, no larger on the others)."""
-    return Gather.apply(input, _index_array(index, input, "gather"),
-                        dim=_axis(dim, _ndim(input), "gather"))
+    return Gather.apply(
+        input, _index_array(index, input, "gather"), dim=_axis(dim, _ndim(input), "gather")
+    )
 
 
 def scatter_add(input, dim, index, src):
     """A copy of ``input`` with src[p] added at input[p with its ``dim`` coordinate replaced by
     index[p]] for each position p of ``index``, as ``torch.scatter_add``."""
-    return ScatterAdd.apply(input, _index_array(index, input, "scatter_add"), src,
-                            dim=_axis(dim, _ndim(input), "scatter_add"))
+    return ScatterAdd.apply(
+        input,
+        _index_array(index, input, "scatter_add"),
+        src,
+        dim=_axis(dim, _ndim(input), "scatter_add"),
+    )
 
 
 def masked_fill(input, mask, value):
@@ -1293,8 +1398,7 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not isinstance(equation, str):
-        raise TypeError("einsum: the equation must be a string (the sublist form is not "
-                        "supported)")
+        raise TypeError("einsum: the equation must be a string (the sublist form is not supported)")
     terms, output, sizes = _einsum_subscripts(equation, [_data(x).shape for x in operands])
     return Einsum.apply(*operands, terms=terms, output=output, sizes=sizes)
 

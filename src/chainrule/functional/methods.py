@@ -12,10 +12,10 @@ a non-leaf tensor of the graph may not be changed in place either: chainrule's g
 tensors, not their history, so rewriting one would change what earlier ops computed from.
 """
 
-from . import activation
-from . import math as ops
 from ..autograd import Tensor, is_grad_enabled
 from ..backend import as_array, device_of, get_array_module, to_device
+from . import activation
+from . import math as ops
 
 
 def _data(x):
@@ -24,18 +24,22 @@ def _data(x):
 
 # -- operators -------------------------------------------------------------------------------
 
+
 def _comparison(compare):
     def method(self, other):
         return Tensor(compare(self.data, _data(other)))
+
     return method
 
 
 def _one_element(convert, name):
     def method(self):
         if self.data.size != 1:
-            raise RuntimeError(f"{name}() of a tensor with more than one element (shape "
-                               f"{self.shape}) is ambiguous")
+            raise RuntimeError(
+                f"{name}() of a tensor with more than one element (shape {self.shape}) is ambiguous"
+            )
         return convert(self.data.reshape(()).item())
+
     return method
 
 
@@ -71,6 +75,7 @@ _OPERATORS = {
 
 # -- methods ---------------------------------------------------------------------------------
 
+
 def _shape_args(shape):
     """``t.reshape(2, 3)`` and ``t.reshape((2, 3))`` both mean shape (2, 3)."""
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
@@ -94,8 +99,10 @@ def transpose_2d(self):
 def transpose_matrix(self):
     """``t.t()``: a matrix transposed (a tensor of fewer than 2 axes unchanged), as torch."""
     if self.ndim > 2:
-        raise ValueError(f"t() expects a tensor of at most 2 dimensions, got shape {self.shape}; "
-                         "use transpose(dim0, dim1)")
+        raise ValueError(
+            f"t() expects a tensor of at most 2 dimensions, got shape {self.shape}; "
+            "use transpose(dim0, dim1)"
+        )
     return transpose_2d(self)
 
 
@@ -108,14 +115,18 @@ def _arg_extreme(name):
             return Tensor(xp.asarray(indices).reshape((1,) * self.ndim if keepdim else ()))
         indices = pick(self.data, axis=dim)
         return Tensor(xp.expand_dims(indices, dim) if keepdim else indices)
+
     method.__name__ = name
     method.__doc__ = f"Indices of the {name[3:]}imum (flattened when ``dim`` is None); no grad."
     return method
 
 
 def _like(self, shape, dtype, device, requires_grad, fill):
-    fill = as_array(fill, dtype=self.dtype if dtype is None else dtype,
-                    device=self.device if device is None else device)
+    fill = as_array(
+        fill,
+        dtype=self.dtype if dtype is None else dtype,
+        device=self.device if device is None else device,
+    )
     shape = ops._shape_arguments(shape)
     return Tensor(get_array_module(fill).full(shape, fill), requires_grad=requires_grad)
 
@@ -138,40 +149,52 @@ def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fals
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     """A copy of ``data`` as a tensor with this tensor's dtype and device (unless given)."""
     data = data.data if isinstance(data, Tensor) else data
-    array = as_array(data, dtype=self.dtype if dtype is None else dtype,
-                     device=self.device if device is None else device)
+    array = as_array(
+        data,
+        dtype=self.dtype if dtype is None else dtype,
+        device=self.device if device is None else device,
+    )
     return Tensor(array.copy() if array is data else array, requires_grad=requires_grad)
 
 
 # -- in place --------------------------------------------------------------------------------
 
+
 def _in_place(name, write, graph_op):
     """The method ``name``: ``write(array, *args)`` changes the array in place, outside the
     graph; ``graph_op(tensor, *args)`` is the same as an out-of-place op, used when an argument
     requires grad (the result joins the graph and is written into this tensor's array)."""
+
     def method(self, *args, **kwargs):
         recording = is_grad_enabled()
         if recording and self.requires_grad:
             if self.is_leaf:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an "
-                                   f"in-place operation ({name}); wrap it in no_grad()")
-            raise RuntimeError(f"{name}: in-place ops on a tensor computed in the graph are "
-                               f"not supported (a non-leaf that requires grad); use the "
-                               f"out-of-place op")
-        if recording and any(isinstance(a, Tensor) and a.requires_grad
-                             for a in (*args, *kwargs.values())):
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an "
+                    f"in-place operation ({name}); wrap it in no_grad()"
+                )
+            raise RuntimeError(
+                f"{name}: in-place ops on a tensor computed in the graph are "
+                f"not supported (a non-leaf that requires grad); use the "
+                f"out-of-place op"
+            )
+        if recording and any(
+            isinstance(a, Tensor) and a.requires_grad for a in (*args, *kwargs.values())
+        ):
             result = graph_op(Tensor(self.data.copy()), *args, **kwargs)
             if result.shape != self.shape:
-                raise ValueError(f"{name}: the result has shape {result.shape}, which does "
-                                 f"not fit in place into shape {self.shape}")
+                raise ValueError(
+                    f"{name}: the result has shape {result.shape}, which does "
+                    f"not fit in place into shape {self.shape}"
+                )
             self.data[...] = result.data
             self._node, self._output_index = result._node, result._output_index
             self.requires_grad = True
         else:
-            write(self.data, *[_data(a) for a in args],
-                  **{k: _data(v) for k, v in kwargs.items()})
+            write(self.data, *[_data(a) for a in args], **{k: _data(v) for k, v in kwargs.items()})
         self._version += 1
         return self
+
     method.__name__ = name
     return method
 

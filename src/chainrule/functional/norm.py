@@ -69,8 +69,10 @@ def _parameter_grads(ctx, sum_gx, sum_g, shape):
     """(dγ, dβ): Σ g·x̂ and Σ g in the parameters' shape, None where γ or β is absent or
     needs no gradient (``needs_input_grad`` is False for an absent input)."""
     needs_weight, needs_bias = ctx.needs_input_grad[1:3]
-    return (sum_gx.reshape(shape) if needs_weight else None,
-            sum_g.reshape(shape) if needs_bias else None)
+    return (
+        sum_gx.reshape(shape) if needs_weight else None,
+        sum_g.reshape(shape) if needs_bias else None,
+    )
 
 
 class BatchNorm(Function):
@@ -133,8 +135,9 @@ class BatchNorm(Function):
         return (dx, *_parameter_grads(ctx, sum_gx, sum_g, inv_std.shape))
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
+def batch_norm(
+    input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
     """Batch normalisation of (N, C), (N, C, L) or (N, C, H, W) input, like
     ``torch.nn.functional.batch_norm``; see ``BatchNorm`` for the formulas.
 
@@ -146,20 +149,37 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm: input must be at least 2-D (N, C, ...), got shape {shape}")
     channels = shape[1]
     running_mean, running_var = _data(running_mean), _data(running_var)
-    for name, array in (("running_mean", running_mean), ("running_var", running_var),
-                        ("weight", weight), ("bias", bias)):
+    for name, array in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
         if array is not None and tuple(array.shape) != (channels,):
-            raise ValueError(f"batch_norm: {name} has shape {tuple(array.shape)}, expected "
-                             f"({channels},) for input of shape {shape}")
+            raise ValueError(
+                f"batch_norm: {name} has shape {tuple(array.shape)}, expected "
+                f"({channels},) for input of shape {shape}"
+            )
     if training and math.prod(shape) // channels == 1:
-        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
-                         f"got input of shape {shape}")
+        raise ValueError(
+            f"batch_norm: expected more than 1 value per channel when training, "
+            f"got input of shape {shape}"
+        )
     if not training and (running_mean is None or running_var is None):
-        raise ValueError("batch_norm: running_mean and running_var are required in "
-                         "evaluation mode (training=False)")
-    return BatchNorm.apply(input, weight, bias, running_mean=running_mean,
-                           running_var=running_var, training=training, momentum=momentum,
-                           eps=eps)
+        raise ValueError(
+            "batch_norm: running_mean and running_var are required in "
+            "evaluation mode (training=False)"
+        )
+    return BatchNorm.apply(
+        input,
+        weight,
+        bias,
+        running_mean=running_mean,
+        running_var=running_var,
+        training=training,
+        momentum=momentum,
+        eps=eps,
+    )
 
 
 class LayerNorm(Function):
@@ -204,13 +224,16 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     normalized_shape = tuple(normalized_shape)
     shape = tuple(input.shape)
     k = len(normalized_shape)
-    if k == 0 or shape[len(shape) - k:] != normalized_shape:
-        raise ValueError(f"layer_norm: normalized_shape {normalized_shape} must match the "
-                         f"trailing axes of input of shape {shape}")
+    if k == 0 or shape[len(shape) - k :] != normalized_shape:
+        raise ValueError(
+            f"layer_norm: normalized_shape {normalized_shape} must match the "
+            f"trailing axes of input of shape {shape}"
+        )
     for name, array in (("weight", weight), ("bias", bias)):
         if array is not None and tuple(array.shape) != normalized_shape:
-            raise ValueError(f"layer_norm: {name} has shape {tuple(array.shape)}, expected "
-                             f"{normalized_shape}")
+            raise ValueError(
+                f"layer_norm: {name} has shape {tuple(array.shape)}, expected {normalized_shape}"
+            )
     return LayerNorm.apply(input, weight, bias, normalized_shape=normalized_shape, eps=eps)
 
 
@@ -257,8 +280,10 @@ def _check_channel_vectors(op, shape, **vectors):
     """Each given vector (weight, bias, running statistics) must have one entry per channel."""
     for name, array in vectors.items():
         if array is not None and tuple(array.shape) != (shape[1],):
-            raise ValueError(f"{op}: {name} has shape {tuple(array.shape)}, expected "
-                             f"({shape[1]},) for input of shape {shape}")
+            raise ValueError(
+                f"{op}: {name} has shape {tuple(array.shape)}, expected "
+                f"({shape[1]},) for input of shape {shape}"
+            )
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -268,14 +293,24 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if len(shape) < 2:
         raise ValueError(f"group_norm: input must be at least 2-D (N, C, ...), got shape {shape}")
     if num_groups <= 0 or shape[1] % num_groups:
-        raise ValueError(f"group_norm: the {shape[1]} channels of input of shape {shape} do not "
-                         f"split into num_groups={num_groups} equal groups")
+        raise ValueError(
+            f"group_norm: the {shape[1]} channels of input of shape {shape} do not "
+            f"split into num_groups={num_groups} equal groups"
+        )
     _check_channel_vectors("group_norm", shape, weight=weight, bias=bias)
     return GroupNorm.apply(input, weight, bias, num_groups=num_groups, eps=eps)
 
 
-def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
-                  use_input_stats=True, momentum=0.1, eps=1e-5):
+def instance_norm(
+    input,
+    running_mean=None,
+    running_var=None,
+    weight=None,
+    bias=None,
+    use_input_stats=True,
+    momentum=0.1,
+    eps=1e-5,
+):
     """Instance normalisation (Ulyanov et al. 2016) of (N, C, *) input: each channel of each
     sample standardised over its positions, like ``torch.nn.functional.instance_norm``.
 
@@ -287,16 +322,26 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     """
     shape = tuple(input.shape)
     running_mean, running_var = _data(running_mean), _data(running_var)
-    _check_channel_vectors("instance_norm", shape, running_mean=running_mean,
-                           running_var=running_var, weight=weight, bias=bias)
+    _check_channel_vectors(
+        "instance_norm",
+        shape,
+        running_mean=running_mean,
+        running_var=running_var,
+        weight=weight,
+        bias=bias,
+    )
     if not use_input_stats:
         if running_mean is None or running_var is None:
-            raise ValueError("instance_norm: running_mean and running_var are required when "
-                             "use_input_stats=False")
+            raise ValueError(
+                "instance_norm: running_mean and running_var are required when "
+                "use_input_stats=False"
+            )
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     if len(shape) < 3 or math.prod(shape[2:]) == 1:
-        raise ValueError(f"instance_norm: expected more than 1 spatial element per channel, "
-                         f"got input of shape {shape}")
+        raise ValueError(
+            f"instance_norm: expected more than 1 spatial element per channel, "
+            f"got input of shape {shape}"
+        )
     _track_instance_statistics(_data(input), running_mean, running_var, momentum)
     return GroupNorm.apply(input, weight, bias, num_groups=shape[1], eps=eps)
 
@@ -333,7 +378,7 @@ class LocalResponseNorm(Function):
         s = _channel_window_sum(a * a, before, after)
         s *= alpha / size
         s += k
-        scale = s ** -beta
+        scale = s**-beta
         ctx.save_for_backward(a, s, scale)
         ctx.window, ctx.size, ctx.alpha, ctx.beta = (before, after), size, alpha, beta
         return a * scale
@@ -355,7 +400,7 @@ def _channel_window_sum(x, before, after):
     channels = x.shape[1]
     for offset in range(-before, after + 1):
         first, stop = max(0, -offset), min(channels, channels - offset)
-        total[:, first:stop] += x[:, first + offset:stop + offset]
+        total[:, first:stop] += x[:, first + offset : stop + offset]
     return total
 
 
@@ -363,9 +408,12 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """AlexNet's local response normalisation over ``size`` neighbouring channels of (N, C, *)
     input, like ``torch.nn.functional.local_response_norm``; see ``LocalResponseNorm``."""
     if input.ndim < 3:
-        raise ValueError(f"local_response_norm: expected 3-D or higher input (N, C, ...), got "
-                         f"shape {tuple(input.shape)}")
+        raise ValueError(
+            f"local_response_norm: expected 3-D or higher input (N, C, ...), got "
+            f"shape {tuple(input.shape)}"
+        )
     if size < 1:
         raise ValueError(f"local_response_norm: size must be at least 1, got {size}")
-    return LocalResponseNorm.apply(input, size=int(size), alpha=float(alpha), beta=float(beta),
-                                   k=float(k))
+    return LocalResponseNorm.apply(
+        input, size=int(size), alpha=float(alpha), beta=float(beta), k=float(k)
+    )

@@ -30,9 +30,19 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..kernels import pool as pool_kernels
 
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "lp_pool1d", "lp_pool2d",
-           "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d",
-           "max_unpool2d"]
+__all__ = [
+    "max_pool1d",
+    "max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "lp_pool1d",
+    "lp_pool2d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "max_unpool1d",
+    "max_unpool2d",
+]
 
 
 def _pair(value, op, name):
@@ -55,29 +65,39 @@ class _Windows:
 
     def __init__(self, op, shape, kernel_size, stride, padding, dilation=1, ceil_mode=False):
         if len(shape) not in (3, 4):
-            raise ValueError(f"{op}: expected input (N, C, H, W) or (C, H, W), got shape "
-                             f"{tuple(shape)}")
+            raise ValueError(
+                f"{op}: expected input (N, C, H, W) or (C, H, W), got shape {tuple(shape)}"
+            )
         self.kernel = _pair(kernel_size, op, "kernel_size")
         self.stride = self.kernel if stride is None else _pair(stride, op, "stride")
         self.padding = _pair(padding, op, "padding")
         self.dilation = _pair(dilation, op, "dilation")
         if min(self.kernel + self.stride + self.dilation) < 1:
-            raise ValueError(f"{op}: kernel_size, stride and dilation must be positive, got "
-                             f"{self.kernel}, {self.stride} and {self.dilation}")
+            raise ValueError(
+                f"{op}: kernel_size, stride and dilation must be positive, got "
+                f"{self.kernel}, {self.stride} and {self.dilation}"
+            )
         spans = [d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilation)]
         if any(p < 0 or 2 * p > span for p, span in zip(self.padding, spans)):
-            raise ValueError(f"{op}: padding {self.padding} must be between 0 and half the "
-                             f"kernel size {self.kernel} (dilation {self.dilation})")
+            raise ValueError(
+                f"{op}: padding {self.padding} must be between 0 and half the "
+                f"kernel size {self.kernel} (dilation {self.dilation})"
+            )
         self.leading, self.size = tuple(shape[:-2]), tuple(shape[-2:])
-        self.out = tuple(_output_length(n, span, s, p, ceil_mode) for n, span, s, p in
-                         zip(self.size, spans, self.stride, self.padding))
+        self.out = tuple(
+            _output_length(n, span, s, p, ceil_mode)
+            for n, span, s, p in zip(self.size, spans, self.stride, self.padding)
+        )
         if min(self.out) < 1:
-            raise ValueError(f"{op}: kernel {self.kernel} (dilation {self.dilation}) is larger "
-                             f"than the padded input {tuple(self.size)} + 2·{self.padding}")
-        self.pads = tuple((p, max(p, (o - 1) * s + span - n - p)) for n, span, s, p, o in
-                          zip(self.size, spans, self.stride, self.padding, self.out))
-        self.padded = tuple(n + before + after for n, (before, after) in zip(self.size,
-                                                                               self.pads))
+            raise ValueError(
+                f"{op}: kernel {self.kernel} (dilation {self.dilation}) is larger "
+                f"than the padded input {tuple(self.size)} + 2·{self.padding}"
+            )
+        self.pads = tuple(
+            (p, max(p, (o - 1) * s + span - n - p))
+            for n, span, s, p, o in zip(self.size, spans, self.stride, self.padding, self.out)
+        )
+        self.padded = tuple(n + before + after for n, (before, after) in zip(self.size, self.pads))
 
     def pad(self, x, fill):
         """x padded with ``fill`` on every side (x itself when there is no padding)."""
@@ -97,8 +117,11 @@ class _Windows:
         """The index of the padded-input pixels that tap (u, v) reads, one per window: rows
         u·d + i·s and columns v·d + j·s."""
         (sh, sw), (dh, dw), (ho, wo) = self.stride, self.dilation, self.out
-        return (Ellipsis, slice(u * dh, u * dh + sh * (ho - 1) + 1, sh),
-                slice(v * dw, v * dw + sw * (wo - 1) + 1, sw))
+        return (
+            Ellipsis,
+            slice(u * dh, u * dh + sh * (ho - 1) + 1, sh),
+            slice(v * dw, v * dw + sw * (wo - 1) + 1, sw),
+        )
 
     def taps(self):
         """The kernel taps (u, v) in row-major order."""
@@ -183,8 +206,7 @@ class MaxPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, *, kernel_size, stride, padding, dilation, ceil_mode, return_indices,
-                op):
+    def forward(ctx, x, *, kernel_size, stride, padding, dilation, ceil_mode, return_indices, op):
         w = _Windows(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode)
         track = ctx.needs_input_grad[0]
         ctx.by_kernel = _on_cpu(x) and w.dilation == (1, 1) and not return_indices
@@ -216,13 +238,16 @@ class AvgPool2d(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, *, kernel_size, stride, padding, ceil_mode, count_include_pad,
-                divisor_override, op):
+    def forward(
+        ctx, x, *, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, op
+    ):
         w = _Windows(op, x.shape, kernel_size, stride, padding, 1, ceil_mode)
-        if divisor_override is not None and (not isinstance(divisor_override, int)
-                                             or divisor_override == 0):
-            raise ValueError(f"{op}: divisor_override must be a non-zero int, got "
-                             f"{divisor_override!r}")
+        if divisor_override is not None and (
+            not isinstance(divisor_override, int) or divisor_override == 0
+        ):
+            raise ValueError(
+                f"{op}: divisor_override must be a non-zero int, got {divisor_override!r}"
+            )
         divisor = divisor_override or _window_sizes(w, count_include_pad, x)
         out = _window_sum(w.pad(x, 0), w)
         out /= divisor
@@ -283,8 +308,9 @@ class LpPool2d(Function):
 def _adaptive_sizes(op, x, output_size):
     """The output size (Ho, Wo) from an int, a pair, or None for "keep this axis"."""
     if x.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected input (N, C, H, W) or (C, H, W), got shape "
-                         f"{tuple(x.shape)}")
+        raise ValueError(
+            f"{op}: expected input (N, C, H, W) or (C, H, W), got shape {tuple(x.shape)}"
+        )
     sizes = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
     if len(sizes) != 2:
         raise ValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
@@ -313,8 +339,7 @@ class AdaptiveAvgPool2d(Function):
     def forward(ctx, x, *, output_size):
         xp = get_array_module(x)
         sizes = _adaptive_sizes("adaptive_avg_pool2d", x, output_size)
-        rows, cols = (_bin_matrix(xp, size, out, x.dtype) for size, out in
-                      zip(x.shape[-2:], sizes))
+        rows, cols = (_bin_matrix(xp, size, out, x.dtype) for size, out in zip(x.shape[-2:], sizes))
         ctx.save_for_backward(rows, cols)
         return _along(_along(x, rows, -2), cols, -1)
 
@@ -397,15 +422,17 @@ class MaxUnpool2d(Function):
     @staticmethod
     def forward(ctx, x, indices, *, kernel_size, stride, padding, output_size, op):
         xp = get_array_module(x)
-        shape = x.shape[:-2] + _unpooled_size(op, x.shape, kernel_size, stride, padding,
-                                              output_size)
+        shape = x.shape[:-2] + _unpooled_size(
+            op, x.shape, kernel_size, stride, padding, output_size
+        )
         if tuple(indices.shape) != tuple(x.shape):
-            raise ValueError(f"{op}: indices must have the input's shape {tuple(x.shape)}, got "
-                             f"{tuple(indices.shape)}")
+            raise ValueError(
+                f"{op}: indices must have the input's shape {tuple(x.shape)}, got "
+                f"{tuple(indices.shape)}"
+            )
         size = shape[-2] * shape[-1]
         if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= size):
-            raise ValueError(f"{op}: indices must lie in [0, {size}) for output size "
-                             f"{shape[-2:]}")
+            raise ValueError(f"{op}: indices must lie in [0, {size}) for output size {shape[-2:]}")
         maps = math.prod(x.shape[:-2])
         flat_indices = indices.reshape(maps, -1)
         out = xp.zeros((maps, size), x.dtype)
@@ -426,19 +453,23 @@ def _unpooled_size(op, shape, kernel_size, stride, padding, output_size):
     """(H_out, W_out): (H − 1)·s − 2p + kh by default (the input size of the max pooling), or
     ``output_size`` (its last two entries), which must lie within a stride of that."""
     if len(shape) not in (3, 4):
-        raise ValueError(f"{op}: expected input (N, C, H, W) or (C, H, W), got shape "
-                         f"{tuple(shape)}")
+        raise ValueError(
+            f"{op}: expected input (N, C, H, W) or (C, H, W), got shape {tuple(shape)}"
+        )
     kernel = _pair(kernel_size, op, "kernel_size")
     strides = kernel if stride is None else _pair(stride, op, "stride")
     pads = _pair(padding, op, "padding")
-    default = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(shape[-2:], strides, pads,
-                                                                    kernel))
+    default = tuple(
+        (n - 1) * s - 2 * p + k for n, s, p, k in zip(shape[-2:], strides, pads, kernel)
+    )
     if output_size is None:
         return default
     sizes = tuple(output_size)[-2:]
     if len(sizes) != 2 or any(not d - s < n < d + s for n, d, s in zip(sizes, default, strides)):
-        raise ValueError(f"{op}: output_size {tuple(output_size)} must be within a stride "
-                         f"{strides} of the default size {default}")
+        raise ValueError(
+            f"{op}: output_size {tuple(output_size)} must be within a stride "
+            f"{strides} of the default size {default}"
+        )
     return sizes
 
 
@@ -454,8 +485,9 @@ def _pair_1d(value, op, name, fill):
 def _as_map(op, input):
     """A 1-D signal (N, C, L) or (C, L) as a map of height 1, (N, C, 1, L) or (C, 1, L)."""
     if input.ndim not in (2, 3):
-        raise ValueError(f"{op}: expected input (N, C, L) or (C, L), got shape "
-                         f"{tuple(input.shape)}")
+        raise ValueError(
+            f"{op}: expected input (N, C, L) or (C, L), got shape {tuple(input.shape)}"
+        )
     return input.unsqueeze(-2)
 
 
@@ -467,67 +499,110 @@ def _with_indices(outputs, return_indices):
     return out, indices.detach()
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     """Max pooling over kh×kw windows; ``stride`` defaults to ``kernel_size``, padding is −∞.
     With ``return_indices`` also each max's flat position (for ``max_unpool2d``). See
     ``MaxPool2d``."""
-    return _with_indices(MaxPool2d.apply(
-        input, kernel_size=kernel_size, stride=stride, padding=padding, dilation=dilation,
-        ceil_mode=ceil_mode, return_indices=return_indices, op="max_pool2d"), return_indices)
+    return _with_indices(
+        MaxPool2d.apply(
+            input,
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            ceil_mode=ceil_mode,
+            return_indices=return_indices,
+            op="max_pool2d",
+        ),
+        return_indices,
+    )
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool1d(
+    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     """Max pooling over windows of ``kernel_size`` samples of (N, C, L): max_pool2d over a map of
     height 1."""
     op = "max_pool1d"
     outputs = MaxPool2d.apply(
-        _as_map(op, input), kernel_size=_pair_1d(kernel_size, op, "kernel_size", 1),
+        _as_map(op, input),
+        kernel_size=_pair_1d(kernel_size, op, "kernel_size", 1),
         stride=None if stride is None else _pair_1d(stride, op, "stride", 1),
-        padding=_pair_1d(padding, op, "padding", 0), dilation=_pair_1d(dilation, op,
-                                                                       "dilation", 1),
-        ceil_mode=ceil_mode, return_indices=return_indices, op=op)
+        padding=_pair_1d(padding, op, "padding", 0),
+        dilation=_pair_1d(dilation, op, "dilation", 1),
+        ceil_mode=ceil_mode,
+        return_indices=return_indices,
+        op=op,
+    )
     if not return_indices:
         return outputs.squeeze(-2)
     return tuple(t.squeeze(-2) for t in _with_indices(outputs, True))
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
+def avg_pool2d(
+    input,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
     """Average pooling over kh×kw windows; ``stride`` defaults to ``kernel_size``, padding is 0
     (counted in the average unless ``count_include_pad=False``). See ``AvgPool2d``."""
-    return AvgPool2d.apply(input, kernel_size=kernel_size, stride=stride, padding=padding,
-                           ceil_mode=ceil_mode, count_include_pad=count_include_pad,
-                           divisor_override=divisor_override, op="avg_pool2d")
+    return AvgPool2d.apply(
+        input,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        divisor_override=divisor_override,
+        op="avg_pool2d",
+    )
 
 
-def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True):
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """Average pooling over windows of ``kernel_size`` samples of (N, C, L): avg_pool2d over a
     map of height 1."""
     op = "avg_pool1d"
     return AvgPool2d.apply(
-        _as_map(op, input), kernel_size=_pair_1d(kernel_size, op, "kernel_size", 1),
+        _as_map(op, input),
+        kernel_size=_pair_1d(kernel_size, op, "kernel_size", 1),
         stride=None if stride is None else _pair_1d(stride, op, "stride", 1),
-        padding=_pair_1d(padding, op, "padding", 0), ceil_mode=ceil_mode,
-        count_include_pad=count_include_pad, divisor_override=None, op=op).squeeze(-2)
+        padding=_pair_1d(padding, op, "padding", 0),
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+        divisor_override=None,
+        op=op,
+    ).squeeze(-2)
 
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Power-average (Lp) pooling (Σ x^p)^(1/p) over kh×kw windows. See ``LpPool2d``."""
-    return LpPool2d.apply(input, norm_type=float(norm_type), kernel_size=kernel_size,
-                          stride=stride, ceil_mode=ceil_mode, op="lp_pool2d")
+    return LpPool2d.apply(
+        input,
+        norm_type=float(norm_type),
+        kernel_size=kernel_size,
+        stride=stride,
+        ceil_mode=ceil_mode,
+        op="lp_pool2d",
+    )
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Power-average (Lp) pooling over windows of ``kernel_size`` samples of (N, C, L)."""
     op = "lp_pool1d"
     return LpPool2d.apply(
-        _as_map(op, input), norm_type=float(norm_type),
+        _as_map(op, input),
+        norm_type=float(norm_type),
         kernel_size=_pair_1d(kernel_size, op, "kernel_size", 1),
         stride=None if stride is None else _pair_1d(stride, op, "stride", 1),
-        ceil_mode=ceil_mode, op=op).squeeze(-2)
+        ceil_mode=ceil_mode,
+        op=op,
+    ).squeeze(-2)
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -546,9 +621,9 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Max pooling of (N, C, L) to ``output_size`` samples; 1 is max-over-time pooling."""
     op = "adaptive_max_pool1d"
-    outputs = AdaptiveMaxPool2d.apply(_as_map(op, input),
-                                      output_size=(1, _pair_1d(output_size, op,
-                                                               "output_size", 1)[1]), op=op)
+    outputs = AdaptiveMaxPool2d.apply(
+        _as_map(op, input), output_size=(1, _pair_1d(output_size, op, "output_size", 1)[1]), op=op
+    )
     out, indices = (t.squeeze(-2) for t in _with_indices(outputs, True))
     return (out, indices) if return_indices else out
 
@@ -556,8 +631,15 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Puts each value of ``input`` back at its position ``indices`` (from ``max_pool2d(...,
     return_indices=True)``) in a map of zeros. See ``MaxUnpool2d``."""
-    return MaxUnpool2d.apply(input, indices, kernel_size=kernel_size, stride=stride,
-                             padding=padding, output_size=output_size, op="max_unpool2d")
+    return MaxUnpool2d.apply(
+        input,
+        indices,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        output_size=output_size,
+        op="max_unpool2d",
+    )
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
@@ -565,7 +647,11 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
     op = "max_unpool1d"
     size = None if output_size is None else (1, tuple(output_size)[-1])
     return MaxUnpool2d.apply(
-        _as_map(op, input), _as_map(op, indices),
+        _as_map(op, input),
+        _as_map(op, indices),
         kernel_size=_pair_1d(kernel_size, op, "kernel_size", 1),
         stride=None if stride is None else _pair_1d(stride, op, "stride", 1),
-        padding=_pair_1d(padding, op, "padding", 0), output_size=size, op=op).squeeze(-2)
+        padding=_pair_1d(padding, op, "padding", 0),
+        output_size=size,
+        op=op,
+    ).squeeze(-2)

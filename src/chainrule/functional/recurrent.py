@@ -31,8 +31,16 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..kernels import recurrent as kernels
 
-__all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell", "rnn_tanh", "rnn_relu",
-           "lstm", "gru"]
+__all__ = [
+    "rnn_tanh_cell",
+    "rnn_relu_cell",
+    "lstm_cell",
+    "gru_cell",
+    "rnn_tanh",
+    "rnn_relu",
+    "lstm",
+    "gru",
+]
 
 
 def _sigmoid(a):
@@ -50,7 +58,7 @@ def _affine(x, w, b):
 def _blocks(a, k):
     """The k gate blocks [a_1 … a_k] of an (N, k·H) array, each (N, H) (views)."""
     width = a.shape[1] // k
-    return [a[:, j * width:(j + 1) * width] for j in range(k)]
+    return [a[:, j * width : (j + 1) * width] for j in range(k)]
 
 
 def _on_cpu(x):
@@ -79,12 +87,14 @@ def _sequence_grads(ctx, x, w_ih, hs, dA_x, dA_h, first_weight):
     rows_x = _as_rows(dA_x)
     rows_h = rows_x if dA_h is dA_x else _as_rows(dA_h)
     dx = (rows_x @ w_ih).reshape(x.shape) if needs[0] else None
-    grads = _weight_grads(needs[first_weight:first_weight + 4], _as_rows(x),
-                          _as_rows(hs[:-1]), rows_x, rows_h)
+    grads = _weight_grads(
+        needs[first_weight : first_weight + 4], _as_rows(x), _as_rows(hs[:-1]), rows_x, rows_h
+    )
     return dx, grads
 
 
 # -- checks -----------------------------------------------------------------------------------
+
 
 def _require_ndim(op, name, array, ndim, layout):
     if array.ndim != ndim:
@@ -100,15 +110,22 @@ def _check_cell(op, gates, step_shape, h, w_ih, w_hh, b_ih, b_hh, c=None, w_hr=N
     batch, inputs = step_shape
     state = h.shape[1]
     hidden = state if w_hr is None else w_hr.shape[1]
-    expected = {"hx": ((batch, state), h), "w_ih": ((gates * hidden, inputs), w_ih),
-                "w_hh": ((gates * hidden, state), w_hh), "b_ih": ((gates * hidden,), b_ih),
-                "b_hh": ((gates * hidden,), b_hh), "cx": ((batch, hidden), c),
-                "w_hr": ((state, hidden), w_hr)}
+    expected = {
+        "hx": ((batch, state), h),
+        "w_ih": ((gates * hidden, inputs), w_ih),
+        "w_hh": ((gates * hidden, state), w_hh),
+        "b_ih": ((gates * hidden,), b_ih),
+        "b_hh": ((gates * hidden,), b_hh),
+        "cx": ((batch, hidden), c),
+        "w_hr": ((state, hidden), w_hr),
+    }
     for name, (shape, array) in expected.items():
         if array is not None and tuple(array.shape) != shape:
-            raise ValueError(f"{op}: {name} has shape {tuple(array.shape)}, expected {shape} "
-                             f"for input steps of shape {tuple(step_shape)} and hidden size "
-                             f"{hidden}")
+            raise ValueError(
+                f"{op}: {name} has shape {tuple(array.shape)}, expected {shape} "
+                f"for input steps of shape {tuple(step_shape)} and hidden size "
+                f"{hidden}"
+            )
 
 
 def _check_step(op, gates, x, h, w_ih, w_hh, b_ih, b_hh, c=None):
@@ -123,6 +140,7 @@ def _check_sequence(op, gates, x, h, w_ih, w_hh, b_ih, b_hh, c=None, w_hr=None):
 
 
 # -- Elman RNN --------------------------------------------------------------------------------
+
 
 def _rnn_activation(a, nonlinearity):
     """φ(a): tanh or relu."""
@@ -242,6 +260,7 @@ def rnn_relu(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 
 # -- LSTM -------------------------------------------------------------------------------------
 
+
 def _lstm_step(a, c):
     """One LSTM step from the pre-activations a (N, 4H) and the cell state c (N, H)
     → (gates [i f g o] (N, 4H), c', tanh c', o ⊙ tanh c')."""
@@ -258,8 +277,15 @@ def _lstm_step_backward(gates, c, tanh_c, g_h, g_c):
     xp = get_array_module(gates)
     i, f, g, o = _blocks(gates, 4)
     dc = g_c + g_h * o * (1 - tanh_c * tanh_c)
-    dA = xp.concatenate([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g),
-                         g_h * tanh_c * o * (1 - o)], axis=1)
+    dA = xp.concatenate(
+        [
+            dc * g * i * (1 - i),
+            dc * c * f * (1 - f),
+            dc * i * (1 - g * g),
+            g_h * tanh_c * o * (1 - o),
+        ],
+        axis=1,
+    )
     return dA, dc * f
 
 
@@ -367,8 +393,13 @@ class LSTM(Function):
         dA, dh0, dc0, dw_hr = run(w_hh, gates, cs, tanh_cs, g_out, g_h, g_c, w_hr)
         dx, grads = _sequence_grads(ctx, x, w_ih, hs, dA, dA, first_weight=3)
         needs = ctx.needs_input_grad
-        return (dx, dh0 if needs[1] else None, dc0 if needs[2] else None, *grads,
-                dw_hr if needs[7] else None)
+        return (
+            dx,
+            dh0 if needs[1] else None,
+            dc0 if needs[2] else None,
+            *grads,
+            dw_hr if needs[7] else None,
+        )
 
 
 def lstm(input, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None):
@@ -384,6 +415,7 @@ def lstm(input, hx, cx, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None):
 
 
 # -- GRU --------------------------------------------------------------------------------------
+
 
 def _gru_step(a_x, a_h, h):
     """One GRU step from a_x = x W_ihᵀ + b_ih and a_h = h W_hhᵀ + b_hh (N, 3H)
@@ -471,8 +503,7 @@ def gru_reference_backward(w_hh, hs, rzs, ns, ms, g_out, g_h):
     dA_x, dA_h, dh = [None] * steps, [None] * steps, g_h
     for t in reversed(range(steps)):
         r, z = _blocks(rzs[t], 2)
-        dA_x[t], dA_h[t], dh_direct = _gru_step_backward(g_out[t] + dh, hs[t], r, z, ns[t],
-                                                         ms[t])
+        dA_x[t], dA_h[t], dh_direct = _gru_step_backward(g_out[t] + dh, hs[t], r, z, ns[t], ms[t])
         dh = dA_h[t] @ w_hh + dh_direct
     return xp.stack(dA_x), xp.stack(dA_h), dh
 

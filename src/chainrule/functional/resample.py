@@ -75,6 +75,7 @@ def _along_axis(weight, ndim, axis):
 
 # -- interpolate ------------------------------------------------------------------------------
 
+
 def _nearest_taps(xp, size, out, scale, exact):
     """PyTorch's nearest source index: ⌊o·s⌋ (``nearest``) or ⌊(o + ½)·s⌋ (``nearest-exact``),
     capped at size − 1, with s = 1/scale_factor (or size/out) in float32 as torch computes it."""
@@ -142,8 +143,15 @@ class Interpolate(Function):
         return grad
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
+def interpolate(
+    input,
+    size=None,
+    scale_factor=None,
+    mode="nearest",
+    align_corners=None,
+    recompute_scale_factor=None,
+    antialias=False,
+):
     """Up- or down-sample (N, C, L), (N, C, H, W) or (N, C, D, H, W) to ``size`` or by
     ``scale_factor``, as ``torch.nn.functional.interpolate``. See ``Interpolate``.
 
@@ -153,23 +161,32 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     Not supported (an error): ``"bicubic"``, ``"area"``, ``antialias=True``.
     """
     if mode not in _NEAREST_MODES and mode not in _INTERPOLATING_DIMS:
-        raise ValueError(f"interpolate: mode {mode!r} is not supported; use one of 'nearest', "
-                         "'nearest-exact', 'linear', 'bilinear', 'trilinear'")
+        raise ValueError(
+            f"interpolate: mode {mode!r} is not supported; use one of 'nearest', "
+            "'nearest-exact', 'linear', 'bilinear', 'trilinear'"
+        )
     if antialias:
         raise ValueError("interpolate: antialias=True is not supported")
     if align_corners is not None and mode in _NEAREST_MODES:
-        raise ValueError("align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear | trilinear")
+        raise ValueError(
+            "align_corners option can only be set with the interpolating modes: "
+            "linear | bilinear | trilinear"
+        )
     dims = input.ndim - 2
     if mode in _INTERPOLATING_DIMS and dims != _INTERPOLATING_DIMS[mode]:
-        raise ValueError(f"interpolate: got {input.ndim}D input, but {mode} mode needs "
-                         f"{_INTERPOLATING_DIMS[mode] + 2}D input")
+        raise ValueError(
+            f"interpolate: got {input.ndim}D input, but {mode} mode needs "
+            f"{_INTERPOLATING_DIMS[mode] + 2}D input"
+        )
     if dims not in (1, 2, 3):
-        raise ValueError(f"interpolate: expected a 3D, 4D or 5D input (N, C, *spatial), got "
-                         f"shape {tuple(input.shape)}")
+        raise ValueError(
+            f"interpolate: expected a 3D, 4D or 5D input (N, C, *spatial), got "
+            f"shape {tuple(input.shape)}"
+        )
     sizes, scales = _output_sizes(input.shape[2:], size, scale_factor, recompute_scale_factor)
-    return Interpolate.apply(input, sizes=sizes, scales=scales, mode=mode,
-                             align_corners=bool(align_corners))
+    return Interpolate.apply(
+        input, sizes=sizes, scales=scales, mode=mode, align_corners=bool(align_corners)
+    )
 
 
 def _output_sizes(in_sizes, size, scale_factor, recompute_scale_factor):
@@ -177,8 +194,10 @@ def _output_sizes(in_sizes, size, scale_factor, recompute_scale_factor):
     and not recomputed, in/out otherwise (torch's ``compute_scales_value``)."""
     dims = len(in_sizes)
     if (size is None) == (scale_factor is None):
-        raise ValueError("interpolate: give exactly one of size or scale_factor, got "
-                         f"size={size!r}, scale_factor={scale_factor!r}")
+        raise ValueError(
+            "interpolate: give exactly one of size or scale_factor, got "
+            f"size={size!r}, scale_factor={scale_factor!r}"
+        )
     if size is not None:
         sizes = _per_axis(size, dims, "size")
         factors = [None] * dims
@@ -190,8 +209,10 @@ def _output_sizes(in_sizes, size, scale_factor, recompute_scale_factor):
         if recompute_scale_factor:
             factors = [None] * dims
     if min(sizes) < 1:
-        raise ValueError(f"interpolate: input and output sizes should be greater than 0, but "
-                         f"got input {tuple(in_sizes)} and output {tuple(sizes)}")
+        raise ValueError(
+            f"interpolate: input and output sizes should be greater than 0, but "
+            f"got input {tuple(in_sizes)} and output {tuple(sizes)}"
+        )
     scales = [n / out if f is None else 1.0 / f for n, out, f in zip(in_sizes, sizes, factors)]
     return tuple(int(s) for s in sizes), tuple(scales)
 
@@ -199,12 +220,15 @@ def _output_sizes(in_sizes, size, scale_factor, recompute_scale_factor):
 def _per_axis(value, dims, name):
     values = list(value) if isinstance(value, (tuple, list)) else [value] * dims
     if len(values) != dims:
-        raise ValueError(f"interpolate: {name} {value!r} has {len(values)} entries for an input "
-                         f"with {dims} spatial dimensions")
+        raise ValueError(
+            f"interpolate: {name} {value!r} has {len(values)} entries for an input "
+            f"with {dims} spatial dimensions"
+        )
     return values
 
 
 # -- pad --------------------------------------------------------------------------------------
+
 
 class ConstantPad(Function):
     """y = x surrounded by ``value``: ``pad[2k], pad[2k+1]`` entries before and after the k-th
@@ -293,30 +317,37 @@ def pad(input, pad, mode="constant", value=None):
     if len(pad) % 2 or not all(isinstance(p, (int, np.integer)) for p in pad):
         raise ValueError(f"pad: the padding must be an even number of ints, got {pad!r}")
     if len(pad) // 2 > input.ndim:
-        raise ValueError(f"pad: padding {pad} covers {len(pad) // 2} dimensions, the input has "
-                         f"only {input.ndim}")
+        raise ValueError(
+            f"pad: padding {pad} covers {len(pad) // 2} dimensions, the input has only {input.ndim}"
+        )
     pad = tuple(int(p) for p in pad)
     if mode == "constant":
-        for axis, n in enumerate(reversed(input.shape[input.ndim - len(pad) // 2:])):
+        for axis, n in enumerate(reversed(input.shape[input.ndim - len(pad) // 2 :])):
             if n + pad[2 * axis] + pad[2 * axis + 1] < 0:
-                raise ValueError(f"pad: padding {pad} makes a dimension of {tuple(input.shape)} "
-                                 "negative")
+                raise ValueError(
+                    f"pad: padding {pad} makes a dimension of {tuple(input.shape)} negative"
+                )
         return ConstantPad.apply(input, pad=pad, value=0.0 if value is None else float(value))
     if mode not in _PAD_MODES:
-        raise ValueError(f"pad: mode {mode!r} is not supported; use one of 'constant', "
-                         "'reflect', 'replicate', 'circular'")
+        raise ValueError(
+            f"pad: mode {mode!r} is not supported; use one of 'constant', "
+            "'reflect', 'replicate', 'circular'"
+        )
     if value is not None:
         raise ValueError(f"pad: padding mode {mode!r} doesn't take a value argument")
     for k in range(len(pad) // 2):
-        n, amounts = input.shape[input.ndim - 1 - k], pad[2 * k:2 * k + 2]
+        n, amounts = input.shape[input.ndim - 1 - k], pad[2 * k : 2 * k + 2]
         limit = n - 1 if mode == "reflect" else n if mode == "circular" else math.inf
         if min(amounts) < 0 or max(amounts) > limit:
-            raise ValueError(f"pad: {mode} padding {amounts} of dimension {input.ndim - 1 - k} "
-                             f"(size {n}) must be between 0 and {limit}")
+            raise ValueError(
+                f"pad: {mode} padding {amounts} of dimension {input.ndim - 1 - k} "
+                f"(size {n}) must be between 0 and {limit}"
+            )
     return IndexPad.apply(input, pad=pad, mode=mode)
 
 
 # -- pixel shuffle ----------------------------------------------------------------------------
+
 
 def _shuffle(x, r):
     """(*, C·r², H, W) → (*, C, H·r, W·r): y[c, h·r + i, w·r + j] = x[c·r² + i·r + j, h, w]."""
@@ -372,9 +403,11 @@ def pixel_shuffle(input, upscale_factor):
     """(*, C·r², H, W) → (*, C, H·r, W·r) with r = ``upscale_factor``. See ``PixelShuffle``."""
     r = _factor("pixel_shuffle", upscale_factor, "upscale_factor")
     if input.ndim < 3 or input.shape[-3] % (r * r):
-        raise ValueError(f"pixel_shuffle expects an input (*, C·r², H, W) whose channel "
-                         f"dimension is divisible by upscale_factor² = {r * r}, got shape "
-                         f"{tuple(input.shape)}")
+        raise ValueError(
+            f"pixel_shuffle expects an input (*, C·r², H, W) whose channel "
+            f"dimension is divisible by upscale_factor² = {r * r}, got shape "
+            f"{tuple(input.shape)}"
+        )
     return PixelShuffle.apply(input, upscale_factor=r)
 
 
@@ -383,8 +416,10 @@ def pixel_unshuffle(input, downscale_factor):
     ``PixelUnshuffle``."""
     r = _factor("pixel_unshuffle", downscale_factor, "downscale_factor")
     if input.ndim < 3 or input.shape[-2] % r or input.shape[-1] % r:
-        raise ValueError(f"pixel_unshuffle expects an input (*, C, H, W) with H and W divisible "
-                         f"by downscale_factor = {r}, got shape {tuple(input.shape)}")
+        raise ValueError(
+            f"pixel_unshuffle expects an input (*, C, H, W) with H and W divisible "
+            f"by downscale_factor = {r}, got shape {tuple(input.shape)}"
+        )
     return PixelUnshuffle.apply(input, downscale_factor=r)
 
 

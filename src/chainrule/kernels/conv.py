@@ -31,7 +31,7 @@ import copy
 
 import numpy as np
 
-_CHUNK_BYTES = 2 ** 21
+_CHUNK_BYTES = 2**21
 
 
 class _Layout:
@@ -73,7 +73,7 @@ class _Layout:
         copy of channel c of image n."""
         shape = (self.n, self.c, self.kh, self.kw)
         if self.wide:
-            return columns.reshape(shape + (self.pixels,))[..., :self.run]
+            return columns.reshape(shape + (self.pixels,))[..., : self.run]
         return columns.reshape(shape + (self.ho, self.wo))
 
 
@@ -84,14 +84,14 @@ def _pad(x, g):
         return np.ascontiguousarray(x)
     padded = np.zeros((g.n, g.c, g.hp, g.wp), x.dtype)
     (top, _), (left, _) = g.pad_h, g.pad_w
-    padded[:, :, top:top + g.h, left:left + g.w] = x
+    padded[:, :, top : top + g.h, left : left + g.w] = x
     return padded
 
 
 def _crop(padded, g):
     """The unpadded (N, C, H, W) part of a padded image (a view)."""
     (top, _), (left, _) = g.pad_h, g.pad_w
-    return padded[:, :, top:top + g.h, left:left + g.w]
+    return padded[:, :, top : top + g.h, left : left + g.w]
 
 
 def _im2col(x, g):
@@ -100,7 +100,7 @@ def _im2col(x, g):
     columns = np.empty((g.n, g.c * g.kh * g.kw, g.pixels), x.dtype)
     g.blocks(columns)[...] = g.windows(_pad(x, g))
     if g.wide:  # the wide grid's last pixels of each image lie beyond ``run``: zero them
-        columns[..., g.run:] = 0
+        columns[..., g.run :] = 0
     return columns
 
 
@@ -130,7 +130,7 @@ def _to_grid(images, g):
     if g.grid_w == g.wo:
         return _per_group(np.ascontiguousarray(images).reshape(g.n, g.o, g.pixels), g)
     grid = np.zeros((g.n, g.o, g.ho, g.grid_w), images.dtype)
-    grid[..., :g.wo] = images
+    grid[..., : g.wo] = images
     return _per_group(grid.reshape(g.n, g.o, g.pixels), g)
 
 
@@ -150,7 +150,7 @@ def correlate(x, weight, bias, g):
     y = np.empty((g.n, g.o, g.ho, g.wo), x.dtype)
     for batch, part in _chunks(layout, x):
         product = np.matmul(_grouped(weight, part), _per_group(_im2col(x[batch], part), part))
-        images = product.reshape(part.n, g.o, g.ho, part.grid_w)[..., :g.wo]
+        images = product.reshape(part.n, g.o, g.ho, part.grid_w)[..., : g.wo]
         if bias is None:
             y[batch] = images
         else:
@@ -186,17 +186,18 @@ def _adjoint_by_rows(grad, weight, g):
     """
     shift, (dh, dw) = (g.kw - 1) * g.dilation[1], g.dilation
     delayed = np.zeros((g.n, g.o, shift + g.pixels), grad.dtype)
-    delayed[..., shift:].reshape(g.n, g.o, g.ho, g.grid_w)[..., :g.wo] = grad
+    delayed[..., shift:].reshape(g.n, g.o, g.ho, g.grid_w)[..., : g.wo] = grad
     sn, so, sp = delayed.strides
-    shifted = np.lib.stride_tricks.as_strided(delayed, (g.n, g.o, g.kw, g.pixels),
-                                              (sn, so, dw * sp, sp))
+    shifted = np.lib.stride_tricks.as_strided(
+        delayed, (g.n, g.o, g.kw, g.pixels), (sn, so, dw * sp, sp)
+    )
     shifted = np.ascontiguousarray(shifted).reshape(g.n, g.groups, -1, g.pixels)
     flipped = weight[..., ::-1].reshape(g.groups, g.o // g.groups, g.cg, g.kh, g.kw)
     flipped = flipped.transpose(0, 2, 3, 1, 4).reshape(g.groups, g.cg * g.kh, -1)
     rows = np.matmul(flipped, shifted).reshape(g.n, g.c, g.kh, g.pixels)
     padded = np.zeros((g.n, g.c, g.hp * g.wp), grad.dtype)
     for u in range(g.kh):
-        padded[:, :, u * dh * g.wp:u * dh * g.wp + g.pixels] += rows[:, :, u]
+        padded[:, :, u * dh * g.wp : u * dh * g.wp + g.pixels] += rows[:, :, u]
     return _crop(padded.reshape(g.n, g.c, g.hp, g.wp), g)
 
 

@@ -109,8 +109,9 @@ def max_pool_backward(grad, masks, w):
     row_masks = w.kernel[1] - 1
     masks = [masks[:row_masks], masks[row_masks:]]
     for (axis, kernel, stride, count), better in zip(reversed(_passes(w)), reversed(masks)):
-        grad = _spread_along(grad, _shape_before(w, axis), axis, kernel, stride, count,
-                             _winner_masks(better))
+        grad = _spread_along(
+            grad, _shape_before(w, axis), axis, kernel, stride, count, _winner_masks(better)
+        )
     return grad[w.inside]
 
 
@@ -128,6 +129,7 @@ def spread(per_window, w):
     """The adjoint of ``window_sum``: every pixel of each window receives the window's value
     (summed over the windows it belongs to); the padding is cropped."""
     for axis, kernel, stride, count in reversed(_passes(w)):
-        per_window = _spread_along(per_window, _shape_before(w, axis), axis, kernel, stride,
-                                   count, [None] * kernel)
+        per_window = _spread_along(
+            per_window, _shape_before(w, axis), axis, kernel, stride, count, [None] * kernel
+        )
     return per_window[w.inside]

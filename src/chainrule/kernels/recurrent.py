@@ -35,8 +35,15 @@ NumPy only: on CuPy the reference runs.
 
 import numpy as np
 
-__all__ = ["StepProduct", "lstm_forward", "lstm_backward", "gru_forward", "gru_backward",
-           "rnn_forward", "rnn_backward"]
+__all__ = [
+    "StepProduct",
+    "lstm_forward",
+    "lstm_backward",
+    "gru_forward",
+    "gru_backward",
+    "rnn_forward",
+    "rnn_backward",
+]
 
 SMALL_GEMM = 1_000_000  # OpenBLAS multiplies without packing when M·N·K ≤ 10⁶
 
@@ -124,6 +131,7 @@ def _sigmoid_(a):
 
 # -- LSTM -------------------------------------------------------------------------------------
 
+
 def _lstm_gate_scale(hidden, dtype):
     """s (4H,) = ½ on the rows of the sigmoid gates i, f, o and 1 on g's. With pre-activations
     s ⊙ a (from weights and biases scaled row-wise by s), ONE tanh over the whole (N, 4H)
@@ -136,7 +144,7 @@ def _lstm_gate_scale(hidden, dtype):
 
 def _gate_blocks(gates, hidden):
     """The four (N, H) column blocks of (N, 4H), as views (slicing: 5× faster than np.split)."""
-    return [gates[:, k * hidden:(k + 1) * hidden] for k in range(4)]
+    return [gates[:, k * hidden : (k + 1) * hidden] for k in range(4)]
 
 
 def _lstm_cell_update(gates, c, c_new, tanh_c, h_new):
@@ -171,8 +179,12 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None):
     tanh_cs = np.empty((steps, batch, hidden), dtype=x.dtype)
     unprojected = hs[1:] if w_hr is None else np.empty_like(tanh_cs)  # o ⊙ tanh c
     hs[0], cs[0] = h0, c0
-    recurrence = StepProduct(w_hh.T, batch, steps,  # h ↦ h (s ⊙ W_hh)ᵀ
-                             column_scale=scale if scale_weights else None)
+    recurrence = StepProduct(
+        w_hh.T,
+        batch,
+        steps,  # h ↦ h (s ⊙ W_hh)ᵀ
+        column_scale=scale if scale_weights else None,
+    )
     for t in range(steps):
         step_gates = gates[t]
         recurrence.write_into(hs[t], step_gates)
@@ -228,21 +240,22 @@ def lstm_backward(w_hh, gates, cs, tanh_cs, g_out, g_h, g_c, w_hr=None):
     if w_hr is None:
         return dA, dh, dc, None
     hidden = cs.shape[2]
-    unprojected = gates[:, :, 3 * hidden:] * tanh_cs  # m_t = o_t ⊙ tanh c_t
+    unprojected = gates[:, :, 3 * hidden :] * tanh_cs  # m_t = o_t ⊙ tanh c_t
     dw_hr = dhs.reshape(-1, dhs.shape[2]).T @ unprojected.reshape(-1, hidden)
     return dA, dh, dc, dw_hr
 
 
 # -- GRU --------------------------------------------------------------------------------------
 
+
 def _gru_step(pre_x, pre_h, h, rz, n, h_new):
     """From the pre-activations x W_ihᵀ + b_ih and h W_hhᵀ + b_hh (N, 3H), write the gates
     [r z] into ``rz`` (N, 2H), the candidate n and h' = (h − n) ⊙ z + n into ``n``, ``h_new``."""
     hidden = h.shape[1]
-    np.add(pre_x[:, :2 * hidden], pre_h[:, :2 * hidden], out=rz)
+    np.add(pre_x[:, : 2 * hidden], pre_h[:, : 2 * hidden], out=rz)
     _sigmoid_(rz)
-    np.multiply(rz[:, :hidden], pre_h[:, 2 * hidden:], out=n)
-    n += pre_x[:, 2 * hidden:]
+    np.multiply(rz[:, :hidden], pre_h[:, 2 * hidden :], out=n)
+    n += pre_x[:, 2 * hidden :]
     np.tanh(n, out=n)
     np.subtract(h, n, out=h_new)
     h_new *= rz[:, hidden:]
@@ -265,7 +278,7 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
         if b_hh is not None:
             pre_h += b_hh
         _gru_step(pre_x[t], pre_h, hs[t], rzs[t], ns[t], hs[t + 1])
-        ms[t] = pre_h[:, 2 * hidden:]
+        ms[t] = pre_h[:, 2 * hidden :]
     return hs, rzs, ns, ms
 
 
@@ -274,12 +287,12 @@ def _gru_step_backward(g, h, rz, n, m, dA_x, dA_h):
     direct part of ∂L/∂h, g ⊙ z (the part through W_hh is dA_h W_hh)."""
     hidden = h.shape[1]
     r, z = rz[:, :hidden], rz[:, hidden:]
-    da_n = dA_x[:, 2 * hidden:]
+    da_n = dA_x[:, 2 * hidden :]
     da_n[...] = g * (1 - z) * (1 - n * n)
     dA_x[:, :hidden] = da_n * m * r * (1 - r)
-    dA_x[:, hidden:2 * hidden] = g * (h - n) * z * (1 - z)
-    dA_h[:, :2 * hidden] = dA_x[:, :2 * hidden]
-    dA_h[:, 2 * hidden:] = da_n * r
+    dA_x[:, hidden : 2 * hidden] = g * (h - n) * z * (1 - z)
+    dA_h[:, : 2 * hidden] = dA_x[:, : 2 * hidden]
+    dA_h[:, 2 * hidden :] = da_n * r
     return g * z
 
 
@@ -290,14 +303,14 @@ def gru_backward(w_hh, hs, rzs, ns, ms, g_out, g_h):
     recurrence = StepProduct(w_hh, batch, steps)  # dA_h,t ↦ dA_h,t W_hh
     dh = np.array(g_h)
     for t in reversed(range(steps)):
-        dh_direct = _gru_step_backward(g_out[t] + dh, hs[t], rzs[t], ns[t], ms[t], dA_x[t],
-                                       dA_h[t])
+        dh_direct = _gru_step_backward(g_out[t] + dh, hs[t], rzs[t], ns[t], ms[t], dA_x[t], dA_h[t])
         recurrence.write_into(dA_h[t], dh)
         dh += dh_direct
     return dA_x, dA_h, dh
 
 
 # -- Elman RNN --------------------------------------------------------------------------------
+
 
 def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity):
     """The Elman RNN over a (T, N, I) sequence → hs (T+1, N, H) = h_0 … h_T."""

@@ -22,48 +22,73 @@ from .. import nn
 def alexnet(num_classes=1000, dropout=0.5):
     """torchvision's AlexNet (one GPU, no LRN) for 3×224×224 inputs."""
     features = nn.Sequential(
-        nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2), nn.ReLU(),
+        nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2),
+        nn.ReLU(),
         nn.MaxPool2d(kernel_size=3, stride=2),
-        nn.Conv2d(64, 192, kernel_size=5, padding=2), nn.ReLU(),
+        nn.Conv2d(64, 192, kernel_size=5, padding=2),
+        nn.ReLU(),
         nn.MaxPool2d(kernel_size=3, stride=2),
-        nn.Conv2d(192, 384, kernel_size=3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(),
-        nn.Conv2d(256, 256, kernel_size=3, padding=1), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2))
-    return _FeaturesAndClassifier(features, nn.AdaptiveAvgPool2d((6, 6)),
-                                  _classifier(256 * 6 * 6, num_classes, dropout))
+        nn.Conv2d(192, 384, kernel_size=3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(384, 256, kernel_size=3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(256, 256, kernel_size=3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+    )
+    return _FeaturesAndClassifier(
+        features, nn.AdaptiveAvgPool2d((6, 6)), _classifier(256 * 6 * 6, num_classes, dropout)
+    )
 
 
 def alexnet_paper(num_classes=1000, dropout=0.5):
     """The 2012 paper's network: grouped convolutions 2, 4, 5 (two GPUs), LRN after the first
     two, overlapping max pooling, for 3×227×227 inputs (output maps 55, 27, 13, 13, 13)."""
     features = nn.Sequential(
-        nn.Conv2d(3, 96, kernel_size=11, stride=4), nn.ReLU(), _paper_lrn(),
+        nn.Conv2d(3, 96, kernel_size=11, stride=4),
+        nn.ReLU(),
+        _paper_lrn(),
         nn.MaxPool2d(kernel_size=3, stride=2),
-        nn.Conv2d(96, 256, kernel_size=5, padding=2, groups=2), nn.ReLU(), _paper_lrn(),
+        nn.Conv2d(96, 256, kernel_size=5, padding=2, groups=2),
+        nn.ReLU(),
+        _paper_lrn(),
         nn.MaxPool2d(kernel_size=3, stride=2),
-        nn.Conv2d(256, 384, kernel_size=3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 384, kernel_size=3, padding=1, groups=2), nn.ReLU(),
-        nn.Conv2d(384, 256, kernel_size=3, padding=1, groups=2), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2))
-    return _FeaturesAndClassifier(features, nn.Identity(),
-                                  _classifier(256 * 6 * 6, num_classes, dropout))
+        nn.Conv2d(256, 384, kernel_size=3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(384, 384, kernel_size=3, padding=1, groups=2),
+        nn.ReLU(),
+        nn.Conv2d(384, 256, kernel_size=3, padding=1, groups=2),
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+    )
+    return _FeaturesAndClassifier(
+        features, nn.Identity(), _classifier(256 * 6 * 6, num_classes, dropout)
+    )
 
 
 def zfnet(num_classes=1000, dropout=0.5):
     """ZF Net for 3×224×224 inputs: maps of 110, 55, 26, 13, 13, 13, 6 as the paper's Fig. 3
     (pooling rounds up, as the paper's Caffe-style layers did)."""
     features = nn.Sequential(
-        nn.Conv2d(3, 96, kernel_size=7, stride=2, padding=1), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True), _paper_lrn(),
-        nn.Conv2d(96, 256, kernel_size=5, stride=2), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True), _paper_lrn(),
-        nn.Conv2d(256, 384, kernel_size=3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 384, kernel_size=3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(),
-        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True))
-    return _FeaturesAndClassifier(features, nn.Identity(),
-                                  _classifier(256 * 6 * 6, num_classes, dropout))
+        nn.Conv2d(3, 96, kernel_size=7, stride=2, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
+        _paper_lrn(),
+        nn.Conv2d(96, 256, kernel_size=5, stride=2),
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
+        _paper_lrn(),
+        nn.Conv2d(256, 384, kernel_size=3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(384, 384, kernel_size=3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(384, 256, kernel_size=3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
+    )
+    return _FeaturesAndClassifier(
+        features, nn.Identity(), _classifier(256 * 6 * 6, num_classes, dropout)
+    )
 
 
 def _paper_lrn():
@@ -74,9 +99,14 @@ def _paper_lrn():
 
 def _classifier(in_features, num_classes, dropout):
     return nn.Sequential(
-        nn.Dropout(dropout), nn.Linear(in_features, 4096), nn.ReLU(),
-        nn.Dropout(dropout), nn.Linear(4096, 4096), nn.ReLU(),
-        nn.Linear(4096, num_classes))
+        nn.Dropout(dropout),
+        nn.Linear(in_features, 4096),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(4096, 4096),
+        nn.ReLU(),
+        nn.Linear(4096, num_classes),
+    )
 
 
 class _FeaturesAndClassifier(nn.Module):

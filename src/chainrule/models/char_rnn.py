@@ -44,8 +44,9 @@ class Vocabulary:
     def encode(self, text):
         unknown = sorted(set(text) - set(self.index))
         if unknown:
-            raise ValueError(f"Vocabulary.encode: characters not in the vocabulary: "
-                             f"{''.join(unknown)!r}")
+            raise ValueError(
+                f"Vocabulary.encode: characters not in the vocabulary: {''.join(unknown)!r}"
+            )
         return np.fromiter((self.index[c] for c in text), dtype=np.int64, count=len(text))
 
     def decode(self, ids):
@@ -72,17 +73,27 @@ class CharRNN(nn.Module):
     ``embedding_dim`` defaults to ``hidden_size``.
     """
 
-    def __init__(self, vocab_size, cell="lstm", hidden_size=256, num_layers=2, dropout=0.0,
-                 embedding_dim=None):
+    def __init__(
+        self,
+        vocab_size,
+        cell="lstm",
+        hidden_size=256,
+        num_layers=2,
+        dropout=0.0,
+        embedding_dim=None,
+    ):
         super().__init__()
         if cell not in CELLS:
-            raise ValueError(f"CharRNN: unknown cell {cell!r}; choose one of "
-                             f"{', '.join(CELLS)}")
+            raise ValueError(f"CharRNN: unknown cell {cell!r}; choose one of {', '.join(CELLS)}")
         embedding_dim = embedding_dim or hidden_size
         self.cell = cell
         self.embed = nn.Embedding(vocab_size, embedding_dim)
-        self.rnn = CELLS[cell](embedding_dim, hidden_size, num_layers=num_layers,
-                               dropout=dropout if num_layers > 1 else 0.0)
+        self.rnn = CELLS[cell](
+            embedding_dim,
+            hidden_size,
+            num_layers=num_layers,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
 
@@ -135,7 +146,8 @@ def sample(model, vocab, prime, length, temperature=1.0, top_k=None, seed=0, dev
             probabilities = next_char_distribution(last, temperature, top_k)
             token = int(die.choice(len(probabilities), p=probabilities))
             generated.append(token)
-            logits, hidden = model(as_tensor(np.array([[token]], dtype=np.int64),
-                                             device=device), hidden)
+            logits, hidden = model(
+                as_tensor(np.array([[token]], dtype=np.int64), device=device), hidden
+            )
     model.train(was_training)
     return prime + vocab.decode(generated)

@@ -53,19 +53,36 @@ class BasicConv2d(nn.Module):
 class Inception(nn.Module):
     """The four branches, concatenated along the maps: 1×1 | 1×1→3×3 | 1×1→5×5 | pool→1×1."""
 
-    def __init__(self, in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj,
-                 batch_norm, large_kernel=5):
+    def __init__(
+        self,
+        in_channels,
+        ch1x1,
+        ch3x3red,
+        ch3x3,
+        ch5x5red,
+        ch5x5,
+        pool_proj,
+        batch_norm,
+        large_kernel=5,
+    ):
         super().__init__()
+
         def conv(cin, cout, **options):
             return BasicConv2d(cin, cout, batch_norm, **options)
+
         self.branch1 = conv(in_channels, ch1x1, kernel_size=1)
-        self.branch2 = nn.Sequential(conv(in_channels, ch3x3red, kernel_size=1),
-                                     conv(ch3x3red, ch3x3, kernel_size=3, padding=1))
+        self.branch2 = nn.Sequential(
+            conv(in_channels, ch3x3red, kernel_size=1),
+            conv(ch3x3red, ch3x3, kernel_size=3, padding=1),
+        )
         self.branch3 = nn.Sequential(
             conv(in_channels, ch5x5red, kernel_size=1),
-            conv(ch5x5red, ch5x5, kernel_size=large_kernel, padding=large_kernel // 2))
-        self.branch4 = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True),
-                                     conv(in_channels, pool_proj, kernel_size=1))
+            conv(ch5x5red, ch5x5, kernel_size=large_kernel, padding=large_kernel // 2),
+        )
+        self.branch4 = nn.Sequential(
+            nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True),
+            conv(in_channels, pool_proj, kernel_size=1),
+        )
 
     def forward(self, x):
         branches = (self.branch1, self.branch2, self.branch3, self.branch4)
@@ -95,8 +112,9 @@ class GoogLeNet(nn.Module):
     def __init__(self, num_classes=1000, variant="paper", aux_logits=False):
         super().__init__()
         if variant not in VARIANTS:
-            raise ValueError(f"googlenet: unknown variant {variant!r}; choose one of "
-                             f"{', '.join(VARIANTS)}")
+            raise ValueError(
+                f"googlenet: unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}"
+            )
         paper = variant == "paper"
         batch_norm = not paper
         self.aux_logits = aux_logits
@@ -112,11 +130,16 @@ class GoogLeNet(nn.Module):
             if name == "inception3b":
                 self.maxpool3 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
             elif name == "inception4e":
-                self.maxpool4 = (nn.MaxPool2d(3, stride=2, ceil_mode=True) if paper
-                                 else nn.MaxPool2d(2, stride=2, ceil_mode=True))
+                self.maxpool4 = (
+                    nn.MaxPool2d(3, stride=2, ceil_mode=True)
+                    if paper
+                    else nn.MaxPool2d(2, stride=2, ceil_mode=True)
+                )
         if aux_logits:
+
             def pool():
                 return nn.AvgPool2d(5, stride=3) if paper else nn.AdaptiveAvgPool2d((4, 4))
+
             self.aux1 = InceptionAux(512, num_classes, batch_norm, pool())
             self.aux2 = InceptionAux(528, num_classes, batch_norm, pool())
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))

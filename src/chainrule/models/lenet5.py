@@ -55,28 +55,60 @@ from .. import functional as F
 from ..autograd import Tensor, no_grad
 from .registry import register
 
-__all__ = ["lenet5", "LeNet5", "InputMap", "Squash", "TrainableSubsampling", "PartialConv2d",
-           "LearnedConnectionConv2d", "EuclideanRBF", "map_loss", "C3_TABLE", "DIGIT_CODES",
-           "PAPER_PARAMETERS", "PAPER_CONNECTIONS", "VARIANTS", "MAP_J"]
+__all__ = [
+    "lenet5",
+    "LeNet5",
+    "InputMap",
+    "Squash",
+    "TrainableSubsampling",
+    "PartialConv2d",
+    "LearnedConnectionConv2d",
+    "EuclideanRBF",
+    "map_loss",
+    "C3_TABLE",
+    "DIGIT_CODES",
+    "PAPER_PARAMETERS",
+    "PAPER_CONNECTIONS",
+    "VARIANTS",
+    "MAP_J",
+]
 
 VARIANTS = ("classic", "modern", "learned-connections")
 
 # Table I of the paper: the S2 maps (rows of the table) each C3 map (column) is joined to.
 C3_TABLE = (
-    (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (0, 4, 5), (0, 1, 5),
-    (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (0, 3, 4, 5), (0, 1, 4, 5), (0, 1, 2, 5),
-    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
+    (0, 1, 2),
+    (1, 2, 3),
+    (2, 3, 4),
+    (3, 4, 5),
+    (0, 4, 5),
+    (0, 1, 5),
+    (0, 1, 2, 3),
+    (1, 2, 3, 4),
+    (2, 3, 4, 5),
+    (0, 3, 4, 5),
+    (0, 1, 4, 5),
+    (0, 1, 2, 5),
+    (0, 1, 3, 4),
+    (1, 2, 4, 5),
+    (0, 2, 3, 5),
     (0, 1, 2, 3, 4, 5),
 )
 
 # The figures the paper (and deck D3's "LeNet-5" slides) give per layer of the classic network.
-PAPER_PARAMETERS = {"c1": 156, "s2": 12, "c3": 1516, "s4": 32, "c5": 48120, "f6": 10164,
-                    "output": 0}
-PAPER_CONNECTIONS = {"c1": 122304, "s2": 5880, "c3": 151600, "s4": 2000, "c5": 48120,
-                     "f6": 10164}
+PAPER_PARAMETERS = {
+    "c1": 156,
+    "s2": 12,
+    "c3": 1516,
+    "s4": 32,
+    "c5": 48120,
+    "f6": 10164,
+    "output": 0,
+}
+PAPER_CONNECTIONS = {"c1": 122304, "s2": 5880, "c3": 151600, "s4": 2000, "c5": 48120, "f6": 10164}
 
 SQUASH_A, SQUASH_S = 1.7159, 2.0 / 3.0
-BACKGROUND, FOREGROUND = -0.1, 1.175   # the paper's input levels: mean ≈ 0, variance ≈ 1
+BACKGROUND, FOREGROUND = -0.1, 1.175  # the paper's input levels: mean ≈ 0, variance ≈ 1
 
 # The paper calls j "a positive constant" without a value. With j = 10 the "rubbish class"
 # term e^{-j} ≈ 4.5e-5 matters only once every y_i is above ~10, i.e. when F6's state is far
@@ -86,33 +118,157 @@ MAP_J = 10.0
 # 7-wide × 12-tall bitmaps of the digits ('#' = ink = +1, '.' = background = −1): the fixed
 # centres of the RBF output units, drawn for this project after the paper's Fig. 3.
 _DIGIT_BITMAPS = {
-    0: ("..###..", ".#...#.", "#.....#", "#.....#", "#.....#", "#.....#",
-        "#.....#", "#.....#", "#.....#", "#.....#", ".#...#.", "..###.."),
-    1: ("...#...", "..##...", ".#.#...", "...#...", "...#...", "...#...",
-        "...#...", "...#...", "...#...", "...#...", "...#...", ".#####."),
-    2: (".#####.", "#.....#", "......#", "......#", ".....#.", "....#..",
-        "...#...", "..#....", ".#.....", "#......", "#......", "#######"),
-    3: (".#####.", "#.....#", "......#", "......#", "......#", "..####.",
-        "......#", "......#", "......#", "......#", "#.....#", ".#####."),
-    4: ("....##.", "...#.#.", "..#..#.", ".#...#.", "#....#.", "#....#.",
-        "#######", ".....#.", ".....#.", ".....#.", ".....#.", ".....#."),
-    5: ("#######", "#......", "#......", "#......", "######.", "......#",
-        "......#", "......#", "......#", "......#", "#.....#", ".#####."),
-    6: ("..####.", ".#.....", "#......", "#......", "#.####.", "##....#",
-        "#.....#", "#.....#", "#.....#", "#.....#", ".#...#.", "..###.."),
-    7: ("#######", "......#", "......#", ".....#.", ".....#.", "....#..",
-        "....#..", "...#...", "...#...", "..#....", "..#....", "..#...."),
-    8: ("..###..", ".#...#.", "#.....#", "#.....#", ".#...#.", "..###..",
-        ".#...#.", "#.....#", "#.....#", "#.....#", ".#...#.", "..###.."),
-    9: ("..###..", ".#...#.", "#.....#", "#.....#", "#.....#", "#....##",
-        ".####.#", "......#", "......#", ".....#.", "....#..", ".###..."),
+    0: (
+        "..###..",
+        ".#...#.",
+        "#.....#",
+        "#.....#",
+        "#.....#",
+        "#.....#",
+        "#.....#",
+        "#.....#",
+        "#.....#",
+        "#.....#",
+        ".#...#.",
+        "..###..",
+    ),
+    1: (
+        "...#...",
+        "..##...",
+        ".#.#...",
+        "...#...",
+        "...#...",
+        "...#...",
+        "...#...",
+        "...#...",
+        "...#...",
+        "...#...",
+        "...#...",
+        ".#####.",
+    ),
+    2: (
+        ".#####.",
+        "#.....#",
+        "......#",
+        "......#",
+        ".....#.",
+        "....#..",
+        "...#...",
+        "..#....",
+        ".#.....",
+        "#......",
+        "#......",
+        "#######",
+    ),
+    3: (
+        ".#####.",
+        "#.....#",
+        "......#",
+        "......#",
+        "......#",
+        "..####.",
+        "......#",
+        "......#",
+        "......#",
+        "......#",
+        "#.....#",
+        ".#####.",
+    ),
+    4: (
+        "....##.",
+        "...#.#.",
+        "..#..#.",
+        ".#...#.",
+        "#....#.",
+        "#....#.",
+        "#######",
+        ".....#.",
+        ".....#.",
+        ".....#.",
+        ".....#.",
+        ".....#.",
+    ),
+    5: (
+        "#######",
+        "#......",
+        "#......",
+        "#......",
+        "######.",
+        "......#",
+        "......#",
+        "......#",
+        "......#",
+        "......#",
+        "#.....#",
+        ".#####.",
+    ),
+    6: (
+        "..####.",
+        ".#.....",
+        "#......",
+        "#......",
+        "#.####.",
+        "##....#",
+        "#.....#",
+        "#.....#",
+        "#.....#",
+        "#.....#",
+        ".#...#.",
+        "..###..",
+    ),
+    7: (
+        "#######",
+        "......#",
+        "......#",
+        ".....#.",
+        ".....#.",
+        "....#..",
+        "....#..",
+        "...#...",
+        "...#...",
+        "..#....",
+        "..#....",
+        "..#....",
+    ),
+    8: (
+        "..###..",
+        ".#...#.",
+        "#.....#",
+        "#.....#",
+        ".#...#.",
+        "..###..",
+        ".#...#.",
+        "#.....#",
+        "#.....#",
+        "#.....#",
+        ".#...#.",
+        "..###..",
+    ),
+    9: (
+        "..###..",
+        ".#...#.",
+        "#.....#",
+        "#.....#",
+        "#.....#",
+        "#....##",
+        ".####.#",
+        "......#",
+        "......#",
+        ".....#.",
+        "....#..",
+        ".###...",
+    ),
 }
 
 
 def _digit_codes():
     """(10, 84) float64 array: row d is digit d's bitmap read row by row, +1 ink, −1 else."""
-    return np.array([[1.0 if pixel == "#" else -1.0 for row in _DIGIT_BITMAPS[d] for pixel in row]
-                     for d in range(10)])
+    return np.array(
+        [
+            [1.0 if pixel == "#" else -1.0 for row in _DIGIT_BITMAPS[d] for pixel in row]
+            for d in range(10)
+        ]
+    )
 
 
 DIGIT_CODES = _digit_codes()
@@ -151,10 +307,18 @@ class InputMap(nn.Module):
         if (h, w) == (self.size, self.size):
             return x
         top, left = (self.size - h) // 2, (self.size - w) // 2
-        x = F.cat([self._border(x, (n, c, h, left)), x,
-                   self._border(x, (n, c, h, self.size - w - left))], dim=3)
-        return F.cat([self._border(x, (n, c, top, self.size)), x,
-                      self._border(x, (n, c, self.size - h - top, self.size))], dim=2)
+        x = F.cat(
+            [self._border(x, (n, c, h, left)), x, self._border(x, (n, c, h, self.size - w - left))],
+            dim=3,
+        )
+        return F.cat(
+            [
+                self._border(x, (n, c, top, self.size)),
+                x,
+                self._border(x, (n, c, self.size - h - top, self.size)),
+            ],
+            dim=2,
+        )
 
     @staticmethod
     def _border(like, shape):
@@ -211,10 +375,13 @@ class PartialConv2d(nn.Module):
 
     def __init__(self, in_channels, out_channels, kernel_size, table):
         super().__init__()
-        if len(table) != out_channels or any(not 0 <= i < in_channels for row in table
-                                             for i in row):
-            raise ValueError(f"PartialConv2d: table must list, for each of the {out_channels} "
-                             f"output maps, input maps in 0..{in_channels - 1}; got {table!r}")
+        if len(table) != out_channels or any(
+            not 0 <= i < in_channels for row in table for i in row
+        ):
+            raise ValueError(
+                f"PartialConv2d: table must list, for each of the {out_channels} "
+                f"output maps, input maps in 0..{in_channels - 1}; got {table!r}"
+            )
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = kernel_size
         self.table = tuple(tuple(row) for row in table)
@@ -224,13 +391,14 @@ class PartialConv2d(nn.Module):
             scatter[j * in_channels + i, slot] = 1.0
         dtype = backend.get_default_dtype()
         self.register_buffer("scatter", creation.tensor(scatter, dtype=dtype), persistent=False)
-        self.weight = nn.Parameter(creation.zeros(len(pairs), kernel_size, kernel_size,
-                                                  dtype=dtype))
+        self.weight = nn.Parameter(
+            creation.zeros(len(pairs), kernel_size, kernel_size, dtype=dtype)
+        )
         self.bias = nn.Parameter(creation.zeros(out_channels, dtype=dtype))
         self.reset_parameters()
 
     def fan_in(self, j):
-        return len(self.table[j]) * self.kernel_size ** 2
+        return len(self.table[j]) * self.kernel_size**2
 
     def reset_parameters(self):
         """U(±2.4/F_in) with F_in = (number of joined maps)·k², per output map."""
@@ -256,8 +424,10 @@ class PartialConv2d(nn.Module):
         return sum(self.fan_in(j) + 1 for j in range(self.out_channels)) * pixels
 
     def extra_repr(self):
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"connections={len(self.weight)}")
+        return (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"connections={len(self.weight)}"
+        )
 
 
 class LearnedConnectionConv2d(nn.Module):
@@ -278,15 +448,17 @@ class LearnedConnectionConv2d(nn.Module):
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = kernel_size
         dtype = backend.get_default_dtype()
-        self.weight = nn.Parameter(creation.zeros(out_channels, in_channels, kernel_size,
-                                                  kernel_size, dtype=dtype))
+        self.weight = nn.Parameter(
+            creation.zeros(out_channels, in_channels, kernel_size, kernel_size, dtype=dtype)
+        )
         self.bias = nn.Parameter(creation.zeros(out_channels, dtype=dtype))
-        self.connection_logits = nn.Parameter(creation.zeros(in_channels, out_channels,
-                                                             dtype=dtype))
+        self.connection_logits = nn.Parameter(
+            creation.zeros(in_channels, out_channels, dtype=dtype)
+        )
         self.reset_parameters()
 
     def reset_parameters(self):
-        fan_in = self.in_channels * self.kernel_size ** 2
+        fan_in = self.in_channels * self.kernel_size**2
         _uniform_fan_in(self.weight, fan_in)
         _uniform_fan_in(self.bias, fan_in)
         init.zeros_(self.connection_logits)
@@ -304,7 +476,7 @@ class LearnedConnectionConv2d(nn.Module):
         return F.conv2d(input, kernel, self.bias)
 
     def connections(self, output_shape):
-        return (self.in_channels * self.kernel_size ** 2 + 1) * math.prod(output_shape)
+        return (self.in_channels * self.kernel_size**2 + 1) * math.prod(output_shape)
 
     def extra_repr(self):
         return f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
@@ -320,13 +492,13 @@ class EuclideanRBF(nn.Module):
 
     def __init__(self, centres):
         super().__init__()
-        self.register_buffer("centres", creation.tensor(centres,
-                                                        dtype=backend.get_default_dtype()))
+        self.register_buffer("centres", creation.tensor(centres, dtype=backend.get_default_dtype()))
 
     def forward(self, input):
         classes, features = self.centres.shape
         difference = input.reshape(len(input), 1, features) - self.centres.reshape(
-            1, classes, features)
+            1, classes, features
+        )
         return (difference * difference).sum(dim=2)
 
     def extra_repr(self):
@@ -367,8 +539,9 @@ class LeNet5(nn.Module):
     def __init__(self, variant="classic", background=0.0, foreground=1.0, sparsity=0.0):
         super().__init__()
         if variant not in VARIANTS:
-            raise ValueError(f"lenet5: unknown variant {variant!r}; choose one of "
-                             f"{', '.join(VARIANTS)}")
+            raise ValueError(
+                f"lenet5: unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}"
+            )
         self.variant = variant
         self.sparsity = sparsity
         self.input_map = InputMap(background, foreground)
@@ -443,21 +616,27 @@ class LeNet5(nn.Module):
 
     def _require_learned(self, name):
         if self.variant != "learned-connections":
-            raise AttributeError(f"lenet5 {self.variant!r} has no {name}(); only the "
-                                 "'learned-connections' variant learns C3's connections")
+            raise AttributeError(
+                f"lenet5 {self.variant!r} has no {name}(); only the "
+                "'learned-connections' variant learns C3's connections"
+            )
 
     def parameter_counts(self):
         """Trainable parameters per layer, {"c1": 156, …}."""
-        return {name: sum(p.numel() for p in getattr(self, name).parameters())
-                for name in self.LAYERS}
+        return {
+            name: sum(p.numel() for p in getattr(self, name).parameters()) for name in self.LAYERS
+        }
 
     def connections(self):
         """Connections per layer c1…f6 (inputs + bias of every unit, summed over units), from
         the output shapes of one forward pass of a blank 32×32 image."""
         shapes = {}
-        hooks = [getattr(self, name).register_forward_hook(
-                     lambda module, args, out, name=name: shapes.__setitem__(name, out.shape[1:]))
-                 for name in self.LAYERS[:-1]]
+        hooks = [
+            getattr(self, name).register_forward_hook(
+                lambda module, args, out, name=name: shapes.__setitem__(name, out.shape[1:])
+            )
+            for name in self.LAYERS[:-1]
+        ]
         try:
             with no_grad():
                 device = self.f6.weight.device
@@ -465,8 +644,9 @@ class LeNet5(nn.Module):
         finally:
             for hook in hooks:
                 hook.remove()
-        return {name: _layer_connections(getattr(self, name), shapes[name])
-                for name in self.LAYERS[:-1]}
+        return {
+            name: _layer_connections(getattr(self, name), shapes[name]) for name in self.LAYERS[:-1]
+        }
 
 
 def _layer_connections(layer, output_shape):
@@ -474,7 +654,7 @@ def _layer_connections(layer, output_shape):
         return layer.connections(output_shape)
     if isinstance(layer, (nn.Conv2d, nn.Linear)):
         return (math.prod(layer.weight.shape[1:]) + 1) * math.prod(output_shape)
-    return math.prod(output_shape) * 4   # max pooling: 4 inputs per unit, no bias
+    return math.prod(output_shape) * 4  # max pooling: 4 inputs per unit, no bias
 
 
 def lenet5(variant="classic", background=0.0, foreground=1.0, sparsity=0.0):
@@ -484,9 +664,18 @@ def lenet5(variant="classic", background=0.0, foreground=1.0, sparsity=0.0):
     return LeNet5(variant, background, foreground, sparsity)
 
 
-@register("lenet5", variants=VARIANTS,
-          recipe={"epochs": 20, "optimizer": "adam", "lr": 2e-3, "lr_schedule": "cosine",
-                  "batch_size": 128, "val_size": 0})
+@register(
+    "lenet5",
+    variants=VARIANTS,
+    recipe={
+        "epochs": 20,
+        "optimizer": "adam",
+        "lr": 2e-3,
+        "lr_schedule": "cosine",
+        "batch_size": 128,
+        "val_size": 0,
+    },
+)
 def lenet5_for(input_shape, num_classes, variant="classic"):
     """LeNet-5 for ``chainrule train``: (1, 28, 28) or (1, 32, 32) digits, normalised as the
     run normalises MNIST, 10 classes (the RBF codes are digits).
@@ -498,8 +687,12 @@ def lenet5_for(input_shape, num_classes, variant="classic"):
     fixed, the final model trains on all 60,000 images, as the paper's did (``val_size`` 0):
     0.93% test error (the paper: 0.95%); see ``reproductions/results/lenet5_classic_60k.json``."""
     from ..data.mnist import MNIST_MEAN, MNIST_STD
+
     if tuple(input_shape) not in ((1, 28, 28), (1, 32, 32)) or num_classes != 10:
-        raise ValueError(f"lenet5: needs single-channel 28×28 or 32×32 images and 10 classes, "
-                         f"got input shape {tuple(input_shape)} and {num_classes} classes")
-    return lenet5(variant, background=(0 - MNIST_MEAN) / MNIST_STD,
-                  foreground=(1 - MNIST_MEAN) / MNIST_STD)
+        raise ValueError(
+            f"lenet5: needs single-channel 28×28 or 32×32 images and 10 classes, "
+            f"got input shape {tuple(input_shape)} and {num_classes} classes"
+        )
+    return lenet5(
+        variant, background=(0 - MNIST_MEAN) / MNIST_STD, foreground=(1 - MNIST_MEAN) / MNIST_STD
+    )

@@ -10,8 +10,14 @@ import math
 from .. import nn
 from .registry import register
 
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid,
-               "leaky_relu": nn.LeakyReLU, "elu": nn.ELU, "selu": nn.SELU}
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "selu": nn.SELU,
+}
 
 
 def mlp(in_features=784, hidden=(256, 128), out_features=10, activation="relu", dropout=0.2):
@@ -20,8 +26,9 @@ def mlp(in_features=784, hidden=(256, 128), out_features=10, activation="relu", 
     ``dropout=0`` leaves the Dropout layers out; ``activation`` is one of ``ACTIVATIONS``.
     """
     if activation not in ACTIVATIONS:
-        raise ValueError(f"mlp: unknown activation {activation!r}; "
-                         f"choose one of {', '.join(ACTIVATIONS)}")
+        raise ValueError(
+            f"mlp: unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+        )
     layers = [nn.Flatten()]
     width = in_features
     for size in hidden:

@@ -47,8 +47,9 @@ class NGramLM:
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"NGramLM: n must be a positive integer, got {n!r}")
         if smoothing not in SMOOTHINGS:
-            raise ValueError(f"NGramLM: unknown smoothing {smoothing!r}; choose one of "
-                             f"{', '.join(SMOOTHINGS)}")
+            raise ValueError(
+                f"NGramLM: unknown smoothing {smoothing!r}; choose one of {', '.join(SMOOTHINGS)}"
+            )
         if not 0 < discount < 1:
             raise ValueError(f"NGramLM: discount must be in (0, 1), got {discount}")
         self.n = n
@@ -67,12 +68,14 @@ class NGramLM:
         for sequence in sequences:
             tokens = tuple(sequence)
             for k in range(1, self.n + 1):
-                self.counts[k].update(tokens[i:i + k] for i in range(len(tokens) - k + 1))
+                self.counts[k].update(tokens[i : i + k] for i in range(len(tokens) - k + 1))
         self.vocab = sorted(gram[0] for gram in self.counts[1])
         self._vocab_set = set(self.vocab)
         self._tables = [_Table.from_counts(self.counts[k]) for k in range(self.n + 1)]
-        self._continuation = [_Table.from_counts(_continuation_counts(self.counts[k + 1]))
-                              if k < self.n else None for k in range(self.n + 1)]
+        self._continuation = [
+            _Table.from_counts(_continuation_counts(self.counts[k + 1])) if k < self.n else None
+            for k in range(self.n + 1)
+        ]
         return self
 
     # -- probabilities -------------------------------------------------------------------------
@@ -82,13 +85,14 @@ class NGramLM:
         self._check_fitted()
         if token not in self._vocab_set:
             raise KeyError(f"NGramLM: token {token!r} is not in the vocabulary")
-        context = tuple(context)[max(len(context) - (self.n - 1), 0):]
+        context = tuple(context)[max(len(context) - (self.n - 1), 0) :]
         if self.smoothing == "kneser-ney":
             return self._kneser_ney(token, context, top=True)
         if self.smoothing == "add-k":
             table = self._tables[len(context) + 1]
-            return ((table.count.get(context + (token,), 0) + self.k) /
-                    (table.total.get(context, 0) + self.k * len(self.vocab)))
+            return (table.count.get(context + (token,), 0) + self.k) / (
+                table.total.get(context, 0) + self.k * len(self.vocab)
+            )
         return self._mle(token, context)
 
     def distribution(self, context=()):
@@ -103,8 +107,7 @@ class NGramLM:
 
     def _kneser_ney(self, token, context, top):
         if not context and not top:
-            return self._kn_level(self._continuation[1], token, context,
-                                  lower=1 / len(self.vocab))
+            return self._kn_level(self._continuation[1], token, context, lower=1 / len(self.vocab))
         if not context:
             return self._kn_level(self._tables[1], token, context, lower=1 / len(self.vocab))
         lower = self._kneser_ney(token, context[1:], top=False)
@@ -117,8 +120,10 @@ class NGramLM:
         if total == 0:
             return lower
         count = table.count.get(context + (token,), 0)
-        return (max(count - self.discount, 0) / total
-                + self.discount * table.followers[context] / total * lower)
+        return (
+            max(count - self.discount, 0) / total
+            + self.discount * table.followers[context] / total * lower
+        )
 
     # -- evaluation and generation -------------------------------------------------------------
 
@@ -126,7 +131,7 @@ class NGramLM:
         """Mean −ln p(w_t | previous tokens) over ``sequence`` in nats per token; the first
         tokens are conditioned on ``context`` (e.g. the end of the training text) and on each
         other."""
-        history = tuple(context)[-(self.n - 1):] if self.n > 1 else ()
+        history = tuple(context)[-(self.n - 1) :] if self.n > 1 else ()
         tokens = tuple(sequence)
         if not tokens:
             raise ValueError("cross_entropy: the sequence is empty")
@@ -135,8 +140,9 @@ class NGramLM:
         total = 0.0
         for t in range(len(tokens)):
             position = start + t
-            total -= math.log(self.prob(window[position],
-                                        window[max(position - self.n + 1, 0):position]))
+            total -= math.log(
+                self.prob(window[position], window[max(position - self.n + 1, 0) : position])
+            )
         return total / len(tokens)
 
     def perplexity(self, sequence, context=()):
@@ -151,12 +157,15 @@ class NGramLM:
         history = list(context)
         generated = []
         for _ in range(length):
-            weights = self.distribution(history[-(self.n - 1):] if self.n > 1 else ())
+            weights = self.distribution(history[-(self.n - 1) :] if self.n > 1 else ())
             token = self.vocab[die.choice(len(self.vocab), p=weights / weights.sum())]
             generated.append(token)
             history.append(token)
-        return "".join(generated) if all(isinstance(t, str) and len(t) == 1
-                                         for t in generated) else generated
+        return (
+            "".join(generated)
+            if all(isinstance(t, str) and len(t) == 1 for t in generated)
+            else generated
+        )
 
     def _check_fitted(self):
         if not self.vocab:

@@ -17,19 +17,24 @@ from .. import nn
 
 # per block: (k×k kernel, maps of the k×k conv, maps of the two 1×1 convs)
 FORMS = {
-    "cifar10": {"in_channels": 3, "blocks": ((5, 192, 160, 96), (5, 192, 192, 192),
-                                             (3, 192, 192, None))},
-    "mnist": {"in_channels": 1, "blocks": ((5, 96, 64, 48), (5, 128, 96, 48),
-                                           (5, 128, 96, None))},
+    "cifar10": {
+        "in_channels": 3,
+        "blocks": ((5, 192, 160, 96), (5, 192, 192, 192), (3, 192, 192, None)),
+    },
+    "mnist": {"in_channels": 1, "blocks": ((5, 96, 64, 48), (5, 128, 96, 48), (5, 128, 96, None))},
 }
 
 
 def mlpconv(in_channels, kernel_size, maps, cccp1, cccp2):
     """A k×k convolution and two 1×1 convolutions, each followed by a ReLU."""
     return nn.Sequential(
-        nn.Conv2d(in_channels, maps, kernel_size, padding=kernel_size // 2), nn.ReLU(),
-        nn.Conv2d(maps, cccp1, 1), nn.ReLU(),
-        nn.Conv2d(cccp1, cccp2, 1), nn.ReLU())
+        nn.Conv2d(in_channels, maps, kernel_size, padding=kernel_size // 2),
+        nn.ReLU(),
+        nn.Conv2d(maps, cccp1, 1),
+        nn.ReLU(),
+        nn.Conv2d(cccp1, cccp2, 1),
+        nn.ReLU(),
+    )
 
 
 def nin(form="cifar10", num_classes=10, dropout=0.5):
@@ -40,11 +45,15 @@ def nin(form="cifar10", num_classes=10, dropout=0.5):
     (k1, m1, a1, b1), (k2, m2, a2, b2), (k3, m3, a3, _) = spec["blocks"]
     return nn.Sequential(
         mlpconv(spec["in_channels"], k1, m1, a1, b1),
-        nn.MaxPool2d(3, stride=2, ceil_mode=True), nn.Dropout(dropout),
+        nn.MaxPool2d(3, stride=2, ceil_mode=True),
+        nn.Dropout(dropout),
         mlpconv(b1, k2, m2, a2, b2),
-        _second_pool(form), nn.Dropout(dropout),
+        _second_pool(form),
+        nn.Dropout(dropout),
         mlpconv(b2, k3, m3, a3, num_classes),
-        nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten())
+        nn.AdaptiveAvgPool2d((1, 1)),
+        nn.Flatten(),
+    )
 
 
 def _second_pool(form):

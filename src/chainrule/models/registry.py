@@ -14,6 +14,7 @@ RECIPES = {}
 
 def register(name, variants=(), recipe=None):
     """Decorator: make ``builder(input_shape, num_classes[, variant=])`` trainable as ``name``."""
+
     def decorate(builder):
         if name in TRAINABLE:
             raise ValueError(f"model {name!r} is registered twice")
@@ -21,6 +22,7 @@ def register(name, variants=(), recipe=None):
         VARIANTS[name] = tuple(variants)
         RECIPES[name] = dict(recipe or {})
         return builder
+
     return decorate
 
 
@@ -36,6 +38,7 @@ def build(name, input_shape, num_classes, variant=None):
     if variant is None:
         variant = VARIANTS[name][0]
     if variant not in VARIANTS[name]:
-        raise KeyError(f"model {name!r} has no variant {variant!r}; choose one of "
-                       f"{', '.join(VARIANTS[name])}")
+        raise KeyError(
+            f"model {name!r} has no variant {variant!r}; choose one of {', '.join(VARIANTS[name])}"
+        )
     return TRAINABLE[name](input_shape, num_classes, variant=variant)

@@ -23,9 +23,13 @@ the ImageNet networks: a 7×7/2 convolution and 3×3/2 max pooling, four stages 
 
 from .. import creation, functional, init, nn
 
-IMAGENET_BLOCKS = {18: ("basic", (2, 2, 2, 2)), 34: ("basic", (3, 4, 6, 3)),
-                   50: ("bottleneck", (3, 4, 6, 3)), 101: ("bottleneck", (3, 4, 23, 3)),
-                   152: ("bottleneck", (3, 8, 36, 3))}
+IMAGENET_BLOCKS = {
+    18: ("basic", (2, 2, 2, 2)),
+    34: ("basic", (3, 4, 6, 3)),
+    50: ("bottleneck", (3, 4, 6, 3)),
+    101: ("bottleneck", (3, 4, 23, 3)),
+    152: ("bottleneck", (3, 8, 36, 3)),
+}
 CIFAR_DEPTHS = (20, 32, 44, 56, 110)
 
 
@@ -104,8 +108,9 @@ class ResNet(nn.Module):
         out_channels = planes * block.expansion
         downsample = None
         if stride != 1 or self.in_channels != out_channels:  # projection shortcut, option B
-            downsample = nn.Sequential(_conv1x1(self.in_channels, out_channels, stride),
-                                       nn.BatchNorm2d(out_channels))
+            downsample = nn.Sequential(
+                _conv1x1(self.in_channels, out_channels, stride), nn.BatchNorm2d(out_channels)
+            )
         stage = [block(self.in_channels, planes, stride, downsample, **self.block_options)]
         self.in_channels = out_channels
         stage += [block(out_channels, planes, **self.block_options) for _ in range(1, blocks)]
@@ -137,7 +142,7 @@ class ZeroPadShortcut(nn.Module):
         self.stride = stride
 
     def forward(self, x):
-        x = x[:, :, ::self.stride, ::self.stride]
+        x = x[:, :, :: self.stride, :: self.stride]
         n, _, h, w = x.shape
         zeros = creation.zeros((n, self.extra_channels, h, w), dtype=x.dtype, device=x.device)
         return functional.cat([x, zeros], dim=1)

@@ -53,8 +53,17 @@ from ..data.parallel import pad_sequences
 from ..data.vocab import Vocab, detokenize, tokenize
 from ..random import generator
 
-__all__ = ["Seq2Seq", "Encoder", "Decoder", "Attention", "CELLS", "ATTENTIONS", "translate",
-           "save_translator", "load_translator"]
+__all__ = [
+    "Seq2Seq",
+    "Encoder",
+    "Decoder",
+    "Attention",
+    "CELLS",
+    "ATTENTIONS",
+    "translate",
+    "save_translator",
+    "load_translator",
+]
 
 CELLS = {"gru": nn.GRU, "lstm": nn.LSTM}
 ATTENTIONS = (None, "dot", "additive")
@@ -75,13 +84,21 @@ class Encoder(nn.Module):
     (for the backward direction, after its first), a pair (h, c) for the LSTM.
     """
 
-    def __init__(self, vocab_size, embedding_dim, hidden_size, cell="gru", num_layers=1,
-                 bidirectional=False, dropout=0.0, pad_index=0):
+    def __init__(
+        self,
+        vocab_size,
+        embedding_dim,
+        hidden_size,
+        cell="gru",
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        pad_index=0,
+    ):
         super().__init__()
         self.cell, self.pad_index, self.dropout = cell, pad_index, dropout
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
-        self.rnn = CELLS[cell](embedding_dim, hidden_size, num_layers,
-                               bidirectional=bidirectional)
+        self.rnn = CELLS[cell](embedding_dim, hidden_size, num_layers, bidirectional=bidirectional)
 
     def forward(self, source):
         source = _raw(source)
@@ -94,8 +111,13 @@ class Encoder(nn.Module):
             outputs, states = [], []
             for direction in range(rnn.num_directions):
                 start = (zeros, zeros) if self.cell == "lstm" else (zeros,)
-                output, state = self._run(layer_input, mask, start, _weights(rnn, layer, direction),
-                                          reverse=direction == 1)
+                output, state = self._run(
+                    layer_input,
+                    mask,
+                    start,
+                    _weights(rnn, layer, direction),
+                    reverse=direction == 1,
+                )
                 outputs.append(output)
                 states.append(state)
             layer_input = _join(outputs, dim=2)
@@ -124,8 +146,10 @@ def _join(directions, dim):
 
 def _weights(rnn, layer, direction):
     suffix = f"l{layer}" + ("_reverse" if direction else "")
-    return tuple(getattr(rnn, f"{kind}_{suffix}")
-                 for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    return tuple(
+        getattr(rnn, f"{kind}_{suffix}")
+        for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    )
 
 
 class Attention(nn.Module):
@@ -166,6 +190,7 @@ class Attention(nn.Module):
 class EncodedSource:
     """What the decoder attends to, batch first: encoder outputs (N, S, H), their attention
     keys, and the mask (N, 1, S) of real source words."""
+
     values: Tensor
     keys: Tensor
     mask: object
@@ -182,8 +207,17 @@ class Decoder(nn.Module):
     one decoding step.
     """
 
-    def __init__(self, vocab_size, embedding_dim, hidden_size, cell="gru", num_layers=1,
-                 attention=None, dropout=0.0, pad_index=0):
+    def __init__(
+        self,
+        vocab_size,
+        embedding_dim,
+        hidden_size,
+        cell="gru",
+        num_layers=1,
+        attention=None,
+        dropout=0.0,
+        pad_index=0,
+    ):
         super().__init__()
         self.dropout = dropout
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
@@ -213,33 +247,69 @@ class Seq2Seq(nn.Module):
     size is num_directions · ``hidden_size``.
     """
 
-    def __init__(self, source_vocab_size, target_vocab_size, embedding_dim=256, hidden_size=256,
-                 cell="gru", num_layers=1, bidirectional=False, attention=None, dropout=0.0,
-                 pad_index=0, bos_index=2, eos_index=3):
+    def __init__(
+        self,
+        source_vocab_size,
+        target_vocab_size,
+        embedding_dim=256,
+        hidden_size=256,
+        cell="gru",
+        num_layers=1,
+        bidirectional=False,
+        attention=None,
+        dropout=0.0,
+        pad_index=0,
+        bos_index=2,
+        eos_index=3,
+    ):
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"Seq2Seq: cell must be one of {', '.join(CELLS)}, got {cell!r}")
         if attention not in ATTENTIONS:
             raise ValueError(f"Seq2Seq: attention must be one of {ATTENTIONS}, got {attention!r}")
-        self.config = dict(source_vocab_size=source_vocab_size,
-                           target_vocab_size=target_vocab_size, embedding_dim=embedding_dim,
-                           hidden_size=hidden_size, cell=cell, num_layers=num_layers,
-                           bidirectional=bidirectional, attention=attention, dropout=dropout,
-                           pad_index=pad_index, bos_index=bos_index, eos_index=eos_index)
+        self.config = dict(
+            source_vocab_size=source_vocab_size,
+            target_vocab_size=target_vocab_size,
+            embedding_dim=embedding_dim,
+            hidden_size=hidden_size,
+            cell=cell,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            attention=attention,
+            dropout=dropout,
+            pad_index=pad_index,
+            bos_index=bos_index,
+            eos_index=eos_index,
+        )
         self.pad_index, self.bos_index, self.eos_index = pad_index, bos_index, eos_index
-        self.encoder = Encoder(source_vocab_size, embedding_dim, hidden_size, cell, num_layers,
-                               bidirectional, dropout, pad_index)
+        self.encoder = Encoder(
+            source_vocab_size,
+            embedding_dim,
+            hidden_size,
+            cell,
+            num_layers,
+            bidirectional,
+            dropout,
+            pad_index,
+        )
         decoder_size = hidden_size * (2 if bidirectional else 1)
-        self.decoder = Decoder(target_vocab_size, embedding_dim, decoder_size, cell, num_layers,
-                               attention, dropout, pad_index)
+        self.decoder = Decoder(
+            target_vocab_size,
+            embedding_dim,
+            decoder_size,
+            cell,
+            num_layers,
+            attention,
+            dropout,
+            pad_index,
+        )
 
     def encode(self, source):
         """(EncodedSource, the decoder's initial state) of a padded (S, N) source."""
         source = _raw(source)
         outputs, state = self.encoder(source)
         values = outputs.transpose(0, 1)
-        keys = self.decoder.attention.keys(values) if self.decoder.attention is not None \
-            else values
+        keys = self.decoder.attention.keys(values) if self.decoder.attention is not None else values
         mask = (source != self.pad_index).T[:, None, :]
         return EncodedSource(values, keys, mask), state
 
@@ -254,7 +324,7 @@ class Seq2Seq(nn.Module):
         steps, token = [], inputs[:1]
         for t in range(inputs.shape[0]):
             if t > 0 and generator().random() < teacher_forcing_ratio:
-                token = inputs[t:t + 1]
+                token = inputs[t : t + 1]
             logits, state = self.decoder(token, state, encoded)
             steps.append(logits)
             token = logits.data.argmax(axis=2)
@@ -264,8 +334,11 @@ class Seq2Seq(nn.Module):
         """Mean cross-entropy (nats per target word) of target[1:], padding excluded."""
         target = _raw(target)
         logits = self(source, target, teacher_forcing_ratio)
-        return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target[1:].reshape(-1),
-                               ignore_index=self.pad_index)
+        return F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]),
+            target[1:].reshape(-1),
+            ignore_index=self.pad_index,
+        )
 
     @no_grad()
     def greedy(self, source, max_len=50):
@@ -310,8 +383,9 @@ class Seq2Seq(nn.Module):
             best = xp.argsort(-candidates, axis=1, kind="stable")[:, :k]
             origin, word = best // vocab, best % vocab
             scores = xp.take_along_axis(candidates, best, axis=1)
-            words = xp.concatenate([xp.take_along_axis(words, origin[:, :, None], axis=1),
-                                    word[:, :, None]], axis=2)
+            words = xp.concatenate(
+                [xp.take_along_axis(words, origin[:, :, None], axis=1), word[:, :, None]], axis=2
+            )
             finished = xp.take_along_axis(finished, origin, axis=1) | (word == self.eos_index)
             state = _select_state(state, (xp.arange(batch)[:, None] * k + origin).reshape(-1))
             token = word.reshape(1, -1)
@@ -319,12 +393,12 @@ class Seq2Seq(nn.Module):
                 break
         is_eos = words == self.eos_index
         lengths = xp.where(is_eos.any(axis=2), is_eos.argmax(axis=2) + 1, words.shape[2])
-        chosen = (scores / lengths ** length_penalty).argmax(axis=1)
+        chosen = (scores / lengths**length_penalty).argmax(axis=1)
         return [self._until_eos(words[n, chosen[n]]) for n in range(batch)]
 
     def _until_eos(self, ids):
         ids = [int(i) for i in ids]
-        return ids[:ids.index(self.eos_index)] if self.eos_index in ids else ids
+        return ids[: ids.index(self.eos_index)] if self.eos_index in ids else ids
 
 
 def _select_state(state, rows):
@@ -340,8 +414,11 @@ def translate(model, sentences, source_vocab, target_vocab, beam_width=5, max_le
     model.eval()
     ids = [source_vocab.encode(tokenize(text)) for text in sentences]
     source = pad_sequences(ids, source_vocab.pad_index)
-    found = model.greedy(source, max_len) if beam_width == 0 else \
-        model.beam_search(source, beam_width, max_len)
+    found = (
+        model.greedy(source, max_len)
+        if beam_width == 0
+        else model.beam_search(source, beam_width, max_len)
+    )
     return [detokenize(target_vocab.decode(words)) for words in found]
 
 
@@ -353,18 +430,22 @@ def save_translator(folder, model, source_vocab, target_vocab):
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     serialization.save_file(model.state_dict(), folder / WEIGHTS_FILE)
-    document = dict(model=model.config, source_vocab=source_vocab.itos,
-                    target_vocab=target_vocab.itos)
-    (folder / CONFIG_FILE).write_text(json.dumps(document, ensure_ascii=False) + "\n",
-                                      encoding="utf-8")
+    document = dict(
+        model=model.config, source_vocab=source_vocab.itos, target_vocab=target_vocab.itos
+    )
+    (folder / CONFIG_FILE).write_text(
+        json.dumps(document, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def load_translator(folder):
     """``(model, source_vocab, target_vocab)`` as ``save_translator`` wrote them."""
     folder = Path(folder)
     if not (folder / CONFIG_FILE).is_file():
-        raise FileNotFoundError(f"{folder}: no {CONFIG_FILE} here; is it a folder written by "
-                                "save_translator (reproductions/seq2seq_multi30k.py)?")
+        raise FileNotFoundError(
+            f"{folder}: no {CONFIG_FILE} here; is it a folder written by "
+            "save_translator (reproductions/seq2seq_multi30k.py)?"
+        )
     document = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
     model = Seq2Seq(**document["model"])
     model.load_state_dict(serialization.load_file(folder / WEIGHTS_FILE))

@@ -22,26 +22,90 @@ CONFIGS = {
     "A": [64, POOL, 128, POOL, 256, 256, POOL, 512, 512, POOL, 512, 512, POOL],
     "A-LRN": [64, LRN, POOL, 128, POOL, 256, 256, POOL, 512, 512, POOL, 512, 512, POOL],
     "B": [64, 64, POOL, 128, 128, POOL, 256, 256, POOL, 512, 512, POOL, 512, 512, POOL],
-    "C": [64, 64, POOL, 128, 128, POOL, 256, 256, (256, 1), POOL,
-          512, 512, (512, 1), POOL, 512, 512, (512, 1), POOL],
-    "D": [64, 64, POOL, 128, 128, POOL, 256, 256, 256, POOL,
-          512, 512, 512, POOL, 512, 512, 512, POOL],
-    "E": [64, 64, POOL, 128, 128, POOL, 256, 256, 256, 256, POOL,
-          512, 512, 512, 512, POOL, 512, 512, 512, 512, POOL],
+    "C": [
+        64,
+        64,
+        POOL,
+        128,
+        128,
+        POOL,
+        256,
+        256,
+        (256, 1),
+        POOL,
+        512,
+        512,
+        (512, 1),
+        POOL,
+        512,
+        512,
+        (512, 1),
+        POOL,
+    ],
+    "D": [
+        64,
+        64,
+        POOL,
+        128,
+        128,
+        POOL,
+        256,
+        256,
+        256,
+        POOL,
+        512,
+        512,
+        512,
+        POOL,
+        512,
+        512,
+        512,
+        POOL,
+    ],
+    "E": [
+        64,
+        64,
+        POOL,
+        128,
+        128,
+        POOL,
+        256,
+        256,
+        256,
+        256,
+        POOL,
+        512,
+        512,
+        512,
+        512,
+        POOL,
+        512,
+        512,
+        512,
+        512,
+        POOL,
+    ],
 }
 
 
 def vgg(config="D", num_classes=1000, batch_norm=False, dropout=0.5):
     """VGG configuration ``config`` (a key of ``CONFIGS``) for 3×224×224 inputs."""
     if config not in CONFIGS:
-        raise ValueError(f"vgg: unknown configuration {config!r}; choose one of "
-                         f"{', '.join(CONFIGS)}")
+        raise ValueError(
+            f"vgg: unknown configuration {config!r}; choose one of {', '.join(CONFIGS)}"
+        )
     classifier = nn.Sequential(
-        nn.Linear(512 * 7 * 7, 4096), nn.ReLU(), nn.Dropout(dropout),
-        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(dropout),
-        nn.Linear(4096, num_classes))
-    return features_and_classifier(_features(CONFIGS[config], batch_norm),
-                                   nn.AdaptiveAvgPool2d((7, 7)), classifier)
+        nn.Linear(512 * 7 * 7, 4096),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(4096, 4096),
+        nn.ReLU(),
+        nn.Dropout(dropout),
+        nn.Linear(4096, num_classes),
+    )
+    return features_and_classifier(
+        _features(CONFIGS[config], batch_norm), nn.AdaptiveAvgPool2d((7, 7)), classifier
+    )
 
 
 def _features(config, batch_norm):

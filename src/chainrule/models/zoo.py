@@ -44,9 +44,11 @@ ARCHITECTURES = {
 # torchvision's name -> a builder of the same network with the same state_dict keys
 TORCHVISION = {
     "alexnet": alexnet,
-    **{f"vgg{depth}{suffix}": functools.partial(vgg, config, batch_norm=bool(suffix))
-       for depth, config in (("11", "A"), ("13", "B"), ("16", "D"), ("19", "E"))
-       for suffix in ("", "_bn")},
+    **{
+        f"vgg{depth}{suffix}": functools.partial(vgg, config, batch_norm=bool(suffix))
+        for depth, config in (("11", "A"), ("13", "B"), ("16", "D"), ("19", "E"))
+        for suffix in ("", "_bn")
+    },
     "googlenet": functools.partial(googlenet, variant="torchvision"),
     **{f"resnet{d}": functools.partial(resnet, d, stride_on_3x3=True) for d in IMAGENET_BLOCKS},
 }
@@ -55,8 +57,7 @@ TORCHVISION = {
 def build(name, num_classes=None):
     """The zoo network ``name`` (a key of ``ARCHITECTURES``) and its design input size."""
     if name not in ARCHITECTURES:
-        raise KeyError(f"unknown architecture {name!r}; choose one of "
-                       f"{', '.join(ARCHITECTURES)}")
+        raise KeyError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}")
     builder, input_size = ARCHITECTURES[name]
     if num_classes is None:
         return builder(), input_size

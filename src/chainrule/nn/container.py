@@ -93,9 +93,15 @@ class ModuleList(_ModuleSequence):
                 runs.append([index, index, text])
         if not runs:
             return "ModuleList()"
-        lines = [_indent(f"({first}): {text}" if first == last
-                         else f"({first}-{last}): {last - first + 1} x {text}", 2)
-                 for first, last, text in runs]
+        lines = [
+            _indent(
+                f"({first}): {text}"
+                if first == last
+                else f"({first}-{last}): {last - first + 1} x {text}",
+                2,
+            )
+            for first, last, text in runs
+        ]
         return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
 
 

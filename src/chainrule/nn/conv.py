@@ -10,7 +10,6 @@ from .. import functional as F
 from .linear import empty_parameter, init_weight_and_bias
 from .module import Module
 
-
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
@@ -25,19 +24,35 @@ class _ConvNd(Module):
     dims = 2
     transposed = False
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
-                 groups, bias, padding_mode, output_padding=0):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        groups,
+        bias,
+        padding_mode,
+        output_padding=0,
+    ):
         super().__init__()
         if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"{type(self).__name__}: padding_mode must be one of "
-                             f"{_PADDING_MODES}, got {padding_mode!r}")
+            raise ValueError(
+                f"{type(self).__name__}: padding_mode must be one of "
+                f"{_PADDING_MODES}, got {padding_mode!r}"
+            )
         if self.transposed and padding_mode != "zeros":
-            raise ValueError(f"{type(self).__name__}: only padding_mode 'zeros' is supported "
-                             f"(as torch), got {padding_mode!r}")
+            raise ValueError(
+                f"{type(self).__name__}: only padding_mode 'zeros' is supported "
+                f"(as torch), got {padding_mode!r}"
+            )
         for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
             if channels % groups != 0:
-                raise ValueError(f"{type(self).__name__}: {name}={channels} is not divisible "
-                                 f"by groups={groups}")
+                raise ValueError(
+                    f"{type(self).__name__}: {name}={channels} is not divisible by groups={groups}"
+                )
         n = self.dims
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -60,8 +75,10 @@ class _ConvNd(Module):
         init_weight_and_bias(self.weight, self.bias)
 
     def extra_repr(self):
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
         n = self.dims
         if self.padding != (0,) * n:
             text += f", padding={self.padding}"
@@ -98,29 +115,81 @@ class Conv1d(_ConvNd):
 
     dims = 1
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros"):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+        )
 
     def forward(self, input):
         input, padding = self._padded(input)
-        return F.conv1d(input, self.weight, self.bias, stride=self.stride, padding=padding,
-                        dilation=self.dilation, groups=self.groups)
+        return F.conv1d(
+            input,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=padding,
+            dilation=self.dilation,
+            groups=self.groups,
+        )
 
 
 class Conv2d(_ConvNd):
     """2-D convolution over (N, C_in, H, W) inputs: the CNN layer of decks 001–004."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros"):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+        )
 
     def forward(self, input):
         input, padding = self._padded(input)
-        return F.conv2d(input, self.weight, self.bias, stride=self.stride, padding=padding,
-                        dilation=self.dilation, groups=self.groups)
+        return F.conv2d(
+            input,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=padding,
+            dilation=self.dilation,
+            groups=self.groups,
+        )
 
 
 class ConvTranspose2d(_ConvNd):
@@ -129,15 +198,43 @@ class ConvTranspose2d(_ConvNd):
 
     transposed = True
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros"):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding,
+        )
 
     def forward(self, input):
-        return F.conv_transpose2d(input, self.weight, self.bias, stride=self.stride,
-                                  padding=self.padding, output_padding=self.output_padding,
-                                  groups=self.groups, dilation=self.dilation)
+        return F.conv_transpose2d(
+            input,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self.output_padding,
+            groups=self.groups,
+            dilation=self.dilation,
+        )
 
 
 class ConvTranspose1d(_ConvNd):
@@ -147,15 +244,43 @@ class ConvTranspose1d(_ConvNd):
     dims = 1
     transposed = True
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros"):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+    ):
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding,
+        )
 
     def forward(self, input):
-        return F.conv_transpose1d(input, self.weight, self.bias, stride=self.stride,
-                                  padding=self.padding, output_padding=self.output_padding,
-                                  groups=self.groups, dilation=self.dilation)
+        return F.conv_transpose1d(
+            input,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=self.padding,
+            output_padding=self.output_padding,
+            groups=self.groups,
+            dilation=self.dilation,
+        )
 
 
 class Unfold(Module):
@@ -172,8 +297,10 @@ class Unfold(Module):
         return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
 
     def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
-                f"padding={self.padding}, stride={self.stride}")
+        return (
+            f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+            f"padding={self.padding}, stride={self.stride}"
+        )
 
 
 class Fold(Module):
@@ -188,9 +315,12 @@ class Fold(Module):
         self.stride = stride
 
     def forward(self, input):
-        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
-                      self.stride)
+        return F.fold(
+            input, self.output_size, self.kernel_size, self.dilation, self.padding, self.stride
+        )
 
     def extra_repr(self):
-        return (f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
-                f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}")
+        return (
+            f"output_size={self.output_size}, kernel_size={self.kernel_size}, "
+            f"dilation={self.dilation}, padding={self.padding}, stride={self.stride}"
+        )

@@ -19,8 +19,10 @@ class Embedding(Module):
         super().__init__()
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"Embedding: padding_idx={padding_idx} is outside "
-                                 f"[-{num_embeddings}, {num_embeddings})")
+                raise ValueError(
+                    f"Embedding: padding_idx={padding_idx} is outside "
+                    f"[-{num_embeddings}, {num_embeddings})"
+                )
             padding_idx %= num_embeddings
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
@@ -39,8 +41,9 @@ class Embedding(Module):
         (e.g. word2vec vectors); ``freeze=True`` keeps it fixed during training."""
         array = embeddings.data if isinstance(embeddings, Tensor) else backend.as_array(embeddings)
         if array.ndim != 2:
-            raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, "
-                             f"got shape {tuple(array.shape)}")
+            raise ValueError(
+                f"Embedding.from_pretrained: embeddings must be 2-D, got shape {tuple(array.shape)}"
+            )
         module = cls(*array.shape, padding_idx=padding_idx)
         module.weight.data = array.copy()
         module.weight.requires_grad = not freeze

@@ -23,9 +23,21 @@ from ..init import (
     zeros_,
 )
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "zeros_",
-           "ones_", "eye_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
-           "kaiming_normal_", "orthogonal_"]
+__all__ = [
+    "calculate_gain",
+    "uniform_",
+    "normal_",
+    "trunc_normal_",
+    "constant_",
+    "zeros_",
+    "ones_",
+    "eye_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "orthogonal_",
+]
 
 
 def _generator(tensor):
@@ -51,8 +63,9 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
     samples = mean + std * generator.standard_normal(tensor.shape, dtype=np.float64)
     outside = (samples < a) | (samples > b)
     while outside.any():
-        samples[outside] = mean + std * generator.standard_normal(int(outside.sum()),
-                                                                  dtype=np.float64)
+        samples[outside] = mean + std * generator.standard_normal(
+            int(outside.sum()), dtype=np.float64
+        )
         outside = (samples < a) | (samples > b)
     tensor.data[...] = xp.asarray(samples, dtype=tensor.dtype)
     return tensor
@@ -64,8 +77,10 @@ def orthogonal_(tensor, gain=1.0):
     fixed by R's diagonal so Q is uniformly distributed (Mezzadri 2007); wider than tall, the
     transpose's Q."""
     if tensor.ndim < 2:
-        raise ValueError("orthogonal_: only tensors with 2 or more dimensions are supported, got "
-                         f"shape {tuple(tensor.shape)}")
+        raise ValueError(
+            "orthogonal_: only tensors with 2 or more dimensions are supported, got "
+            f"shape {tuple(tensor.shape)}"
+        )
     xp = backend.get_array_module(tensor.data)
     rows = tensor.shape[0]
     columns = tensor.data.size // rows

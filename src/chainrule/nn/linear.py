@@ -29,8 +29,9 @@ def _check_size(layer, **sizes):
     layer whose output is all bias)."""
     for name, value in sizes.items():
         if not isinstance(value, numbers.Integral):
-            raise TypeError(f"{layer}: {name} must be an integer, got {value!r} "
-                            f"({type(value).__name__})")
+            raise TypeError(
+                f"{layer}: {name} must be an integer, got {value!r} ({type(value).__name__})"
+            )
         if value < 0:
             raise ValueError(f"{layer}: {name} must be >= 0, got {value}")
 
@@ -67,5 +68,7 @@ class Linear(Module):
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )

@@ -75,8 +75,10 @@ class Module:
     # -- registration -----------------------------------------------------------------------
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"cannot assign {name!r} before Module.__init__() is called; "
-                                 f"call super().__init__() first in {type(self).__name__}")
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() is called; "
+                f"call super().__init__() first in {type(self).__name__}"
+            )
         if isinstance(value, Parameter):
             self._forget(name)
             self.register_parameter(name, value)
@@ -85,18 +87,24 @@ class Module:
             self._modules[name] = value
         elif name in self._parameters:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as parameter {name!r} "
-                                "(a Parameter or None is expected)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter {name!r} "
+                    "(a Parameter or None is expected)"
+                )
             self._parameters[name] = None
         elif name in self._modules:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as submodule {name!r} "
-                                "(a Module or None is expected)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as submodule {name!r} "
+                    "(a Module or None is expected)"
+                )
             self._modules[name] = None
         elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign {type(value).__name__} as buffer {name!r} "
-                                "(a Tensor or None is expected)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as buffer {name!r} "
+                    "(a Tensor or None is expected)"
+                )
             self._buffers[name] = value
         else:
             super().__setattr__(name, value)
@@ -133,8 +141,10 @@ class Module:
         """Register ``param`` (a Parameter, or None for an absent one such as ``bias=False``)."""
         self._check_new_name("parameter", name)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"register_parameter({name!r}): expected a Parameter or None, "
-                            f"got {type(param).__name__}")
+            raise TypeError(
+                f"register_parameter({name!r}): expected a Parameter or None, "
+                f"got {type(param).__name__}"
+            )
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -144,8 +154,9 @@ class Module:
         """
         self._check_new_name("buffer", name)
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer({name!r}): expected a Tensor or None, "
-                            f"got {type(tensor).__name__}")
+            raise TypeError(
+                f"register_buffer({name!r}): expected a Tensor or None, got {type(tensor).__name__}"
+            )
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers.discard(name)
@@ -316,8 +327,9 @@ class Module:
 
     def state_dict(self):
         """An OrderedDict from dotted names to detached Tensors sharing the module's arrays."""
-        return OrderedDict((name, Tensor(tensor.data))
-                           for name, tensor in self._state_tensors().items())
+        return OrderedDict(
+            (name, Tensor(tensor.data)) for name, tensor in self._state_tensors().items()
+        )
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values from ``state_dict`` into the parameters and buffers, in place.
@@ -336,19 +348,26 @@ class Module:
             if name in state_dict:
                 value = _as_array_on(state_dict[name], target.data)
                 if value.shape != target.shape:
-                    problems.append(f"size mismatch for {name}: copying a param with shape "
-                                    f"{tuple(value.shape)} from checkpoint, the shape in current "
-                                    f"model is {tuple(target.shape)}.")
+                    problems.append(
+                        f"size mismatch for {name}: copying a param with shape "
+                        f"{tuple(value.shape)} from checkpoint, the shape in current "
+                        f"model is {tuple(target.shape)}."
+                    )
                 values[name] = value
         if strict and unexpected:
-            problems.insert(0, "Unexpected key(s) in state_dict: "
-                            + ", ".join(f'"{k}"' for k in unexpected) + ".")
+            problems.insert(
+                0,
+                "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".",
+            )
         if strict and missing:
-            problems.insert(0, "Missing key(s) in state_dict: "
-                            + ", ".join(f'"{k}"' for k in missing) + ".")
+            problems.insert(
+                0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + "."
+            )
         if problems:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(problems))
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(problems)
+            )
         for name, value in values.items():
             targets[name].data[...] = value
         return IncompatibleKeys(missing, unexpected)
@@ -360,8 +379,9 @@ class Module:
 
     def __repr__(self):
         extra_lines = self.extra_repr().split("\n") if self.extra_repr() else []
-        child_lines = [f"({name}): " + _indent(repr(module), 2)
-                       for name, module in self._modules.items()]
+        child_lines = [
+            f"({name}): " + _indent(repr(module), 2) for name, module in self._modules.items()
+        ]
         lines = extra_lines + child_lines
         body = ""
         if len(extra_lines) == 1 and not child_lines:

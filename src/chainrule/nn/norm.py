@@ -27,13 +27,11 @@ class _NormBase(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         self.register_parameter("weight", empty_parameter(num_features) if affine else None)
-        self.register_parameter("bias",
-                                empty_parameter(num_features) if affine and bias else None)
+        self.register_parameter("bias", empty_parameter(num_features) if affine and bias else None)
         if track_running_stats:
             self.register_buffer("running_mean", creation.zeros(num_features))
             self.register_buffer("running_var", creation.ones(num_features))
-            self.register_buffer("num_batches_tracked",
-                                 creation.zeros((), dtype=backend.int64))
+            self.register_buffer("num_batches_tracked", creation.zeros((), dtype=backend.int64))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
@@ -53,9 +51,11 @@ class _NormBase(Module):
             init.zeros_(self.bias)
 
     def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.bias is not None}, "
-                f"track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
 
 
 class _BatchNorm(_NormBase):
@@ -63,15 +63,24 @@ class _BatchNorm(_NormBase):
 
     ranks = ()
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, *, bias=True):
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        *,
+        bias=True,
+    ):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, bias)
 
     def forward(self, input):
         if input.ndim not in self.ranks:
             expected = " or ".join(f"{r}D" for r in self.ranks)
-            raise ValueError(f"{type(self).__name__}: expected {expected} input, "
-                             f"got shape {tuple(input.shape)}")
+            raise ValueError(
+                f"{type(self).__name__}: expected {expected} input, got shape {tuple(input.shape)}"
+            )
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
@@ -79,10 +88,16 @@ class _BatchNorm(_NormBase):
                 momentum = 1.0 / int(self.num_batches_tracked.item())
         use_batch_stats = self.training or self.running_mean is None
         keep_stats = not self.training or self.track_running_stats
-        return F.batch_norm(input,
-                            self.running_mean if keep_stats else None,
-                            self.running_var if keep_stats else None,
-                            self.weight, self.bias, use_batch_stats, momentum, self.eps)
+        return F.batch_norm(
+            input,
+            self.running_mean if keep_stats else None,
+            self.running_var if keep_stats else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            momentum,
+            self.eps,
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -110,9 +125,11 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         affine_bias = elementwise_affine and bias
         self.register_parameter(
-            "weight", empty_parameter(*self.normalized_shape) if elementwise_affine else None)
+            "weight", empty_parameter(*self.normalized_shape) if elementwise_affine else None
+        )
         self.register_parameter(
-            "bias", empty_parameter(*self.normalized_shape) if affine_bias else None)
+            "bias", empty_parameter(*self.normalized_shape) if affine_bias else None
+        )
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -125,8 +142,10 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
 
 
 class GroupNorm(Module):
@@ -137,15 +156,16 @@ class GroupNorm(Module):
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, *, bias=True):
         super().__init__()
         if num_channels % num_groups:
-            raise ValueError(f"GroupNorm: num_channels ({num_channels}) must be divisible by "
-                             f"num_groups ({num_groups})")
+            raise ValueError(
+                f"GroupNorm: num_channels ({num_channels}) must be divisible by "
+                f"num_groups ({num_groups})"
+            )
         self.num_groups = num_groups
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
         self.register_parameter("weight", empty_parameter(num_channels) if affine else None)
-        self.register_parameter("bias",
-                                empty_parameter(num_channels) if affine and bias else None)
+        self.register_parameter("bias", empty_parameter(num_channels) if affine and bias else None)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -158,8 +178,10 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
-                f"affine={self.affine}, bias={self.bias is not None}")
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+            f"affine={self.affine}, bias={self.bias is not None}"
+        )
 
 
 class _InstanceNorm(_NormBase):
@@ -170,19 +192,36 @@ class _InstanceNorm(_NormBase):
 
     rank = 0  # of a batched input; an unbatched one lacks the batch axis
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
-                 track_running_stats=False, *, bias=True):
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=False,
+        track_running_stats=False,
+        *,
+        bias=True,
+    ):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, bias)
 
     def forward(self, input):
         if input.ndim not in (self.rank - 1, self.rank):
-            raise ValueError(f"{type(self).__name__}: expected {self.rank - 1}D or {self.rank}D "
-                             f"input, got shape {tuple(input.shape)}")
+            raise ValueError(
+                f"{type(self).__name__}: expected {self.rank - 1}D or {self.rank}D "
+                f"input, got shape {tuple(input.shape)}"
+            )
         unbatched = input.ndim == self.rank - 1
         batched = input.reshape((1,) + tuple(input.shape)) if unbatched else input
-        output = F.instance_norm(batched, self.running_mean, self.running_var, self.weight,
-                                 self.bias, self.training or not self.track_running_stats,
-                                 0.0 if self.momentum is None else self.momentum, self.eps)
+        output = F.instance_norm(
+            batched,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            self.training or not self.track_running_stats,
+            0.0 if self.momentum is None else self.momentum,
+            self.eps,
+        )
         return output.reshape(input.shape) if unbatched else output
 
 

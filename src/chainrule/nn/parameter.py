@@ -26,8 +26,9 @@ class Parameter(Tensor):
         elif not hasattr(data, "dtype") or not hasattr(data, "shape"):
             data = backend.as_array(data)
         if requires_grad and np.dtype(data.dtype).kind != "f":
-            raise TypeError(f"Parameter: only floating-point data can require grad, "
-                            f"got dtype {data.dtype}")
+            raise TypeError(
+                f"Parameter: only floating-point data can require grad, got dtype {data.dtype}"
+            )
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self):

@@ -37,14 +37,16 @@ from .linear import empty_parameter
 from .module import Module
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-_SEQUENCE_KERNELS = {"RNN_TANH": F.rnn_tanh, "RNN_RELU": F.rnn_relu, "LSTM": F.lstm,
-                     "GRU": F.gru}
+_SEQUENCE_KERNELS = {"RNN_TANH": F.rnn_tanh, "RNN_RELU": F.rnn_relu, "LSTM": F.lstm, "GRU": F.gru}
 _REVERSE_TIME = (slice(None, None, -1),)
 
 
 def _check_sizes(layer, input_size, hidden_size, num_layers=1):
-    for name, value in (("input_size", input_size), ("hidden_size", hidden_size),
-                        ("num_layers", num_layers)):
+    for name, value in (
+        ("input_size", input_size),
+        ("hidden_size", hidden_size),
+        ("num_layers", num_layers),
+    ):
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
 
@@ -60,24 +62,46 @@ class RNNBase(Module):
     """The machinery shared by ``RNN``, ``LSTM`` and ``GRU``; ``mode`` picks the kernel:
     ``"RNN_TANH"``, ``"RNN_RELU"``, ``"LSTM"`` or ``"GRU"``."""
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, proj_size=0):
+    def __init__(
+        self,
+        mode,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+    ):
         super().__init__()
         name = type(self).__name__
         _check_sizes(name, input_size, hidden_size, num_layers)
         if isinstance(proj_size, bool) or not isinstance(proj_size, int) or proj_size < 0:
-            raise ValueError(f"{name}: proj_size should be a positive integer or zero to disable "
-                             f"projections, got {proj_size!r}")
+            raise ValueError(
+                f"{name}: proj_size should be a positive integer or zero to disable "
+                f"projections, got {proj_size!r}"
+            )
         if proj_size >= hidden_size:
-            raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got "
-                             f"proj_size={proj_size} and hidden_size={hidden_size}")
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
-                or not 0 <= dropout <= 1:
-            raise ValueError(f"{name}: dropout must be a number in [0, 1] giving the "
-                             f"probability of an element being zeroed, got {dropout!r}")
+            raise ValueError(
+                f"{name}: proj_size has to be smaller than hidden_size, got "
+                f"proj_size={proj_size} and hidden_size={hidden_size}"
+            )
+        if (
+            isinstance(dropout, bool)
+            or not isinstance(dropout, (int, float))
+            or not 0 <= dropout <= 1
+        ):
+            raise ValueError(
+                f"{name}: dropout must be a number in [0, 1] giving the "
+                f"probability of an element being zeroed, got {dropout!r}"
+            )
         if dropout > 0 and num_layers == 1:
-            warnings.warn(f"{name}: dropout is applied between recurrent layers, so "
-                          f"dropout={dropout} with num_layers=1 has no effect", stacklevel=2)
+            warnings.warn(
+                f"{name}: dropout is applied between recurrent layers, so "
+                f"dropout={dropout} with num_layers=1 has no effect",
+                stacklevel=2,
+            )
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -99,8 +123,9 @@ class RNNBase(Module):
                     setattr(self, f"bias_ih_l{layer}{suffix}", empty_parameter(rows))
                     setattr(self, f"bias_hh_l{layer}{suffix}", empty_parameter(rows))
                 if proj_size:
-                    setattr(self, f"weight_hr_l{layer}{suffix}",
-                            empty_parameter(proj_size, hidden_size))
+                    setattr(
+                        self, f"weight_hr_l{layer}{suffix}", empty_parameter(proj_size, hidden_size)
+                    )
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -121,8 +146,10 @@ class RNNBase(Module):
         suffix = f"l{layer}" + ("_reverse" if direction else "")
         kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         kinds += ("weight_hr",) if self.proj_size else ()
-        return tuple(getattr(self, f"{kind}_{suffix}") if self.bias or kind.startswith("w")
-                     else None for kind in kinds)
+        return tuple(
+            getattr(self, f"{kind}_{suffix}") if self.bias or kind.startswith("w") else None
+            for kind in kinds
+        )
 
     def forward(self, input, hx=None):
         """``output, h_n`` (``output, (h_n, c_n)`` for the LSTM), as ``torch.nn.RNN``/``LSTM``.
@@ -135,11 +162,15 @@ class RNNBase(Module):
         """
         name = type(self).__name__
         if input.ndim not in (2, 3):
-            raise ValueError(f"{name}: expected input to be 2-D (unbatched) or 3-D, got "
-                             f"shape {tuple(input.shape)}")
+            raise ValueError(
+                f"{name}: expected input to be 2-D (unbatched) or 3-D, got "
+                f"shape {tuple(input.shape)}"
+            )
         if input.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: input.size(-1) must be equal to input_size. Expected "
-                             f"{self.input_size}, got {input.shape[-1]}")
+            raise ValueError(
+                f"{name}: input.size(-1) must be equal to input_size. Expected "
+                f"{self.input_size}, got {input.shape[-1]}"
+            )
         given_shape = tuple(input.shape)
         batched = input.ndim == 3
         if not batched:
@@ -164,8 +195,10 @@ class RNNBase(Module):
         kinds = 2 if self.mode == "LSTM" else 1
         sizes = (self.state_size, self.hidden_size)[:kinds]  # h_0, c_0
         if hx is None:
-            return [[creation.zeros(batch, size, dtype=input.dtype, device=input.device)] * count
-                    for size in sizes]
+            return [
+                [creation.zeros(batch, size, dtype=input.dtype, device=input.device)] * count
+                for size in sizes
+            ]
         given = tuple(hx) if self.mode == "LSTM" else (hx,)
         if len(given) != kinds:
             raise ValueError(f"{name}: hx must be a pair (h_0, c_0)")
@@ -173,8 +206,10 @@ class RNNBase(Module):
         for state_name, state, size in zip(("h_0", "c_0"), given, sizes):
             expected = (count, batch, size) if batched else (count, size)
             if tuple(state.shape) != expected:
-                raise ValueError(f"{name}: expected {state_name} of shape {expected} for input "
-                                 f"of shape {given_shape}, got {tuple(state.shape)}")
+                raise ValueError(
+                    f"{name}: expected {state_name} of shape {expected} for input "
+                    f"of shape {given_shape}, got {tuple(state.shape)}"
+                )
             if not batched:
                 state = state.unsqueeze(1)
             states.append([state[k] for k in range(count)])
@@ -191,8 +226,9 @@ class RNNBase(Module):
             for direction in range(self.num_directions):
                 k = layer * self.num_directions + direction
                 sequence = layer_input if direction == 0 else layer_input[_REVERSE_TIME]
-                output, *final = kernel(sequence, *(kind[k] for kind in states),
-                                        *self._weights(layer, direction))
+                output, *final = kernel(
+                    sequence, *(kind[k] for kind in states), *self._weights(layer, direction)
+                )
                 outputs.append(output if direction == 0 else output[_REVERSE_TIME])
                 for kind, state in zip(finals, final):
                     kind.append(state)
@@ -224,14 +260,30 @@ class RNN(RNNBase):
     (``nonlinearity``); see ``RNNBase.forward`` for shapes and ``F.rnn_tanh``/``F.rnn_relu``
     for the gradient."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False):
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        nonlinearity="tanh",
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+    ):
         modes = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
         if nonlinearity not in modes:
-            raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}; use 'tanh' or "
-                             "'relu'")
-        super().__init__(modes[nonlinearity], input_size, hidden_size, num_layers, bias,
-                         batch_first, dropout, bidirectional)
+            raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r}; use 'tanh' or 'relu'")
+        super().__init__(
+            modes[nonlinearity],
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+        )
         self.nonlinearity = nonlinearity
 
 
@@ -242,20 +294,47 @@ class LSTM(RNNBase):
     ``output, (h_n, c_n)``. See ``F.lstm`` for the equations and their gradient and
     ``RNNBase.forward`` for shapes."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, proj_size=0):
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, proj_size)
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+    ):
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+        )
 
 
 class GRU(RNNBase):
     """Gated recurrent unit (Cho et al. 2014) in PyTorch's form, gates r, z, n; see ``F.gru``
     for the equations and their gradient and ``RNNBase.forward`` for shapes."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False):
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional)
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+    ):
+        super().__init__(
+            "GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
+        )
 
 
 class RNNCellBase(Module):
@@ -287,8 +366,10 @@ class RNNCellBase(Module):
         name = type(self).__name__
         given_shape = tuple(input.shape)
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: expected input of shape (N, {self.input_size}) or "
-                             f"({self.input_size},), got {tuple(input.shape)}")
+            raise ValueError(
+                f"{name}: expected input of shape (N, {self.input_size}) or "
+                f"({self.input_size},), got {tuple(input.shape)}"
+            )
         batched = input.ndim == 2
         if not batched:
             input = input.unsqueeze(0)
@@ -296,11 +377,14 @@ class RNNCellBase(Module):
         prepared = []
         for state in states:
             if state is None:
-                state = creation.zeros(input.shape[0], self.hidden_size, dtype=input.dtype,
-                                       device=input.device)
+                state = creation.zeros(
+                    input.shape[0], self.hidden_size, dtype=input.dtype, device=input.device
+                )
             elif tuple(state.shape) != expected:
-                raise ValueError(f"{name}: expected a state of shape {expected} for input of "
-                                 f"shape {given_shape}, got {tuple(state.shape)}")
+                raise ValueError(
+                    f"{name}: expected a state of shape {expected} for input of "
+                    f"shape {given_shape}, got {tuple(state.shape)}"
+                )
             elif not batched:
                 state = state.unsqueeze(0)
             prepared.append(state)
@@ -321,8 +405,9 @@ class RNNCell(RNNCellBase):
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNNCell: unknown nonlinearity {nonlinearity!r}; use 'tanh' or "
-                             "'relu'")
+            raise ValueError(
+                f"RNNCell: unknown nonlinearity {nonlinearity!r}; use 'tanh' or 'relu'"
+            )
         super().__init__(input_size, hidden_size, bias)
         self.nonlinearity = nonlinearity
 

@@ -12,20 +12,33 @@ from .module import Module
 class Upsample(Module):
     """``F.interpolate`` as a layer: to ``size`` or by ``scale_factor``, in ``mode``."""
 
-    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                 recompute_scale_factor=None):
+    def __init__(
+        self,
+        size=None,
+        scale_factor=None,
+        mode="nearest",
+        align_corners=None,
+        recompute_scale_factor=None,
+    ):
         super().__init__()
         self.size, self.scale_factor, self.mode = size, scale_factor, mode
         self.align_corners = align_corners
         self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, input):
-        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
-                             self.recompute_scale_factor)
+        return F.interpolate(
+            input,
+            self.size,
+            self.scale_factor,
+            self.mode,
+            self.align_corners,
+            self.recompute_scale_factor,
+        )
 
     def extra_repr(self):
-        described = f"size={self.size}" if self.size is not None else \
-            f"scale_factor={self.scale_factor}"
+        described = (
+            f"size={self.size}" if self.size is not None else f"scale_factor={self.scale_factor}"
+        )
         return f"{described}, mode={self.mode!r}"
 
 
@@ -85,8 +98,10 @@ class _PadNd(Module):
             padding = (padding,) * (2 * self.dims)
         padding = tuple(padding)
         if len(padding) != 2 * self.dims:
-            raise ValueError(f"{type(self).__name__}: padding must be an int or a tuple of "
-                             f"{2 * self.dims} ints, got {padding!r}")
+            raise ValueError(
+                f"{type(self).__name__}: padding must be an int or a tuple of "
+                f"{2 * self.dims} ints, got {padding!r}"
+            )
         self.padding = padding
 
     def forward(self, input):
@@ -112,16 +127,19 @@ class _ConstantPadNd(_PadNd):
 
 class ConstantPad1d(_ConstantPadNd):
     """Pad the last axis with ``value``."""
+
     dims = 1
 
 
 class ConstantPad2d(_ConstantPadNd):
     """Pad the last two axes with ``value``."""
+
     dims = 2
 
 
 class ConstantPad3d(_ConstantPadNd):
     """Pad the last three axes with ``value``."""
+
     dims = 3
 
 
@@ -148,44 +166,53 @@ class ZeroPad3d(ConstantPad3d):
 
 class ReflectionPad1d(_PadNd):
     """Mirror the last axis at its edges (the edge itself not repeated)."""
+
     dims, mode = 1, "reflect"
 
 
 class ReflectionPad2d(_PadNd):
     """Mirror the last two axes at their edges."""
+
     dims, mode = 2, "reflect"
 
 
 class ReflectionPad3d(_PadNd):
     """Mirror the last three axes at their edges."""
+
     dims, mode = 3, "reflect"
 
 
 class ReplicationPad1d(_PadNd):
     """Repeat the edge values of the last axis."""
+
     dims, mode = 1, "replicate"
 
 
 class ReplicationPad2d(_PadNd):
     """Repeat the edge values of the last two axes."""
+
     dims, mode = 2, "replicate"
 
 
 class ReplicationPad3d(_PadNd):
     """Repeat the edge values of the last three axes."""
+
     dims, mode = 3, "replicate"
 
 
 class CircularPad1d(_PadNd):
     """Wrap the last axis around (periodic padding)."""
+
     dims, mode = 1, "circular"
 
 
 class CircularPad2d(_PadNd):
     """Wrap the last two axes around."""
+
     dims, mode = 2, "circular"
 
 
 class CircularPad3d(_PadNd):
     """Wrap the last three axes around."""
+
     dims, mode = 3, "circular"

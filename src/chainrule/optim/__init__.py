@@ -22,5 +22,17 @@ from .penalty import l1_penalty, l2_penalty
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW",
-           "lr_scheduler", "clip_grad_norm_", "clip_grad_value_", "l1_penalty", "l2_penalty"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adagrad",
+    "Adadelta",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "lr_scheduler",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "l1_penalty",
+    "l2_penalty",
+]

@@ -25,8 +25,9 @@ class Adadelta(Optimizer):
         check_hyperparameters("Adadelta", lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
         if rho > 1:
             raise ValueError(f"Adadelta: rho must be in [0, 1], got {rho}")
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
-                                      maximize=maximize))
+        super().__init__(
+            params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        )
 
     def _update(self, param, grad, state, group):
         xp = get_array_module(param)

@@ -26,18 +26,44 @@ class Adam(Optimizer):
     switched on): torch's ``foreach``, ``fused``, ``capturable``, ``differentiable``.
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False, foreach=None,
-                 capturable=False, differentiable=False, fused=None):
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0,
+        amsgrad=False,
+        *,
+        maximize=False,
+        decoupled_weight_decay=False,
+        foreach=None,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+    ):
         check_hyperparameters(type(self).__name__, lr=lr, eps=eps, weight_decay=weight_decay)
-        refuse_unsupported(type(self).__name__, foreach=foreach, capturable=capturable,
-                           differentiable=differentiable, fused=fused)
+        refuse_unsupported(
+            type(self).__name__,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+        )
         if not all(0 <= beta < 1 for beta in betas):
             raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize,
-                                      decoupled_weight_decay=decoupled_weight_decay))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                betas=tuple(betas),
+                eps=eps,
+                weight_decay=weight_decay,
+                amsgrad=amsgrad,
+                maximize=maximize,
+                decoupled_weight_decay=decoupled_weight_decay,
+            ),
+        )
 
     def _update(self, param, grad, state, group):
         if group["decoupled_weight_decay"]:
@@ -65,9 +91,9 @@ class Adam(Optimizer):
         if group["amsgrad"]:
             xp.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
             exp_avg_sq = state["max_exp_avg_sq"]
-        correction1 = 1 - beta1 ** t
-        correction2 = 1 - beta2 ** t
-        denominator = xp.sqrt(exp_avg_sq) / correction2 ** 0.5 + group["eps"]
+        correction1 = 1 - beta1**t
+        correction2 = 1 - beta2**t
+        denominator = xp.sqrt(exp_avg_sq) / correction2**0.5 + group["eps"]
         param -= (group["lr"] / correction1) * exp_avg / denominator
 
 
@@ -80,10 +106,32 @@ class AdamW(Adam):
     decayed; AdamW decays every weight at the same rate. Default λ = 1e-2 (torch's).
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
-                 differentiable=False, fused=None):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True,
-                         foreach=foreach, capturable=capturable, differentiable=differentiable,
-                         fused=fused)
+    def __init__(
+        self,
+        params,
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=1e-2,
+        amsgrad=False,
+        *,
+        maximize=False,
+        foreach=None,
+        capturable=False,
+        differentiable=False,
+        fused=None,
+    ):
+        super().__init__(
+            params,
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+        )

@@ -16,8 +16,7 @@ from ..backend import get_array_module, get_default_dtype
 _NORM_EPS = 1e-6
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False,
-                    foreach=None):
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scale all gradients together so that their joint norm is at most ``max_norm``.
 
     The total norm is the ``norm_type``-norm of all gradients seen as one long vector,
@@ -44,9 +43,11 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norms = xp.stack([xp.linalg.norm(g.data.ravel(), ord=norm_type) for g in grads])
     total = xp.linalg.norm(norms, ord=norm_type)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
-                           "gradients is non-finite, so it cannot be clipped; set "
-                           "error_if_nonfinite=False to scale the gradients by it anyway")
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the "
+            "gradients is non-finite, so it cannot be clipped; set "
+            "error_if_nonfinite=False to scale the gradients by it anyway"
+        )
     scale = xp.minimum(max_norm / (total + _NORM_EPS), 1.0)
     for g in grads:  # a new array, not *=: autograd may share one gradient array between leaves
         g.data = g.data * scale.astype(g.data.dtype)

@@ -34,16 +34,19 @@ class LRScheduler:
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__}: {type(optimizer).__name__} "
-                            "is not an Optimizer")
+            raise TypeError(
+                f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer"
+            )
         self.optimizer = optimizer
         for number, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
                 group.setdefault("initial_lr", group["lr"])
             elif "initial_lr" not in group:
-                raise KeyError(f"{type(self).__name__}: resuming at last_epoch={last_epoch} needs "
-                               f"'initial_lr' in param_groups[{number}]; load the optimizer's "
-                               "state_dict first")
+                raise KeyError(
+                    f"{type(self).__name__}: resuming at last_epoch={last_epoch} needs "
+                    f"'initial_lr' in param_groups[{number}]; load the optimizer's "
+                    "state_dict first"
+                )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self.step()
@@ -87,14 +90,15 @@ class MultiStepLR(LRScheduler):
     epoch (twice at a milestone listed twice, as torch)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = sorted(_non_negative_int("MultiStepLR", "milestones", m)
-                                 for m in milestones)
+        self.milestones = sorted(
+            _non_negative_int("MultiStepLR", "milestones", m) for m in milestones
+        )
         self.gamma = _non_negative("MultiStepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
         passed = bisect.bisect_right(self.milestones, self.last_epoch)
-        return [base * self.gamma ** passed for base in self.base_lrs]
+        return [base * self.gamma**passed for base in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):
@@ -105,7 +109,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
 
 
 class LinearLR(LRScheduler):
@@ -115,8 +119,9 @@ class LinearLR(LRScheduler):
         lr = initial_lr · (start + (end − start) · min(epoch, total_iters) / total_iters)
     """
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
-                 last_epoch=-1):
+    def __init__(
+        self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1
+    ):
         if not 0 < start_factor <= 1:
             raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor}")
         if not 0 <= end_factor <= 1:
@@ -142,24 +147,30 @@ class LambdaLR(LRScheduler):
         groups = getattr(optimizer, "param_groups", [])
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != len(groups):
-                raise ValueError(f"LambdaLR: {len(lr_lambda)} lr_lambdas for {len(groups)} "
-                                 "parameter groups")
+                raise ValueError(
+                    f"LambdaLR: {len(lr_lambda)} lr_lambdas for {len(groups)} parameter groups"
+                )
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * len(groups)
         if not all(callable(f) for f in self.lr_lambdas):
-            raise TypeError("LambdaLR: lr_lambda must be a function of the epoch (or a list of "
-                            "them)")
+            raise TypeError(
+                "LambdaLR: lr_lambda must be a function of the epoch (or a list of them)"
+            )
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
         return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
 
     def state_dict(self):
-        state = {name: value for name, value in vars(self).items()
-                 if name not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(f, types.FunctionType) else dict(vars(f))
-                               for f in self.lr_lambdas]
+        state = {
+            name: value
+            for name, value in vars(self).items()
+            if name not in ("optimizer", "lr_lambdas")
+        }
+        state["lr_lambdas"] = [
+            None if isinstance(f, types.FunctionType) else dict(vars(f)) for f in self.lr_lambdas
+        ]
         return state
 
     def load_state_dict(self, state_dict):
@@ -239,30 +250,44 @@ class OneCycleLR(LRScheduler):
     → max_momentum. Stepping past ``total_steps`` is an error.
     """
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
-                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        max_lr,
+        total_steps=None,
+        epochs=None,
+        steps_per_epoch=None,
+        pct_start=0.3,
+        anneal_strategy="cos",
+        cycle_momentum=True,
+        base_momentum=0.85,
+        max_momentum=0.95,
+        div_factor=25.0,
+        final_div_factor=1e4,
+        three_phase=False,
+        last_epoch=-1,
+    ):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"OneCycleLR: {type(optimizer).__name__} is not an Optimizer")
         if total_steps is not None:
             self.total_steps = _positive_int("OneCycleLR", "total_steps", total_steps)
         elif epochs is not None and steps_per_epoch is not None:
-            self.total_steps = (_positive_int("OneCycleLR", "epochs", epochs)
-                                * _positive_int("OneCycleLR", "steps_per_epoch", steps_per_epoch))
+            self.total_steps = _positive_int("OneCycleLR", "epochs", epochs) * _positive_int(
+                "OneCycleLR", "steps_per_epoch", steps_per_epoch
+            )
         else:
             raise ValueError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
         if not 0 <= pct_start <= 1:
             raise ValueError(f"OneCycleLR: pct_start must be in [0, 1], got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got "
-                             f"{anneal_strategy!r}")
+            raise ValueError(
+                f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}"
+            )
         for name, value in (("div_factor", div_factor), ("final_div_factor", final_div_factor)):
             if not value > 0:
                 raise ValueError(f"OneCycleLR: {name} must be > 0, got {value}")
         self.anneal_strategy = anneal_strategy
-        self.phases = self._phases(pct_start * self.total_steps, self.total_steps - 1,
-                                   three_phase)
+        self.phases = self._phases(pct_start * self.total_steps, self.total_steps - 1, three_phase)
         groups = optimizer.param_groups
         if last_epoch == -1:
             for group, peak in zip(groups, _per_group("max_lr", max_lr, groups)):
@@ -272,13 +297,17 @@ class OneCycleLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(f"OneCycleLR: cycle_momentum needs an optimizer with momentum "
-                                 f"or betas, {type(optimizer).__name__} has neither")
+                raise ValueError(
+                    f"OneCycleLR: cycle_momentum needs an optimizer with momentum "
+                    f"or betas, {type(optimizer).__name__} has neither"
+                )
             self.use_beta1 = "betas" in optimizer.defaults
             if last_epoch == -1:
-                for group, top, bottom in zip(groups,
-                                              _per_group("max_momentum", max_momentum, groups),
-                                              _per_group("base_momentum", base_momentum, groups)):
+                for group, top, bottom in zip(
+                    groups,
+                    _per_group("max_momentum", max_momentum, groups),
+                    _per_group("base_momentum", base_momentum, groups),
+                ):
                     group["max_momentum"], group["base_momentum"] = top, bottom
                     self._set_momentum(group, top)
         super().__init__(optimizer, last_epoch)
@@ -287,11 +316,25 @@ class OneCycleLR(LRScheduler):
     def _phases(warmup, last_step, three_phase):
         """(last step, lr from, lr to, momentum from, momentum to) of each phase."""
         if three_phase:
-            return [(warmup - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                    (2 * warmup - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
-                    (last_step, "initial_lr", "min_lr", "max_momentum", "max_momentum")]
-        return [(warmup - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                (last_step, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+            return [
+                (warmup - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (2 * warmup - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                (last_step, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            ]
+        return [
+            (warmup - 1, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+            (last_step, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+        ]
+
+    def _phase_at(self, step):
+        """The phase that ``step`` falls in, and how far through it (0 to 1) the step is."""
+        start = 0.0
+        for phase in self.phases[:-1]:
+            end = phase[0]
+            if step <= end:
+                return phase, (step - start) / (end - start)
+            start = end
+        return self.phases[-1], (step - start) / (self.phases[-1][0] - start)
 
     def _anneal(self, start, end, fraction):
         if self.anneal_strategy == "linear":
@@ -307,21 +350,17 @@ class OneCycleLR(LRScheduler):
     def get_lr(self):
         step = self.last_epoch
         if step > self.total_steps:
-            raise ValueError(f"OneCycleLR: tried to step {step} times; total_steps is "
-                             f"{self.total_steps}")
+            raise ValueError(
+                f"OneCycleLR: tried to step {step} times; total_steps is {self.total_steps}"
+            )
+        (_, lr_from, lr_to, momentum_from, momentum_to), fraction = self._phase_at(step)
         lrs = []
         for group in self.optimizer.param_groups:
-            start = 0.0
-            for number, (end, lr_from, lr_to, momentum_from, momentum_to) in \
-                    enumerate(self.phases):
-                if step <= end or number == len(self.phases) - 1:
-                    fraction = (step - start) / (end - start)
-                    break
-                start = end
             lrs.append(self._anneal(group[lr_from], group[lr_to], fraction))
             if self.cycle_momentum:
-                self._set_momentum(group, self._anneal(group[momentum_from], group[momentum_to],
-                                                       fraction))
+                self._set_momentum(
+                    group, self._anneal(group[momentum_from], group[momentum_to], fraction)
+                )
         return lrs
 
 
@@ -341,15 +380,21 @@ class SequentialLR(LRScheduler):
             raise ValueError("SequentialLR: expects at least one scheduler, got none")
         for number, scheduler in enumerate(schedulers):
             if isinstance(scheduler, ReduceLROnPlateau):
-                raise ValueError(f"SequentialLR: scheduler {number} is a ReduceLROnPlateau, "
-                                 "which needs a metric at each step and cannot be sequenced")
+                raise ValueError(
+                    f"SequentialLR: scheduler {number} is a ReduceLROnPlateau, "
+                    "which needs a metric at each step and cannot be sequenced"
+                )
             if getattr(scheduler, "optimizer", None) is not optimizer:
-                raise ValueError(f"SequentialLR: scheduler {number} "
-                                 f"({type(scheduler).__name__}) belongs to another optimizer")
+                raise ValueError(
+                    f"SequentialLR: scheduler {number} "
+                    f"({type(scheduler).__name__}) belongs to another optimizer"
+                )
         milestones = [_non_negative_int("SequentialLR", "milestones", m) for m in milestones]
         if len(milestones) != len(schedulers) - 1 or milestones != sorted(milestones):
-            raise ValueError(f"SequentialLR: expects {len(schedulers) - 1} increasing milestones "
-                             f"for {len(schedulers)} schedulers, got {milestones}")
+            raise ValueError(
+                f"SequentialLR: expects {len(schedulers) - 1} increasing milestones "
+                f"for {len(schedulers)} schedulers, got {milestones}"
+            )
         self.schedulers, self.milestones = schedulers, milestones
         super().__init__(optimizer, last_epoch)
 
@@ -361,8 +406,11 @@ class SequentialLR(LRScheduler):
         return scheduler.get_lr()
 
     def state_dict(self):
-        state = {name: value for name, value in vars(self).items()
-                 if name not in ("optimizer", "schedulers")}
+        state = {
+            name: value
+            for name, value in vars(self).items()
+            if name not in ("optimizer", "schedulers")
+        }
         state["schedulers"] = [scheduler.state_dict() for scheduler in self.schedulers]
         return state
 
@@ -384,8 +432,18 @@ class ReduceLROnPlateau(LRScheduler):
     next ``cooldown`` epochs are not counted as bad.
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0,
+        eps=1e-8,
+    ):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"ReduceLROnPlateau: {type(optimizer).__name__} is not an Optimizer")
         if factor >= 1.0:
@@ -393,8 +451,9 @@ class ReduceLROnPlateau(LRScheduler):
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', "
-                             f"got {threshold_mode!r}")
+            raise ValueError(
+                f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
+            )
         _non_negative_int("ReduceLROnPlateau", "patience", patience)
         _non_negative_int("ReduceLROnPlateau", "cooldown", cooldown)
         for name, value in (("threshold", threshold), ("eps", eps)):
@@ -402,8 +461,9 @@ class ReduceLROnPlateau(LRScheduler):
         groups = optimizer.param_groups
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(groups):
-                raise ValueError(f"ReduceLROnPlateau: {len(min_lr)} min_lrs for "
-                                 f"{len(groups)} parameter groups")
+                raise ValueError(
+                    f"ReduceLROnPlateau: {len(min_lr)} min_lrs for {len(groups)} parameter groups"
+                )
             self.min_lrs = list(min_lr)
         else:
             self.min_lrs = [min_lr] * len(groups)
@@ -474,7 +534,8 @@ def _per_group(name, value, groups):
     """One value per parameter group: ``value`` itself for every group, or a list of them."""
     if isinstance(value, (list, tuple)):
         if len(value) != len(groups):
-            raise ValueError(f"OneCycleLR: {len(value)} values of {name} for {len(groups)} "
-                             "parameter groups")
+            raise ValueError(
+                f"OneCycleLR: {len(value)} values of {name} for {len(groups)} parameter groups"
+            )
         return list(value)
     return [value] * len(groups)

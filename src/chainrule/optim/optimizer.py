@@ -55,8 +55,10 @@ class Optimizer:
 
     def __init__(self, params, defaults):
         if isinstance(params, Tensor):
-            raise TypeError("optimizer params must be an iterable of Tensors or of dicts, "
-                            "got a single Tensor; wrap it in a list")
+            raise TypeError(
+                "optimizer params must be an iterable of Tensors or of dicts, "
+                "got a single Tensor; wrap it in a list"
+            )
         self.defaults = dict(defaults)
         self.param_groups = []
         self.state = ParameterState()
@@ -77,13 +79,16 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, got {type(p).__name__}")
             if not p.is_leaf:
-                raise ValueError(f"can't optimize a non-leaf Tensor (shape {p.shape}, made by "
-                                 f"{p.grad_fn.__name__}); optimize the leaf it was computed from")
+                raise ValueError(
+                    f"can't optimize a non-leaf Tensor (shape {p.shape}, made by "
+                    f"{p.grad_fn.__name__}); optimize the leaf it was computed from"
+                )
         known = {id(p) for g in self.param_groups for p in g["params"]}
         fresh = {id(p) for p in params}
         if len(fresh) < len(params) or known & fresh:
-            raise ValueError("some parameters appear more than once in the optimizer's "
-                             "parameter groups")
+            raise ValueError(
+                "some parameters appear more than once in the optimizer's parameter groups"
+            )
         for name, default in self.defaults.items():
             group.setdefault(name, default)
         group["params"] = params
@@ -152,20 +157,25 @@ class Optimizer:
         """
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"load_state_dict: the state has {len(saved_groups)} parameter "
-                             f"groups, this optimizer {len(self.param_groups)}")
+            raise ValueError(
+                f"load_state_dict: the state has {len(saved_groups)} parameter "
+                f"groups, this optimizer {len(self.param_groups)}"
+            )
         by_index = {}
         for number, (saved, ours) in enumerate(zip(saved_groups, self.param_groups)):
             if len(saved["params"]) != len(ours["params"]):
-                raise ValueError(f"load_state_dict: parameter group {number} has "
-                                 f"{len(saved['params'])} parameters in the state, "
-                                 f"{len(ours['params'])} in this optimizer")
+                raise ValueError(
+                    f"load_state_dict: parameter group {number} has "
+                    f"{len(saved['params'])} parameters in the state, "
+                    f"{len(ours['params'])} in this optimizer"
+                )
             by_index.update({int(i): p for i, p in zip(saved["params"], ours["params"])})
         self.state = ParameterState()
         for i, entries in state_dict["state"].items():
             param = by_index[int(i)]
-            self.state[param].update({name: _restore_entry(name, value, param)
-                                      for name, value in entries.items()})
+            self.state[param].update(
+                {name: _restore_entry(name, value, param) for name, value in entries.items()}
+            )
         for saved, ours in zip(saved_groups, self.param_groups):
             ours.update({name: _plain(value) for name, value in saved.items() if name != "params"})
 
@@ -196,8 +206,10 @@ def refuse_unsupported(optimizer_name, **switches):
     are not supported, and accepting them silently would promise what is not done."""
     chosen = [f"{name}={value!r}" for name, value in switches.items() if value not in (None, False)]
     if chosen:
-        raise ValueError(f"{optimizer_name}: {', '.join(chosen)} is not supported (chainrule has "
-                         "one plain NumPy/CuPy implementation of each optimizer)")
+        raise ValueError(
+            f"{optimizer_name}: {', '.join(chosen)} is not supported (chainrule has "
+            "one plain NumPy/CuPy implementation of each optimizer)"
+        )
 
 
 def _restore_entry(name, value, param):

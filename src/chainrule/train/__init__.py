@@ -8,7 +8,14 @@ stopped run exactly. ``chainrule.apps`` assembles these into the complete runs t
 """
 
 from . import checkpoint, metrics
-from .callbacks import (Callback, CSVLogger, CurvePlot, EarlyStopping, JSONLinesLogger,
-                        ModelCheckpoint, ProgressBar)
+from .callbacks import (
+    Callback,
+    CSVLogger,
+    CurvePlot,
+    EarlyStopping,
+    JSONLinesLogger,
+    ModelCheckpoint,
+    ProgressBar,
+)
 from .loop import FitState, evaluate, fit
 from .metrics import RunningMetrics, accuracy, bleu, confusion_matrix

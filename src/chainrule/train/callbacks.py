@@ -22,8 +22,15 @@ from tqdm.auto import tqdm
 
 from . import checkpoint
 
-__all__ = ["Callback", "ProgressBar", "CSVLogger", "JSONLinesLogger", "EarlyStopping",
-           "ModelCheckpoint", "CurvePlot"]
+__all__ = [
+    "Callback",
+    "ProgressBar",
+    "CSVLogger",
+    "JSONLinesLogger",
+    "EarlyStopping",
+    "ModelCheckpoint",
+    "CurvePlot",
+]
 
 
 class Callback:
@@ -68,9 +75,11 @@ def _check_mode(mode):
 
 def _monitored(logs, monitor, who):
     if monitor not in logs:
-        raise KeyError(f"{who}: the monitored metric {monitor!r} is not in this epoch's logs "
-                       f"({', '.join(sorted(logs))}); pass a val_loader to fit() for 'val_*' "
-                       f"metrics")
+        raise KeyError(
+            f"{who}: the monitored metric {monitor!r} is not in this epoch's logs "
+            f"({', '.join(sorted(logs))}); pass a val_loader to fit() for 'val_*' "
+            f"metrics"
+        )
     return logs[monitor]
 
 
@@ -226,9 +235,14 @@ class ProgressBar(Callback):
 
     def on_epoch_begin(self, state):
         total = len(state.train_loader) if hasattr(state.train_loader, "__len__") else None
-        self.bar = tqdm(total=total, desc=f"epoch {state.epoch + 1}/{state.epochs}",
-                        unit="batch", file=self.file or sys.stderr, leave=True,
-                        dynamic_ncols=True)
+        self.bar = tqdm(
+            total=total,
+            desc=f"epoch {state.epoch + 1}/{state.epochs}",
+            unit="batch",
+            file=self.file or sys.stderr,
+            leave=True,
+            dynamic_ncols=True,
+        )
         self.pending_batches = 0
         self.samples = 0
         self.started = self.refreshed = time.perf_counter()
@@ -242,8 +256,9 @@ class ProgressBar(Callback):
             self._refresh(state.running.compute(), self.samples / (now - self.started))
 
     def on_epoch_end(self, state, logs):
-        shown = {k: v for k, v in logs.items()
-                 if k not in ("epoch", "seconds", "samples_per_second")}
+        shown = {
+            k: v for k, v in logs.items() if k not in ("epoch", "seconds", "samples_per_second")
+        }
         self._refresh(shown, logs["samples_per_second"])  # the training rate, not validation's
         self.bar.close()
 

@@ -29,8 +29,9 @@ def capture(state):
         "model": state.model.state_dict(),
         "optimizer": state.optimizer.state_dict(),
         "rng": {"chainrule": random.get_state()},
-        "callbacks": {callback_key(state.callbacks, i): c.state_dict()
-                      for i, c in enumerate(state.callbacks)},
+        "callbacks": {
+            callback_key(state.callbacks, i): c.state_dict() for i, c in enumerate(state.callbacks)
+        },
     }
     if state.scheduler is not None:
         snapshot["scheduler"] = state.scheduler.state_dict()
@@ -45,8 +46,9 @@ def restore(state, snapshot):
     state.optimizer.load_state_dict(snapshot["optimizer"])
     if state.scheduler is not None:
         if "scheduler" not in snapshot:
-            raise ValueError("resume: the checkpoint has no scheduler state but fit() was given "
-                             "a scheduler")
+            raise ValueError(
+                "resume: the checkpoint has no scheduler state but fit() was given a scheduler"
+            )
         state.scheduler.load_state_dict(snapshot["scheduler"])
     random.set_state(snapshot["rng"]["chainrule"])
     if "train_loader" in snapshot["rng"]:

@@ -42,8 +42,19 @@ class FitState:
     stop: bool = False
 
 
-def fit(model, optimizer, train_loader, epochs, loss_fn=None, val_loader=None,
-        scheduler=None, callbacks=(), device="cpu", max_grad_norm=None, resume=None):
+def fit(
+    model,
+    optimizer,
+    train_loader,
+    epochs,
+    loss_fn=None,
+    val_loader=None,
+    scheduler=None,
+    callbacks=(),
+    device="cpu",
+    max_grad_norm=None,
+    resume=None,
+):
     """Train ``model`` for ``epochs`` epochs (in total, counting any resumed ones).
 
     Each batch: ``loss_fn(model(x), y)`` (``loss_fn=None``: the model's own ``loss`` method if

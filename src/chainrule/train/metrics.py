@@ -23,8 +23,10 @@ def accuracy(scores, labels):
     """Fraction of rows of ``scores`` (N, C) whose argmax equals ``labels`` (N,), a float."""
     scores, labels = _array(scores), _array(labels)
     if scores.ndim != 2 or labels.shape != scores.shape[:1]:
-        raise ValueError(f"accuracy: expected scores (N, C) and labels (N,), got "
-                         f"{scores.shape} and {labels.shape}")
+        raise ValueError(
+            f"accuracy: expected scores (N, C) and labels (N,), got "
+            f"{scores.shape} and {labels.shape}"
+        )
     return float((scores.argmax(axis=1) == labels).mean())
 
 
@@ -40,7 +42,8 @@ def confusion_matrix(predicted, labels, num_classes):
     xp = get_array_module(labels)
     pairs = labels.astype(xp.int64) * num_classes + predicted.astype(xp.int64)
     return xp.bincount(pairs.ravel(), minlength=num_classes * num_classes).reshape(
-        num_classes, num_classes)
+        num_classes, num_classes
+    )
 
 
 class RunningMetrics:
@@ -93,7 +96,9 @@ def bleu(hypotheses, references):
     lengths. Computed by sacrebleu on the tokens joined by spaces (``data.vocab.detokenize``),
     so its own tokenizer sees the text as the model writes it."""
     import sacrebleu  # loaded on first use: a tenth of a second that training never needs
+
     if len(hypotheses) != len(references):
         raise ValueError(f"bleu: {len(hypotheses)} hypotheses but {len(references)} references")
-    return sacrebleu.corpus_bleu([detokenize(h) for h in hypotheses],
-                                 [[detokenize(r) for r in references]], force=True).score
+    return sacrebleu.corpus_bleu(
+        [detokenize(h) for h in hypotheses], [[detokenize(r) for r in references]], force=True
+    ).score

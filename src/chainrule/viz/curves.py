@@ -12,8 +12,11 @@ def plot_history(history, path):
     """Two panels — loss and accuracy against epoch — for train and validation, from the list
     of per-epoch logs that ``fit`` returns. Panels for absent metrics are left out."""
     epochs = [logs["epoch"] for logs in history]
-    panels = [name for name in ("loss", "accuracy")
-              if any(name in logs or f"val_{name}" in logs for logs in history)]
+    panels = [
+        name
+        for name in ("loss", "accuracy")
+        if any(name in logs or f"val_{name}" in logs for logs in history)
+    ]
     figure, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.6), squeeze=False)
     for ax, name in zip(axes[0], panels):
         for prefix, label in (("", "train"), ("val_", "validation")):

@@ -8,8 +8,13 @@ from ..backend import to_device
 from ..train.metrics import confusion_matrix
 from .figure import plt, save
 
-__all__ = ["predict_classes", "misclassified", "confusion_matrix", "plot_misclassified",
-           "plot_confusion"]
+__all__ = [
+    "predict_classes",
+    "misclassified",
+    "confusion_matrix",
+    "plot_misclassified",
+    "plot_confusion",
+]
 
 
 def predict_classes(model, images, batch_size=1000):
@@ -21,8 +26,10 @@ def predict_classes(model, images, batch_size=1000):
     model.eval()
     try:
         with no_grad():
-            chunks = [to_device(predict(model(Tensor(images[i:i + batch_size]))), "cpu")
-                      for i in range(0, len(images), batch_size)]
+            chunks = [
+                to_device(predict(model(Tensor(images[i : i + batch_size]))), "cpu")
+                for i in range(0, len(images), batch_size)
+            ]
     finally:
         model.train(was_training)
     return np.concatenate(chunks).astype(np.int64)
@@ -43,17 +50,28 @@ def plot_misclassified(images, labels, predicted, path, limit=100, columns=10, l
     wrong = misclassified(predicted, labels)
     shown = wrong[:limit]
     rows = max(-(-len(shown) // columns), 1)
-    figure, axes = plt.subplots(rows, columns, figsize=(0.9 * columns, 1.05 * rows + 0.5),
-                                squeeze=False, layout="constrained")
+    figure, axes = plt.subplots(
+        rows,
+        columns,
+        figsize=(0.9 * columns, 1.05 * rows + 0.5),
+        squeeze=False,
+        layout="constrained",
+    )
     for ax in axes.ravel():
         ax.set_axis_off()
     for ax, i in zip(axes.ravel(), shown):
         ax.imshow(images[i], cmap="gray_r", interpolation="nearest")
         ax.set_title(f"{labels[i]}→{predicted[i]}", fontsize=9, y=-0.3)
     count = len(labels)
-    figure.suptitle(_titled(label, f"{len(wrong)} of {count} misclassified "
-                                   f"({100 * len(wrong) / count:.2f}% error); first "
-                                   f"{len(shown)}, true→predicted"), fontsize=10)
+    figure.suptitle(
+        _titled(
+            label,
+            f"{len(wrong)} of {count} misclassified "
+            f"({100 * len(wrong) / count:.2f}% error); first "
+            f"{len(shown)}, true→predicted",
+        ),
+        fontsize=10,
+    )
     save(figure, path)
     return wrong
 
@@ -71,16 +89,29 @@ def plot_confusion(matrix, path, label=None, class_names=None):
     for (i, j), count in np.ndenumerate(matrix):
         if count:
             dark = np.log10(1 + count) > 0.6 * np.log10(1 + matrix.max())
-            ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
-                    color="white" if dark else "black")
+            ax.text(
+                j,
+                i,
+                str(count),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if dark else "black",
+            )
     ax.set_xticks(range(classes), names)
     ax.set_yticks(range(classes), names)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     figure.colorbar(image, ax=ax, shrink=0.8, label="log10(1 + count)")
     correct = np.trace(matrix)
-    ax.set_title(_titled(label, f"confusion matrix: {correct} of {matrix.sum()} right "
-                                f"({100 * correct / max(matrix.sum(), 1):.2f}%)"), fontsize=10)
+    ax.set_title(
+        _titled(
+            label,
+            f"confusion matrix: {correct} of {matrix.sum()} right "
+            f"({100 * correct / max(matrix.sum(), 1):.2f}%)",
+        ),
+        fontsize=10,
+    )
     save(figure, path)
 
 

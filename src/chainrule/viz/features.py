@@ -20,14 +20,16 @@ def feature_maps(model, images):
     order they ran, ``(name, output)`` for every call of a leaf module (one with no children),
     outputs as NumPy arrays. A module called twice (a shared activation) appears twice. The
     model's mode is restored and the hooks removed."""
-    leaves = [(name, module) for name, module in model.named_modules()
-              if not list(module.children())]
+    leaves = [
+        (name, module) for name, module in model.named_modules() if not list(module.children())
+    ]
     records = []
 
     def hook_for(name):
         def record(module, args, output):
             if isinstance(output, Tensor):
                 records.append((name, to_device(output.data, "cpu")))
+
         return record
 
     handles = [module.register_forward_hook(hook_for(name)) for name, module in leaves]
@@ -51,23 +53,37 @@ def plot_feature_maps(model, image, path, title=None, max_maps=16):
     (C, H, W). Returns the ``feature_maps`` records drawn."""
     image = np.asarray(to_device(image.data if isinstance(image, Tensor) else image, "cpu"))
     modules = dict(model.named_modules())
-    records = [(name, out[0]) for name, out in feature_maps(model, image[None])
-               if not isinstance(modules[name], PASS_THROUGH)]
+    records = [
+        (name, out[0])
+        for name, out in feature_maps(model, image[None])
+        if not isinstance(modules[name], PASS_THROUGH)
+    ]
     maps = [out.shape[0] for _, out in records if _is_map(out)]
     columns = max(min(max_maps, max(maps, default=1)), 1)
     width, height = 1.0 * columns + 1.4, 1.0 * (len(records) + 1) + 0.8
     figure = plt.figure(figsize=(width, height))
-    grid = figure.add_gridspec(len(records) + 1, columns, left=1.3 / width, right=0.98,
-                               bottom=0.35 / height, top=1 - 0.45 / height, hspace=0.15,
-                               wspace=0.1)
+    grid = figure.add_gridspec(
+        len(records) + 1,
+        columns,
+        left=1.3 / width,
+        right=0.98,
+        bottom=0.35 / height,
+        top=1 - 0.45 / height,
+        hspace=0.15,
+        wspace=0.1,
+    )
     _draw(figure.add_subplot(grid[0, 0]), image[0], "input")
     for row, (name, out) in enumerate(records, start=1):
         label = f"{name}\n{'×'.join(map(str, out.shape))}"
         if _is_map(out):
             limits = (float(out.min()), float(out.max()))
             for c in range(min(out.shape[0], columns)):
-                _draw(figure.add_subplot(grid[row, c]), out[c], label if c == 0 else None,
-                      limits=limits)
+                _draw(
+                    figure.add_subplot(grid[row, c]),
+                    out[c],
+                    label if c == 0 else None,
+                    limits=limits,
+                )
         else:
             ax = figure.add_subplot(grid[row, :])
             _draw(ax, out.reshape(1, -1), label, aspect="auto")
@@ -85,8 +101,14 @@ def _is_map(out):
 
 def _draw(ax, array, label, limits=None, aspect="equal"):
     low, high = limits or (float(array.min()), float(array.max()))
-    ax.imshow(array, cmap="gray", vmin=low, vmax=high if high > low else low + 1,
-              interpolation="nearest", aspect=aspect)
+    ax.imshow(
+        array,
+        cmap="gray",
+        vmin=low,
+        vmax=high if high > low else low + 1,
+        interpolation="nearest",
+        aspect=aspect,
+    )
     ax.set_xticks([])
     ax.set_yticks([])
     if label:

@@ -34,8 +34,13 @@ CLASSIC_KERNELS = {
 }
 
 # Kernels whose response is a signed derivative, drawn on a diverging scale centred on 0.
-_SIGNED = {"edge (diagonal)", "edge (Laplacian 4)", "edge (Laplacian 8)",
-           "Sobel x (vertical edges)", "Sobel y (horizontal edges)"}
+_SIGNED = {
+    "edge (diagonal)",
+    "edge (Laplacian 4)",
+    "edge (Laplacian 8)",
+    "Sobel x (vertical edges)",
+    "Sobel y (horizontal edges)",
+}
 _LABELS = {"box blur": "1/9 ×", "Gaussian blur": "1/16 ×"}
 _SCALE = {"box blur": 9, "Gaussian blur": 16}
 
@@ -62,8 +67,9 @@ def read_image(path):
     try:
         from PIL import Image
     except ImportError as error:
-        raise ImportError("reading image files needs Pillow: pip install pillow "
-                          "(or use an MNIST digit)") from error
+        raise ImportError(
+            "reading image files needs Pillow: pip install pillow (or use an MNIST digit)"
+        ) from error
     path = str(path)
     member = re.fullmatch(r"(.+\.zip):(.+)", path)
     if member:
@@ -95,8 +101,9 @@ def plot_classic_kernels(image, path, title=None):
     names = list(CLASSIC_KERNELS)
     columns = 5
     rows = -(-(len(names) + 1) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(2.3 * columns, 3.3 * rows),
-                                layout="constrained")
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(2.3 * columns, 3.3 * rows), layout="constrained"
+    )
     axes = axes.ravel()
     axes[0].imshow(image, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     axes[0].set_title("input", fontsize=10)
@@ -106,17 +113,19 @@ def plot_classic_kernels(image, path, title=None):
             limit = np.percentile(np.abs(response), 99) or 1
             ax.imshow(response, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
         else:
-            ax.imshow(np.clip(response, 0, 1), cmap="gray", vmin=0, vmax=1,
-                      interpolation="nearest")
+            ax.imshow(np.clip(response, 0, 1), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         ax.set_title(name, fontsize=10)
         ax.set_xlabel(_kernel_text(name), fontsize=9, family="monospace")
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
-    for ax in axes[len(names) + 1:]:
+    for ax in axes[len(names) + 1 :]:
         ax.set_visible(False)
-    figure.suptitle(title or "Classic 3×3 kernels applied with chainrule.functional.conv2d "
-                    "(edges: red > 0 > blue)", fontsize=12)
+    figure.suptitle(
+        title
+        or "Classic 3×3 kernels applied with chainrule.functional.conv2d (edges: red > 0 > blue)",
+        fontsize=12,
+    )
     save(figure, path)
     return responses
 

@@ -18,11 +18,13 @@ def _torch_example_batches(tokens, batch_size, bptt):
     data = data.narrow(0, 0, nbatch * batch_size).view(batch_size, -1).t().contiguous()
     for i in range(0, data.size(0) - 1, bptt):
         seq_len = min(bptt, len(data) - 1 - i)
-        yield data[i:i + seq_len], data[i + 1:i + 1 + seq_len]
+        yield data[i : i + seq_len], data[i + 1 : i + 1 + seq_len]
 
 
-@pytest.mark.parametrize("count, batch_size, seq_len", [(100, 4, 7), (101, 4, 8), (37, 1, 5),
-                                                        (64 * 32 + 1, 32, 64), (10, 5, 3)])
+@pytest.mark.parametrize(
+    "count, batch_size, seq_len",
+    [(100, 4, 7), (101, 4, 8), (37, 1, 5), (64 * 32 + 1, 32, 64), (10, 5, 3)],
+)
 def test_batches_match_pytorchs_word_language_model_batching(count, batch_size, seq_len):
     tokens = np.random.default_rng(0).integers(0, 65, count)
     ours = list(BPTTBatches(tokens, batch_size, seq_len))
@@ -98,6 +100,7 @@ def test_chunked_lstm_with_carried_state_matches_torch():
         (output * output).sum().backward()
         (t_output * t_output).sum().backward()
         for name, param in t_lstm.named_parameters():
-            np.testing.assert_allclose(getattr(lstm, name).grad.numpy(), param.grad.numpy(),
-                                       rtol=1e-9, err_msg=name)
+            np.testing.assert_allclose(
+                getattr(lstm, name).grad.numpy(), param.grad.numpy(), rtol=1e-9, err_msg=name
+            )
     np.testing.assert_allclose(np.concatenate(ours_outputs), whole.numpy(), rtol=1e-9)

@@ -8,10 +8,19 @@ from chainrule import nn
 
 def lenet5(lib):
     return lib.nn.Sequential(
-        lib.nn.Conv2d(1, 6, 5, padding=2), lib.nn.Tanh(), lib.nn.AvgPool2d(2),
-        lib.nn.Conv2d(6, 16, 5), lib.nn.Tanh(), lib.nn.AvgPool2d(2), lib.nn.Flatten(),
-        lib.nn.Linear(400, 120), lib.nn.Tanh(), lib.nn.Linear(120, 84), lib.nn.Tanh(),
-        lib.nn.Linear(84, 10))
+        lib.nn.Conv2d(1, 6, 5, padding=2),
+        lib.nn.Tanh(),
+        lib.nn.AvgPool2d(2),
+        lib.nn.Conv2d(6, 16, 5),
+        lib.nn.Tanh(),
+        lib.nn.AvgPool2d(2),
+        lib.nn.Flatten(),
+        lib.nn.Linear(400, 120),
+        lib.nn.Tanh(),
+        lib.nn.Linear(120, 84),
+        lib.nn.Tanh(),
+        lib.nn.Linear(84, 10),
+    )
 
 
 def torch_count(model, trainable_only=False):
@@ -19,9 +28,13 @@ def torch_count(model, trainable_only=False):
 
 
 def test_parameter_counts_equal_torch():
-    for make in (lambda lib: lib.nn.Linear(784, 256), lenet5,
-                 lambda lib: lib.nn.Sequential(lib.nn.Embedding(100, 8), lib.nn.LayerNorm(8),
-                                               lib.nn.BatchNorm1d(8), lib.nn.PReLU(8))):
+    for make in (
+        lambda lib: lib.nn.Linear(784, 256),
+        lenet5,
+        lambda lib: lib.nn.Sequential(
+            lib.nn.Embedding(100, 8), lib.nn.LayerNorm(8), lib.nn.BatchNorm1d(8), lib.nn.PReLU(8)
+        ),
+    ):
         assert nn.utils.parameter_count(make(cr)) == torch_count(make(torch))
     assert nn.utils.parameter_count(nn.Linear(784, 256)) == 200_960
 

@@ -14,8 +14,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*weight_norm.*is deprecated:Fut
 
 
 def layers(lib):
-    return [("linear", lib.nn.Linear(5, 3), (4, 5)),
-            ("conv", lib.nn.Conv2d(2, 3, 3), (2, 2, 5, 5))]
+    return [("linear", lib.nn.Linear(5, 3), (4, 5)), ("conv", lib.nn.Conv2d(2, 3, 3), (2, 2, 5, 5))]
 
 
 @pytest.mark.parametrize("index", [0, 1])
@@ -41,8 +40,9 @@ def test_initial_weight_is_unchanged_and_g_is_the_row_norm():
     model = nn.Linear(4, 3)
     weight = model.weight.numpy().copy()
     nn.utils.weight_norm(model)
-    np.testing.assert_allclose(model.weight_g.numpy(), np.linalg.norm(weight, axis=1,
-                                                                      keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(
+        model.weight_g.numpy(), np.linalg.norm(weight, axis=1, keepdims=True), rtol=1e-6
+    )
     np.testing.assert_allclose(model.weight.numpy(), weight, rtol=1e-6)
     assert [n for n, _ in model.named_parameters()] == ["bias", "weight_g", "weight_v"]
 

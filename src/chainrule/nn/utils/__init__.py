@@ -7,5 +7,13 @@ from .bptt import BPTTBatches, detach_hidden
 from .summary import parameter_count, summary
 from .weight_norm import remove_weight_norm, weight_norm
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameter_count", "summary", "weight_norm",
-           "remove_weight_norm", "detach_hidden", "BPTTBatches"]
+__all__ = [
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "parameter_count",
+    "summary",
+    "weight_norm",
+    "remove_weight_norm",
+    "detach_hidden",
+    "BPTTBatches",
+]

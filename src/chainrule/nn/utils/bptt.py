@@ -40,8 +40,10 @@ def detach_hidden(hidden):
         return hidden.detach()
     if isinstance(hidden, (tuple, list)):
         return type(hidden)(detach_hidden(h) for h in hidden)
-    raise TypeError(f"detach_hidden: expected a Tensor, a tuple/list of Tensors or None, got "
-                    f"{type(hidden).__name__}")
+    raise TypeError(
+        f"detach_hidden: expected a Tensor, a tuple/list of Tensors or None, got "
+        f"{type(hidden).__name__}"
+    )
 
 
 class BPTTBatches:
@@ -64,16 +66,22 @@ class BPTTBatches:
         xp = get_array_module(data)
         data = xp.asarray(data)
         if data.ndim != 1 or data.dtype.kind not in "iu":
-            raise ValueError(f"BPTTBatches: tokens must be a 1-D integer sequence, got shape "
-                             f"{tuple(data.shape)} and dtype {data.dtype}")
+            raise ValueError(
+                f"BPTTBatches: tokens must be a 1-D integer sequence, got shape "
+                f"{tuple(data.shape)} and dtype {data.dtype}"
+            )
         if batch_size <= 0 or seq_len <= 0:
-            raise ValueError(f"BPTTBatches: batch_size and seq_len must be positive, got "
-                             f"{batch_size} and {seq_len}")
+            raise ValueError(
+                f"BPTTBatches: batch_size and seq_len must be positive, got "
+                f"{batch_size} and {seq_len}"
+            )
         length = data.shape[0] // batch_size
         if length < 2:
-            raise ValueError(f"BPTTBatches: {data.shape[0]} tokens cannot make {batch_size} "
-                             "streams of at least 2 tokens (an input and its target)")
-        self.streams = data[:length * batch_size].astype(np.int64).reshape(batch_size, length).T
+            raise ValueError(
+                f"BPTTBatches: {data.shape[0]} tokens cannot make {batch_size} "
+                "streams of at least 2 tokens (an input and its target)"
+            )
+        self.streams = data[: length * batch_size].astype(np.int64).reshape(batch_size, length).T
         self.seq_len = seq_len
         self.batch_first = batch_first
 
@@ -84,7 +92,7 @@ class BPTTBatches:
         xp = get_array_module(self.streams)
         for start in range(0, self.streams.shape[0] - 1, self.seq_len):
             stop = min(start + self.seq_len, self.streams.shape[0] - 1)
-            inputs, targets = self.streams[start:stop], self.streams[start + 1:stop + 1]
+            inputs, targets = self.streams[start:stop], self.streams[start + 1 : stop + 1]
             if self.batch_first:
                 inputs, targets = inputs.T, targets.T
             yield Tensor(xp.ascontiguousarray(inputs)), Tensor(xp.ascontiguousarray(targets))

@@ -39,9 +39,11 @@ def layer_table(model, input_size, depth=1):
     "multiply_adds"}`` totals, for one input of shape ``input_size`` (without the batch axis)."""
     cost, shapes, handles = {}, {}, []
     for name, module in model.named_modules():
+
         def record(module, args, output, name=name):
             cost[name] = cost.get(name, 0) + multiply_adds(module, args, output)
             shapes.setdefault(name, _shape_of(output))
+
         handles.append(module.register_forward_hook(record))
     parameter = next(iter(model.parameters()), None)
     device = parameter.device if parameter is not None else "cpu"
@@ -55,18 +57,27 @@ def layer_table(model, input_size, depth=1):
         for handle in handles:
             handle.remove()
         model.train(was_training)
-    rows = [_row(name, module, cost, shapes) for name, module in model.named_modules()
-            if name and name.count(".") == depth - 1 and name in shapes]
-    totals = {"parameters": sum(p.numel() for p in model.parameters()),
-              "multiply_adds": sum(cost.values())}
+    rows = [
+        _row(name, module, cost, shapes)
+        for name, module in model.named_modules()
+        if name and name.count(".") == depth - 1 and name in shapes
+    ]
+    totals = {
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "multiply_adds": sum(cost.values()),
+    }
     return {"rows": rows, "totals": totals}
 
 
 def _row(name, module, cost, shapes):
     inside = [n for n in cost if n == name or n.startswith(name + ".")]
-    return {"name": name, "type": type(module).__name__, "output_shape": shapes[name],
-            "parameters": sum(p.numel() for p in module.parameters()),
-            "multiply_adds": sum(cost[n] for n in inside)}
+    return {
+        "name": name,
+        "type": type(module).__name__,
+        "output_shape": shapes[name],
+        "parameters": sum(p.numel() for p in module.parameters()),
+        "multiply_adds": sum(cost[n] for n in inside),
+    }
 
 
 def _shape_of(output):
@@ -79,15 +90,22 @@ def format_layer_table(table):
     """The table as aligned text: layer, type, output shape, parameters, multiply-adds."""
     header = ("layer", "type", "output shape", "parameters", "multiply-adds")
     lines = [header] + [
-        (row["name"], row["type"], "×".join(map(str, row["output_shape"])),
-         f"{row['parameters']:,}", _readable(row["multiply_adds"]))
-        for row in table["rows"]]
+        (
+            row["name"],
+            row["type"],
+            "×".join(map(str, row["output_shape"])),
+            f"{row['parameters']:,}",
+            _readable(row["multiply_adds"]),
+        )
+        for row in table["rows"]
+    ]
     totals = table["totals"]
-    lines.append(("total", "", "", f"{totals['parameters']:,}",
-                  _readable(totals["multiply_adds"])))
+    lines.append(("total", "", "", f"{totals['parameters']:,}", _readable(totals["multiply_adds"])))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    aligned = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d:>{widths[3]}}  "
-               f"{e:>{widths[4]}}" for a, b, c, d, e in lines]
+    aligned = [
+        f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d:>{widths[3]}}  {e:>{widths[4]}}"
+        for a, b, c, d, e in lines
+    ]
     return "\n".join(aligned)
 
 

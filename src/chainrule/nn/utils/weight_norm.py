@@ -47,10 +47,13 @@ def weight_norm(module, name="weight", dim=0):
     the whole tensor); ``v`` starts as the weight, ``g`` as its norm, so the output is unchanged.
     Negative ``dim`` counts from the end (in PyTorch, -1 means None).
     """
-    if any(isinstance(hook, WeightNorm) and hook.name == name
-           for hook in module._forward_pre_hooks.values()):
-        raise RuntimeError(f"weight_norm: {type(module).__name__}.{name} is already "
-                           "weight-normalised")
+    if any(
+        isinstance(hook, WeightNorm) and hook.name == name
+        for hook in module._forward_pre_hooks.values()
+    ):
+        raise RuntimeError(
+            f"weight_norm: {type(module).__name__}.{name} is already weight-normalised"
+        )
     weight = getattr(module, name)
     if not isinstance(weight, Parameter):
         raise TypeError(f"weight_norm: {type(module).__name__}.{name} is not a Parameter")
@@ -71,8 +74,9 @@ def remove_weight_norm(module, name="weight"):
         if isinstance(hook, WeightNorm) and hook.name == name:
             break
     else:
-        raise ValueError(f"remove_weight_norm: {type(module).__name__}.{name} is not "
-                         "weight-normalised")
+        raise ValueError(
+            f"remove_weight_norm: {type(module).__name__}.{name} is not weight-normalised"
+        )
     weight = hook.compute_weight(module)
     hook.handle.remove()
     delattr(module, name)
