@@ -3,7 +3,8 @@
 A ``Tensor`` wraps one NumPy or CuPy array. Every differentiable op is a ``Function`` whose
 ``forward(ctx, *arrays)`` computes the output from raw arrays and whose ``backward(ctx, *grads)``
 turns the gradient of the loss with respect to the outputs into the gradient with respect to the
-inputs (deck 001/002's error term δ, propagated one op at a time). ``Function.apply`` records a
+inputs (the error term δ of deck D1, "1.1.4 Demonstration of BP Algorithm", and deck D2,
+"Back Propagation", propagated one op at a time). ``Function.apply`` records a
 node — the ``ctx`` — linking the output tensors to the input tensors; ``Tensor.backward`` visits
 those nodes in reverse topological order and applies each ``backward``.
 

@@ -13,12 +13,14 @@ __all__ = ["linear"]
 class Linear(Function):
     """y = x Wᵀ + b for x of shape (*, in), W of shape (out, in), b of shape (out,).
 
-    Deck 001/002's neuron output w·x + b for a whole layer and batch at once. With the leading
-    dimensions flattened, X is (M, in) and G = ∂L/∂y is (M, out); the gradients are
+    The neuron output w·x + b (deck D1, "1.1.4 Multi Layer Perceptron") for a whole layer and batch
+    at once. With the leading dimensions flattened, X is (M, in) and G = ∂L/∂y is (M, out); the
+    gradients are
 
         ∂L/∂X = G W,    ∂L/∂W = Gᵀ X,    ∂L/∂b = Σ_rows G,
 
-    which is deck 002's backprop rule Δw_ji = δ_i · (input j), summed over the batch.
+    which is deck D2's backprop rule ("Back Propagation") Δw_ji = δ_i · (input j), summed over the
+    batch.
     """
 
     @staticmethod

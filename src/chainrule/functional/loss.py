@@ -1,6 +1,6 @@
 """Loss functions: the objective L(ŷ, y) that training drives down.
 
-Deck 002 ("Back Propagation") names two objectives, the squared error (ŷ − y)² and the
+Deck D2 ("Back Propagation") names two objectives, the squared error (ŷ − y)² and the
 cross-entropy y log ŷ + (1 − y) log(1 − ŷ) (the slide drops the leading minus sign; the loss is
 its negative, as implemented here). Multi-class cross-entropy is one fused op, log-softmax plus
 negative log-likelihood, whose gradient softmax − one-hot never forms the softmax's Jacobian.
@@ -66,8 +66,8 @@ def _check_same_shape(op, input, target):
 
 
 class MSELoss(Function):
-    """ℓ_i = (x_i − t_i)², deck 002's squared error; ∂ℓ_i/∂x_i = 2(x_i − t_i) = −∂ℓ_i/∂t_i
-    (the 2δ̂ that starts deck 002's backprop chain)."""
+    """ℓ_i = (x_i − t_i)², deck D2's squared error ("Back Propagation"); ∂ℓ_i/∂x_i = 2(x_i − t_i) =
+    −∂ℓ_i/∂t_i (the 2δ̂ that starts that slide's backprop chain)."""
 
     @staticmethod
     def forward(ctx, x, target, reduction):
@@ -174,9 +174,9 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 
 
 class BinaryCrossEntropy(Function):
-    """ℓ_i = −w_i [t_i log p_i + (1 − t_i) log(1 − p_i)] for probabilities p (deck 002's
-    cross-entropy objective, with the minus sign the slide leaves out). Each log is clamped at
-    −100, as torch does, so p = 0 or 1 gives a finite loss.
+    """ℓ_i = −w_i [t_i log p_i + (1 − t_i) log(1 − p_i)] for probabilities p (deck D2's
+    cross-entropy objective in "Back Propagation", with the minus sign the slide leaves out). Each
+    log is clamped at −100, as torch does, so p = 0 or 1 gives a finite loss.
 
     ∂ℓ/∂p = w (p − t) / (p(1 − p)), with the denominator kept ≥ 1e-12 (torch's ε);
     ∂ℓ/∂t = w (log(1 − p) − log p), with the clamped logs. ``weight`` is a constant.
@@ -428,8 +428,8 @@ class CrossEntropy(Function):
 
         ℓ = (1 − ε) w_t (−log p_t) + (ε / C) Σ_c w_c (−log p_c),
 
-    the cross-entropy against the smoothed one-hot q_c = (1 − ε)[c = t] + ε/C (deck 002's
-    cross-entropy objective for C classes). Its gradient is
+    the cross-entropy against the smoothed one-hot q_c = (1 − ε)[c = t] + ε/C (deck D2's
+    cross-entropy objective, "Back Propagation", for C classes). Its gradient is
 
         ∂ℓ/∂x_c = p_c ((1 − ε) w_t + (ε/C) Σ_k w_k) − (1 − ε) w_t [c = t] − (ε/C) w_c,
 

@@ -13,8 +13,8 @@ the closed form
 (sums over the M normalised elements), which is cheaper and more accurate than backpropagating
 through the mean, the variance and the square root one op at a time.
 
-Weight normalisation (deck 002: W = g·V/‖V‖) is built from the math ops by ``nn``; it needs no
-fused kernel.
+Weight normalisation (deck D2, "正规化 : Weight Normalization": W = g·V/‖V‖) is built from the
+math ops by ``nn``; it needs no fused kernel.
 """
 
 import math
@@ -78,8 +78,9 @@ def _parameter_grads(ctx, sum_gx, sum_g, shape):
 class BatchNorm(Function):
     """Batch normalisation over every axis but the channel axis 1.
 
-    Forward (deck 002): μ_c, σ²_c = mean and biased variance of channel c over the batch (and
-    the spatial axes, M values in all) in training, the running estimates in evaluation;
+    Forward (deck D2, "正规化 : Batch Normalization"; Ioffe & Szegedy 2015): μ_c, σ²_c =
+    mean and biased variance of channel c over the batch (and the spatial axes, M values in
+    all) in training, the running estimates in evaluation;
     y = γ_c·(x − μ_c)/√(σ²_c + ε) + β_c. Training also updates, in place,
     running_mean ← (1 − momentum)·running_mean + momentum·μ and likewise running_var with the
     *unbiased* variance σ²·M/(M − 1), as PyTorch does.
@@ -188,7 +189,7 @@ class LayerNorm(Function):
     Forward: μ, σ² = mean and biased variance over the D normalised elements of a sample;
     y = γ⊙(x − μ)/√(σ² + ε) + β with γ, β of the normalised shape.
     Backward: with ĝ = g⊙γ, dx = (1/σ)(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) over the normalised axes
-    (the batch-norm closed form of deck 002 applied per sample); dγ = Σ_batch g·x̂, dβ = Σ_batch g.
+    (batch norm's closed form applied per sample; Ba et al. 2016); dγ = Σ_batch g·x̂, dβ = Σ_batch g.
     Works on an (R, D) view: one row per sample, per-row sums as ``einsum`` over d.
     """
 

@@ -153,7 +153,7 @@ class Conv1d(_ConvNd):
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution over (N, C_in, H, W) inputs: the CNN layer of decks 001–004."""
+    """2-D convolution over (N, C_in, H, W) inputs: deck D4's "Convolutional Layer"."""
 
     def __init__(
         self,

@@ -49,7 +49,8 @@ class Identity(Module):
 class Linear(Module):
     """y = x Wᵀ + b with W of shape (out_features, in_features) and b of shape (out_features,).
 
-    Deck 001/002's fully connected layer; ``F.linear`` holds the forward and backward.
+    The fully connected layer (deck D1, "1.1.4 Multi Layer Perceptron"; deck D4, "Fully-Connected
+    Layer"); ``F.linear`` holds the forward and backward.
     """
 
     def __init__(self, in_features, out_features, bias=True):

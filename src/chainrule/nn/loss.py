@@ -1,4 +1,5 @@
-"""Loss layers (deck 002): module wrappers of ``chainrule.functional.loss``.
+"""Loss layers (deck D2, "Back Propagation", for the squared and cross-entropy objectives):
+module wrappers of ``chainrule.functional.loss``.
 
 ``reduction`` is "mean" (default), "sum" or "none". Class weights and BCE's pos_weight are
 buffers, so they follow ``model.to(device)`` and are saved in ``state_dict()`` (as in PyTorch).
@@ -28,7 +29,8 @@ class _WeightedLoss(_Loss):
 
 
 class MSELoss(_Loss):
-    """Mean squared error, deck 002's squared loss: mean((input − target)²)."""
+    """Mean squared error, deck D2's squared objective ("Back Propagation"):
+    mean((input − target)²)."""
 
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)

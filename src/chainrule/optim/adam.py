@@ -5,7 +5,7 @@ from .optimizer import Optimizer, check_hyperparameters, refuse_unsupported, wit
 
 
 class Adam(Optimizer):
-    r"""Adam (Kingma & Ba, 2015), torch.optim.Adam's update rule and defaults.
+    r"""Adam (Kingma & Ba 2014), torch.optim.Adam's update rule and defaults.
 
     With g = ∇L(θ) (+ λθ for ``weight_decay``, an L2 penalty; −∇L under ``maximize``) at step
     t = 1, 2, …::
@@ -16,7 +16,7 @@ class Adam(Optimizer):
         (``amsgrad``: v̂ uses v_max ← max(v_max, v), the largest v so far, instead of v)
         θ ← θ − lr · m̂ / (√v̂ + ε)
 
-    Deck 002 ("优化算法 : Adam") writes the bias correction as m/(1 − β₁) and v/(1 − β₂): the
+    Deck D2 ("优化算法 : Adam") writes the bias correction as m/(1 − β₁) and v/(1 − β₂): the
     power t is missing. m and v start at 0, so after t steps they are (1 − βᵗ) times the average
     they estimate; dividing by (1 − βᵗ) undoes exactly that, and tends to 1 as t grows. The slide
     also steps with λ/√(v_{t−1} + ε)·m̂_t: the standard form uses v̂_t of the same step, with ε

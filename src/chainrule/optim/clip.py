@@ -1,7 +1,7 @@
 """Gradient clipping: bound the gradients between ``backward()`` and ``optimizer.step()``.
 
-Exploding gradients (deep or recurrent nets, deck 001's long-term dependencies) make one step
-throw the parameters far away; clipping the gradient's norm keeps its direction and bounds its
+Exploding gradients (deep or recurrent nets; deck D1, "2.1 Long-Term Dependency Problem") make one
+step throw the parameters far away; clipping the gradient's norm keeps its direction and bounds its
 length, clipping its values bounds each coordinate.
 """
 

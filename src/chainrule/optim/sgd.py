@@ -14,17 +14,17 @@ class SGD(Optimizer):
         d ← g + μ·b  (nesterov)  or  d ← b  (plain momentum)  or  d ← g  (μ = 0)
         θ ← θ − η·d
 
-    Deck 002's mini-batch rule θ_t = θ_{t−1} − λ Σ_{i∈batch} ∇ℒ(θ, x⁽ⁱ⁾, y⁽ⁱ⁾) sums the
-    per-example gradients; with a mean-reduced loss (``reduction="mean"``, the default) g is
-    their average, so the same step takes lr = n·λ for a batch of n.
+    Deck D2's mini-batch rule ("优化算法 : SGD") θ_t = θ_{t−1} − λ Σ_{i∈batch} ∇ℒ(θ, x⁽ⁱ⁾, y⁽ⁱ⁾)
+    sums the per-example gradients; with a mean-reduced loss (``reduction="mean"``, the default) g
+    is their average, so the same step takes lr = n·λ for a batch of n.
 
-    Deck 002 ("优化算法 : Mometum / Nesterov") writes momentum as a velocity that already holds
-    the learning rate, v ← γv + η∇L(θ), θ ← θ − v. With τ = 0 and a constant η the two are the same
-    method: v = η·b. They part when η changes (a scheduler): torch's buffer ``b`` carries raw
-    gradients and the new η scales all of it at once, the deck's velocity keeps the old η inside.
-    The deck's Nesterov step evaluates the gradient at the look-ahead point θ − γv; torch's
-    ``g + μ·b`` is the same method rewritten (Sutskever et al., 2013) in the variable θ − γv, so
-    that only the gradient at the current parameters is needed.
+    Deck D2 ("优化算法 : Mometum", "优化算法 : Nesterov Accelerated Gradient") writes momentum
+    as a velocity that already holds the learning rate, v ← γv + η∇L(θ), θ ← θ − v. With τ = 0 and a
+    constant η the two are the same method: v = η·b. They part when η changes (a scheduler): torch's
+    buffer ``b`` carries raw gradients and the new η scales all of it at once, the deck's velocity
+    keeps the old η inside. The deck's Nesterov step evaluates the gradient at the look-ahead point
+    θ − γv; torch's ``g + μ·b`` is the same method rewritten (Sutskever et al. 2013) in the variable
+    θ − γv, so that only the gradient at the current parameters is needed.
 
     Not supported (an error if switched on): torch's ``foreach``, ``fused``, ``differentiable``.
     """
