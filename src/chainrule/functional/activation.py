@@ -34,7 +34,8 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 
 class Identity(Function):
-    """Deck D2's linear activation f(x) = x; f'(x) = 1, so the gradient passes unchanged."""
+    """Deck D2's linear activation f(x) = x ("激活函数 Activation Function"); f'(x) = 1, so the
+    gradient passes unchanged."""
 
     @staticmethod
     def forward(ctx, x):
@@ -46,8 +47,8 @@ class Identity(Function):
 
 
 class Sigmoid(Function):
-    """σ(x) = 1 / (1 + e^(−x)) (deck D1); σ'(x) = σ(x)(1 − σ(x)) = y(1 − y) (deck D2's "Back
-    Propagation" example uses exactly this factor).
+    """σ(x) = 1 / (1 + e^(−x)) (deck D1, "Figure 2-6"); σ'(x) = σ(x)(1 − σ(x)) = y(1 − y) (deck D2's
+    "Back Propagation" example uses exactly this factor).
 
     Stable form: with e = e^(−|x|) ∈ (0, 1], σ(x) = 1/(1 + e) for x ≥ 0 and e/(1 + e) for x < 0.
     """
@@ -69,7 +70,8 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
-    """tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x)) (deck D1); tanh'(x) = 1 − tanh²(x) = 1 − y²."""
+    """tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x)) (deck D1, "Figure 2-6");
+    tanh'(x) = 1 − tanh²(x) = 1 − y²."""
 
     @staticmethod
     def forward(ctx, x):
@@ -84,9 +86,9 @@ class Tanh(Function):
 
 
 class ReLU(Function):
-    """ReLU(x) = max(0, x) (decks D1, D2); its derivative is 1 where x > 0 and 0 elsewhere
-    (0 at the kink, as in torch, deck D4's "ReLU Layer" subderivative), read off the output:
-    y > 0 ⇔ x > 0."""
+    """ReLU(x) = max(0, x) (deck D2, "Relu(Rectifier Liner Unit)"); its derivative is 1 where
+    x > 0 and 0 elsewhere (0 at the kink, as in torch, deck D4's "ReLU Layer" subderivative),
+    read off the output: y > 0 ⇔ x > 0."""
 
     @staticmethod
     def forward(ctx, x):
@@ -120,7 +122,7 @@ class LeakyReLU(Function):
 
 class PReLU(Function):
     """PReLU(x) = x for x > 0, a_c·x otherwise, with a learned slope a_c per channel (He et al.
-    2015; listed in deck D2's activations).
+    2015; listed in deck D2's "激活函数 Activation Function").
 
     ∂y/∂x = 1 or a_c; ∂L/∂a_c = Σ over every element of channel c with x ≤ 0 of g·x (all
     elements when ``weight`` holds one shared slope). Channels lie along dim 1, as in torch.

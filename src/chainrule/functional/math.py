@@ -586,8 +586,8 @@ class TakeAlongDim(Function):
     """y = x[…, i, …] at given indices along ``dim`` (max/min with a dim route through here).
 
     dL/dx = g at those indices and 0 elsewhere: deck D3's δ through max pooling
-    ("情况一": record where each maximum came from and send δ there). Built in one broadcast
-    comparison (positions along ``dim`` == index) times g.
+    ("情况一：当前层之后为 Pooling 层": record where each maximum came from and send δ
+    there). Built in one broadcast comparison (positions along ``dim`` == index) times g.
     """
 
     @staticmethod

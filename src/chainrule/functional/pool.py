@@ -1,4 +1,4 @@
-"""Pooling: max, average, Lp-norm (deck D2's "L2-norm pooling"), adaptive (max and average)
+"""Pooling: max, average, Lp-norm (deck D2, "Pooling" / "池化"), adaptive (max and average)
 pooling, and max unpooling, over 2-D maps and (as maps of height 1) 1-D signals.
 
 A pooling layer divides each feature map into windows R_k of kh × kw pixels, stepping ``stride``
@@ -54,7 +54,7 @@ def _pair(value, op, name):
 
 class _Windows:
     """The windows of one pooling: kernel (kh, kw), stride, padding, dilation, and the output
-    size (deck D2's formula with dilation d)
+    size (deck D2, "Filter": W₂ = (W₁ − F + 2P)/S + 1, here with dilation d)
 
         Ho = ⌊(H + 2p − d·(kh − 1) − 1)/s⌋ + 1,   likewise Wo,
 
@@ -180,7 +180,7 @@ def window_sum(padded, w):
 def spread(per_window, w):
     """The adjoint of ``window_sum``: every pixel of window k receives its value (summed over
     the windows it belongs to), the padding cropped. For n × n windows that tile the map this
-    is per_window ⊗ 1_{n×n}, deck D3's up-sampling."""
+    is per_window ⊗ 1_{n×n}, deck D3's up-sampling ("情况一：当前层之后为 Pooling 层")."""
     xp = get_array_module(per_window)
     padded = xp.zeros(w.leading + w.padded, per_window.dtype)
     for u, v in w.taps():

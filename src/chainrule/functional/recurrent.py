@@ -290,7 +290,7 @@ def _lstm_step_backward(gates, c, tanh_c, g_h, g_c):
 
 
 class LSTMCell(Function):
-    """LSTM step (Hochreiter & Schmidhuber 1997; deck D1, "Illustrate LSTM Structure" — see
+    """LSTM step (Hochreiter & Schmidhuber 1997; deck D1, "2.2 Illustrate LSTM Structure" — see
     docs/references.md).
 
     Forward, with the gate rows of W_ih, W_hh, b in PyTorch's order (i, f, g, o) — deck D1

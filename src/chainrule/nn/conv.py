@@ -3,7 +3,8 @@ D2–D4), and ``Unfold``/``Fold``, im2col and col2im as modules.
 
 Each holds a kernel bank and a bias; the work (im2col + one GEMM, and the backward as a full
 convolution with the 180°-rotated kernel) is in ``chainrule.functional.conv``. Output size per
-spatial axis: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 (deck D2's (n + 2p − k)/s + 1 when d = 1).
+spatial axis: ⌊(n + 2p − d(k − 1) − 1) / s⌋ + 1 (deck D2, "Filter":
+(n + 2p − k)/s + 1 when d = 1).
 """
 
 from .. import functional as F

@@ -1,7 +1,7 @@
-"""Pooling layers (decks D1–D4): max, average, Lp (deck D2's L2-norm pooling), adaptive (max
-and average, global) pooling and max unpooling, over (N, C, H, W) maps and (N, C, L) signals.
-No parameters; the windows and the δ routing in the backward (to the arg-max for max, the
-Kronecker up-sampling for mean) live in ``chainrule.functional.pool``.
+"""Pooling layers (deck D2, "Pooling" / "池化"; deck D4, "Max-Pooling"): max, average, Lp, adaptive
+(max and average, global) pooling and max unpooling, over (N, C, H, W) maps and (N, C, L) signals.
+No parameters; the windows and the δ routing in the backward (to the arg-max for max, the Kronecker
+up-sampling for mean) live in ``chainrule.functional.pool``.
 
 Constructor arguments and reprs are PyTorch's.
 """
@@ -146,7 +146,7 @@ class LPPool1d(_LPPoolNd):
 
 
 class LPPool2d(_LPPoolNd):
-    """(Σ_window x^p)^(1/p) over each window; p = 2 is deck D2's L2-norm pooling."""
+    """(Σ_window x^p)^(1/p) over each window; p = 2 is deck D2's L2-norm pooling ("Pooling")."""
 
     pool = staticmethod(F.lp_pool2d)
 
