@@ -1,4 +1,5 @@
-"""Does a character-level LSTM trained on glibc write C that parses? (deck 001's generated C.)
+"""Does a character-level LSTM trained on glibc write C that parses? (Deck D1, "Figure 2-3.
+Demonstration of Program Generation".)
 
 Train the model first (the run this script reads)::
 

@@ -1,8 +1,8 @@
 """Character-level LSTM language model on tiny-shakespeare: chainrule beside PyTorch and a 5-gram.
 
-Deck 004's RNN language model (the chain rule of probability, one character at a time) against
-two references on the same contiguous split (first 90 % of the corpus trains, last 10 %
-validates), all measured in nats per character on the validation part:
+Deck D4's RNN language model ("RNN Language Model": the chain rule of probability, one character at
+a time) against two references on the same contiguous split (first 90 % of the corpus trains, last
+10 % validates), all measured in nats per character on the validation part:
 
 - ``--framework chainrule``: ``chainrule.apps.char_lm.train_lm`` (what ``chainrule train char-lm``
   runs) with the recipe below; run folder ``runs/<name>_chainrule``.

@@ -1,5 +1,6 @@
-"""Deck 001's table of classic 3×3 kernels (identity, edge detection, sharpen, box and Gaussian
-blur) plus the Sobel pair, applied with ``chainrule.functional.conv2d`` to a real photograph.
+"""Deck D1's table of classic 3×3 kernels (identity, edge detection, sharpen, box and Gaussian
+blur; "1.2.2 Convolution layer") plus the Sobel pair, applied with ``chainrule.functional.conv2d``
+to a real photograph.
 
 The photograph is CIFAR-10 test image ``horse/0000.jpg`` (32×32, from the data mirror's zip),
 turned grey; ``--image`` takes any other image file or ``ARCHIVE.zip:MEMBER``. The same picture

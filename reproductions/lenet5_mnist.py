@@ -1,5 +1,5 @@
 """LeNet-5 on MNIST as LeCun et al. (1998) trained it: the paper's 0.95% test error (0.8% with
-distortions), deck 003's "LeNet-5 on MNIST" slide.
+distortions), deck D3's "LeNet-5 on MNIST" slide (decks: docs/references.md).
 
 The same run as ``chainrule train lenet5 --variant classic --dataset mnist [--distort]``: the
 recipe registered with the model (``chainrule.models.RECIPES["lenet5"]``: Adam, lr 2e-3 with a

@@ -1,6 +1,6 @@
-"""Pictures of a trained LeNet-5 (deck 003): its learned C1 kernels, every layer's output for
-one test digit, the test digits it gets wrong ("true→predicted", as the deck's error-analysis
-slide) and its confusion matrix.
+"""Pictures of a trained LeNet-5 (deck D3, "LeNet-5"): its learned C1 kernels, every layer's
+output for one test digit, the test digits it gets wrong ("true→predicted", as deck D3's
+"错误识别分析" slide) and its confusion matrix.
 
 The run folder comes from ``reproductions/lenet5_mnist.py`` or ``chainrule train lenet5``; the
 same pictures come one by one from ``chainrule viz filters|features|errors RUN_DIR``.

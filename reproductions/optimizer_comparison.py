@@ -1,4 +1,5 @@
-"""Deck 002's optimizer summary on real data: one MLP, eight optimizers, the same steps.
+"""Deck D2's optimizer summary ("优化算法：总结") on real data: one MLP, eight optimizers, the
+same steps.
 
 The MLP 784-256-128-10 (ReLU, dropout 0.2) starts from the same initial weights and sees the
 same batches in the same order (batch 128, 55,000 MNIST training images, the last 5,000 held

@@ -1,6 +1,7 @@
-"""German→English translation on Multi30k with the encoder–decoder of deck 004, with and
-without attention, trained in chainrule and — same recipe, vocabulary, batches and initial
-weights — in PyTorch, compared by test2016 BLEU (sacrebleu).
+"""German→English translation on Multi30k with the encoder–decoder of deck D4 ("Sequence to Sequence
+Model"; Sutskever et al. 2014, Cho et al. 2014), with and without attention, trained in chainrule
+and — same recipe, vocabulary, batches and initial weights — in PyTorch, compared by test2016 BLEU
+(sacrebleu).
 
 The data, model, training step and BLEU are the library's (``chainrule.apps.seq2seq``, what
 ``chainrule train seq2seq`` runs); this script adds the PyTorch twin and the comparison.
