@@ -95,3 +95,66 @@ def test_lambda_per_sample_or_batched(images):
     assert flatten.apply_batch(images).shape == (5, 42)
     double = T.Lambda(lambda x: x * 2, batched=True)
     np.testing.assert_array_equal(double.apply_batch(images.astype(int)), images.astype(int) * 2)
+
+
+def _window_offsets(crops, images, padding):
+    """For each crop, the (top, left) of the window of the zero-padded image (padded by torch)
+    that it equals, or None."""
+    padded = torch.nn.functional.pad(torch.from_numpy(images), (padding,) * 4).numpy()
+    height, width = crops.shape[-2:]
+    offsets = []
+    for crop, image in zip(crops, padded):
+        matches = [
+            (top, left)
+            for top in range(image.shape[-2] - height + 1)
+            for left in range(image.shape[-1] - width + 1)
+            if np.array_equal(image[..., top : top + height, left : left + width], crop)
+        ]
+        offsets.append(matches[0] if len(matches) == 1 else None)
+    return offsets
+
+
+def test_random_crop_is_a_window_of_the_zero_padded_image():
+    images = np.random.default_rng(1).random((200, 3, 6, 5)).astype(np.float32) + 1
+    cr.manual_seed(0)
+    crops = T.RandomCrop((4, 5), padding=1).apply_batch(images)
+    assert crops.shape == (200, 3, 4, 5) and crops.dtype == np.float32
+    offsets = _window_offsets(crops, images, padding=1)
+    assert None not in offsets
+    assert set(offsets) == {(top, left) for top in range(5) for left in range(3)}
+
+
+def test_random_crop_of_one_sample_and_of_grey_images():
+    image = np.arange(1, 17, dtype=np.float32).reshape(1, 4, 4)
+    cr.manual_seed(3)
+    crop = T.RandomCrop(4, padding=2)(image)
+    assert crop.shape == (1, 4, 4) and _window_offsets(crop[None], image[None], 2)[0] is not None
+    grey = np.random.default_rng(2).random((10, 8, 8))
+    assert T.RandomCrop(8, padding=4).apply_batch(grey).shape == (10, 8, 8)
+    with pytest.raises(ValueError, match="does not fit"):
+        T.RandomCrop(12, padding=1)(image)
+
+
+@pytest.mark.parametrize(
+    "transform", [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()], ids=repr
+)
+def test_random_transforms_repeat_under_the_same_seed(transform):
+    images = np.random.default_rng(0).random((16, 3, 32, 32)).astype(np.float32)
+    cr.manual_seed(7)
+    first = transform.apply_batch(images)
+    cr.manual_seed(7)
+    np.testing.assert_array_equal(transform.apply_batch(images), first)
+    assert not np.array_equal(transform.apply_batch(images), first)
+
+
+def test_horizontal_flip_mirrors_the_last_axis_for_a_share_p_of_the_images():
+    images = np.random.default_rng(0).random((1000, 2, 3, 4))
+    cr.manual_seed(0)
+    out = T.RandomHorizontalFlip(p=0.3).apply_batch(images)
+    mirrored = torch.flip(torch.from_numpy(images), dims=[-1]).numpy()
+    flipped = np.array([np.array_equal(o, m) for o, m in zip(out, mirrored)])
+    kept = np.array([np.array_equal(o, i) for o, i in zip(out, images)])
+    assert np.all(flipped ^ kept)
+    assert 0.25 < flipped.mean() < 0.35
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(p=1.0)(images[0]), mirrored[0])
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(p=0.0).apply_batch(images), images)

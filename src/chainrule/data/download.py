@@ -32,12 +32,15 @@ DOWNLOAD_TIMEOUT_S = 60
 class RemoteFile:
     """One file of a data set: canonical ``name``, ``md5`` of the uncompressed content, mirrors.
 
-    ``mirrors`` are base URLs (ending in ``/``); the file's URL is mirror + name.
+    ``mirrors`` are base URLs (ending in ``/``); the file's URL is mirror + name. An ``archive``
+    (a ``.tar.gz`` read as it is) is kept compressed and its ``md5`` is that of the file as
+    stored, as its publisher gives it.
     """
 
     name: str
     md5: str
     mirrors: tuple
+    archive: bool = False
 
     @property
     def urls(self):
@@ -46,7 +49,7 @@ class RemoteFile:
     def candidates(self, folder):
         """The paths the file may have in ``folder``: as named, and uncompressed if gzipped."""
         paths = [Path(folder) / self.name]
-        if self.name.endswith(".gz"):
+        if self.name.endswith(".gz") and not self.archive:
             paths.append(Path(folder) / self.name[: -len(".gz")])
         return paths
 
@@ -101,8 +104,9 @@ def _not_found_message(dataset, missing, folder, root_reason):
 _verified = {}
 
 
-def read_verified(path, md5):
-    """The uncompressed content of ``path`` after checking its MD5 against ``md5``.
+def read_verified(path, md5, decompress=True):
+    """The uncompressed content of ``path`` after checking its MD5 against ``md5``
+    (``decompress=False``: the content and MD5 of the file as stored).
 
     A file already verified in this process (same size and modification time) is not hashed
     again. A mismatch raises ``ChecksumError`` naming the file.
@@ -110,12 +114,13 @@ def read_verified(path, md5):
     path = Path(path)
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    content = read_bytes(path)
+    content = read_bytes(path) if decompress else path.read_bytes()
     if _verified.get(key) != md5:
         actual = hashlib.md5(content).hexdigest()
         if actual != md5:
+            checked = "uncompressed content" if decompress else "file"
             raise ChecksumError(
-                f"{path}: checksum mismatch (MD5 of the uncompressed content is "
+                f"{path}: checksum mismatch (MD5 of the {checked} is "
                 f"{actual}, expected {md5}); the file is corrupt or truncated — "
                 "delete it and download it again"
             )
@@ -135,7 +140,7 @@ def fetch(remote, folder):
     failures = []
     for url in remote.urls:
         try:
-            _download_verified(url, target, remote.md5)
+            _download_verified(url, target, remote)
             return target
         except (OSError, ValueError, urllib.error.URLError) as error:
             failures.append(f"  {url}: {error}")
@@ -144,7 +149,7 @@ def fetch(remote, folder):
     )
 
 
-def _download_verified(url, target, md5):
+def _download_verified(url, target, remote):
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".part"
     )
@@ -154,7 +159,7 @@ def _download_verified(url, target, md5):
             urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response,
         ):
             shutil.copyfileobj(response, out)
-        read_verified(temporary, md5)
+        read_verified(temporary, remote.md5, decompress=not remote.archive)
         os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)

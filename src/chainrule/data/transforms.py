@@ -155,3 +155,64 @@ class Lambda(Transform):
 
     def __repr__(self):
         return f"Lambda({getattr(self.fn, '__name__', self.fn)!r}, batched={self.batched})"
+
+
+class RandomCrop(Transform):
+    """A random ``size`` window of the image after ``padding`` zeros on every side (He et al.
+    2016's CIFAR-10 augmentation: ``RandomCrop(32, padding=4)``).
+
+    Works on the last two axes of a sample (C, H, W) or (H, W) and of a batch, where every image
+    gets its own window: its top-left corner is drawn uniformly from the
+    (H + 2·padding − h + 1) × (W + 2·padding − w + 1) possible ones, from ``chainrule.random``
+    (``manual_seed`` makes it reproducible). Pad before ``Normalize`` so the border is black.
+    """
+
+    def __init__(self, size, padding=0):
+        self.size = (size, size) if isinstance(size, int) else tuple(size)
+        if padding < 0:
+            raise ValueError(f"RandomCrop: padding must be >= 0, got {padding}")
+        self.padding = int(padding)
+
+    def __call__(self, image):
+        return self.apply_batch(image[None])[0]
+
+    def apply_batch(self, images):
+        xp = get_array_module(images)
+        p, (height, width) = self.padding, self.size
+        room_y = images.shape[-2] + 2 * p - height + 1
+        room_x = images.shape[-1] + 2 * p - width + 1
+        if room_y < 1 or room_x < 1:
+            raise ValueError(
+                f"RandomCrop: a {height}×{width} crop does not fit images of "
+                f"{images.shape[-2]}×{images.shape[-1]} padded by {p}"
+            )
+        padded = xp.pad(images, [(0, 0)] * (images.ndim - 2) + [(p, p), (p, p)])
+        windows = xp.lib.stride_tricks.sliding_window_view(padded, self.size, axis=(-2, -1))
+        generator = random.generator(xp)
+        top = generator.integers(0, room_y, len(images))
+        left = generator.integers(0, room_x, len(images))
+        return windows[xp.arange(len(images)), ..., top, left, :, :]
+
+    def __repr__(self):
+        return f"RandomCrop(size={self.size}, padding={self.padding})"
+
+
+class RandomHorizontalFlip(Transform):
+    """Mirror the image left to right (reverse its last axis) with probability ``p``, drawn for
+    every image of a batch from ``chainrule.random``."""
+
+    def __init__(self, p=0.5):
+        if not 0 <= p <= 1:
+            raise ValueError(f"RandomHorizontalFlip: p must be in [0, 1], got {p}")
+        self.p = float(p)
+
+    def __call__(self, image):
+        return self.apply_batch(image[None])[0]
+
+    def apply_batch(self, images):
+        xp = get_array_module(images)
+        flip = random.generator(xp).random(len(images)) < self.p
+        return xp.where(flip.reshape(-1, *[1] * (images.ndim - 1)), images[..., ::-1], images)
+
+    def __repr__(self):
+        return f"RandomHorizontalFlip(p={self.p})"
