@@ -2,9 +2,16 @@
 
 ``layer_table(model, (3, 224, 224))`` runs one forward pass of a single zero image (under
 ``no_grad``) with a forward hook on every module and returns the rows of deck D3's tables
-(GoogLeNet's "params" and "ops" columns, ResNet's "FLOPs" row): one row per module at ``depth``
-(1: the model's children), each with the shape of its output, its parameters and the
-multiply-adds of the convolutions and fully connected layers inside it, plus the totals.
+(GoogLeNet's "params" and "ops" columns, ResNet's "FLOPs" row): one row per module down to
+``depth`` levels (1: the model's children; each module followed by the modules inside it), each
+with the shape of its output, its parameters and the multiply-adds of the convolutions and fully
+connected layers inside it, plus the totals. ``format_layer_table`` prints it as ``chainrule
+summary`` does::
+
+    layer    type               output shape  parameters  multiply-adds
+    conv1    Conv2d             16×32×32             432        442,368
+    …
+    total                                        269,722     40,551,040
 
 A multiply-add is one w·x accumulated: a convolution producing C_out×H×W maps from C_in inputs
 with a k_h×k_w kernel costs C_out·H·W·(C_in/groups)·k_h·k_w of them, a fully connected layer
@@ -34,9 +41,10 @@ def multiply_adds(module, args, output):
 
 
 def layer_table(model, input_size, depth=1):
-    """Rows ``{"name", "type", "output_shape", "parameters", "multiply_adds"}`` for the modules
-    ``depth`` levels below ``model`` (in the order they run), and ``{"parameters",
-    "multiply_adds"}`` totals, for one input of shape ``input_size`` (without the batch axis)."""
+    """Rows ``{"name", "depth", "type", "output_shape", "parameters", "multiply_adds"}`` for the
+    modules 1 to ``depth`` levels below ``model`` that run (in the order ``named_modules`` gives:
+    a module, then the modules inside it), and ``{"parameters", "multiply_adds"}`` totals, for
+    one input of shape ``input_size`` (without the batch axis)."""
     cost, shapes, handles = {}, {}, []
     for name, module in model.named_modules():
 
@@ -60,7 +68,7 @@ def layer_table(model, input_size, depth=1):
     rows = [
         _row(name, module, cost, shapes)
         for name, module in model.named_modules()
-        if name and name.count(".") == depth - 1 and name in shapes
+        if name and name.count(".") < depth and name in shapes
     ]
     totals = {
         "parameters": sum(p.numel() for p in model.parameters()),
@@ -73,6 +81,7 @@ def _row(name, module, cost, shapes):
     inside = [n for n in cost if n == name or n.startswith(name + ".")]
     return {
         "name": name,
+        "depth": name.count(".") + 1,
         "type": type(module).__name__,
         "output_shape": shapes[name],
         "parameters": sum(p.numel() for p in module.parameters()),
@@ -86,31 +95,30 @@ def _shape_of(output):
     return list(output.shape[1:])
 
 
-def format_layer_table(table):
-    """The table as aligned text: layer, type, output shape, parameters, multiply-adds."""
+def format_layer_table(table, depth=None):
+    """``layer_table``'s ``table`` as aligned text: one line per row down to ``depth`` levels
+    (None: every row), its name indented by its level, with type, output shape, parameters and
+    multiply-adds (thousands separated), and a last line of totals."""
     header = ("layer", "type", "output shape", "parameters", "multiply-adds")
     lines = [header] + [
         (
-            row["name"],
+            "  " * (row["depth"] - 1) + row["name"],
             row["type"],
             "×".join(map(str, row["output_shape"])),
             f"{row['parameters']:,}",
-            _readable(row["multiply_adds"]),
+            f"{row['multiply_adds']:,}",
         )
         for row in table["rows"]
+        if depth is None or row["depth"] <= depth
     ]
     totals = table["totals"]
-    lines.append(("total", "", "", f"{totals['parameters']:,}", _readable(totals["multiply_adds"])))
+    lines.append(("total", "", "", f"{totals['parameters']:,}", f"{totals['multiply_adds']:,}"))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    aligned = [
-        f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:<{widths[2]}}  {d:>{widths[3]}}  {e:>{widths[4]}}"
-        for a, b, c, d, e in lines
-    ]
-    return "\n".join(aligned)
+    return "\n".join(_aligned(line, widths) for line in lines)
 
 
-def _readable(count):
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if count >= scale:
-            return f"{count / scale:.2f}{unit}"
-    return str(count)
+def _aligned(line, widths):
+    """Text columns left-aligned, number columns (the last two) right-aligned."""
+    cells = [cell.ljust(width) for cell, width in zip(line[:3], widths)]
+    cells += [cell.rjust(width) for cell, width in zip(line[3:], widths[3:])]
+    return "  ".join(cells).rstrip()
