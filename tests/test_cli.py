@@ -150,7 +150,19 @@ def test_info_runs_as_a_module(data_dir):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "numpy" in result.stdout and "MNIST" in result.stdout and "found" in result.stdout
+    assert "numpy" in result.stdout
+    listed = dict(line.split() for line in result.stdout.split("\n  ")[1:])
+    names = ("mnist", "tinyshakespeare", "c-code", "multi30k", "cifar10", "sentence")
+    assert {name: listed.get(name) for name in names} == dict.fromkeys(names, "found")
+
+
+def test_info_names_what_is_missing(tmp_path, capsys):
+    (tmp_path / "mnist").mkdir()
+    (tmp_path / "mnist" / "t10k-labels-idx1-ubyte").write_bytes(b"")
+    assert main(["info", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"mnist            missing 3 of 4 files in {tmp_path / 'mnist'}" in out
+    assert f"cifar10          missing: no files in {tmp_path / 'cifar10'}" in out
 
 
 # -- one sub-command per app: its own options, its true defaults ------------------------------

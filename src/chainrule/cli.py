@@ -23,40 +23,82 @@ turns them into that sentence.
 """
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import math
 import os
 import platform
+import shlex
 import sys
+
+import numpy as np
 
 from . import backend, data, models
 from .apps import char_lm, classify, common, runs
 from .apps import seq2seq as translation
-from .kernels import memory
+from .autograd import detect_anomaly
+from .data.download import MissingFilesError
+from .errors import ChainruleError
 from .models.char_rnn import CELLS, sample
+from .models.seq2seq import WEIGHTS_FILE
 
 EXIT_USAGE = 2
-
-_FIXABLE = (
-    data.DatasetNotFoundError,
-    data.ChecksumError,
-    data.DownloadError,
-    data.IDXFormatError,
-    backend.DeviceError,
-    common.ConfigError,
-    FileNotFoundError,
-)
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+KERNELS_FOLDER = os.path.join("pictures", "kernels")
 
 
 def main(argv=None):
     """Entry point of ``chainrule`` and ``python -m chainrule``; returns the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser().parse_args(argv)
+    args.argv = argv
     try:
         return args.command(args)
-    except _FIXABLE as error:
-        print(f"chainrule: error: {error}", file=sys.stderr)
+    except ChainruleError as error:
+        print(f"chainrule: error: {_in_command_line_words(error)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _in_command_line_words(error):
+    """The error's sentence, naming this command's options where the library names its own."""
+    if isinstance(error, MissingFilesError):
+        return error.message(root_option="--data-dir", download_option="--download")
+    return str(error)
+
+
+# -- option types: a value out of range is argparse's usage error naming the option (exit 2) --
+
+
+def positive_int(text):
+    return _checked(int, text, lambda v: v > 0, "a whole number above 0")
+
+
+def non_negative_int(text):
+    return _checked(int, text, lambda v: v >= 0, "a whole number, 0 or more")
+
+
+def positive_float(text):
+    return _checked(float, text, lambda v: v > 0, "a finite number above 0")
+
+
+def non_negative_float(text):
+    return _checked(float, text, lambda v: v >= 0, "a finite number, 0 or more")
+
+
+def probability(text):
+    return _checked(float, text, lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1")
+
+
+def _checked(kind, text, valid, wanted):
+    """``kind(text)`` if it is finite and ``valid``; else argparse's error "must be WANTED"."""
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or not valid(value):
+        raise argparse.ArgumentTypeError(f"must be {wanted}, got {text!r}")
+    return value
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -93,15 +135,20 @@ def _parser():
     generate.add_argument("--prime", default="\n", help="text to start from (default: newline)")
     generate.add_argument(
         "--temperature",
-        type=float,
+        type=positive_float,
         default=1.0,
         help="divide the logits by T before the softmax (default 1)",
     )
     generate.add_argument(
-        "--top-k", type=int, default=None, help="draw only among the K most likely characters"
+        "--top-k",
+        type=positive_int,
+        default=None,
+        help="draw only among the K most likely characters",
     )
-    generate.add_argument("--length", type=int, default=1000, help="characters to generate")
-    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument(
+        "--length", type=non_negative_int, default=1000, help="characters to generate"
+    )
+    generate.add_argument("--seed", type=non_negative_int, default=0)
     generate.add_argument("--checkpoint", choices=("last", "best"), default="last")
     generate.add_argument("--device", default="cpu")
     generate.set_defaults(command=_sample)
@@ -151,7 +198,9 @@ def _add_classifier(apps, name):
         default=defaults.dataset,
         help="the data set",
     )
-    parser.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs in all")
+    parser.add_argument(
+        "--epochs", type=positive_int, default=defaults.epochs, help="epochs in all"
+    )
     parser.add_argument(
         "--optimizer",
         choices=list(common.OPTIMIZERS),
@@ -161,7 +210,7 @@ def _add_classifier(apps, name):
     standard = ", ".join(f"{k} {v[1]:g}" for k, v in common.OPTIMIZERS.items())
     parser.add_argument(
         "--lr",
-        type=float,
+        type=positive_float,
         default=defaults.lr,
         help="learning rate"
         + ("" if defaults.lr is not None else f" (default: the optimiser's own: {standard})"),
@@ -174,11 +223,13 @@ def _add_classifier(apps, name):
     )
     parser.add_argument(
         "--weight-decay",
-        type=float,
+        type=non_negative_float,
         default=defaults.weight_decay,
         help="L2 penalty (AdamW: decoupled, 0 means its own 0.01)",
     )
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="batch size")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=defaults.batch_size, help="batch size"
+    )
     parser.add_argument(
         "--distort",
         action="store_true",
@@ -186,21 +237,21 @@ def _add_classifier(apps, name):
     )
     parser.add_argument(
         "--val-size",
-        type=int,
+        type=non_negative_int,
         default=defaults.val_size,
         metavar="N",
         help="hold out the last N training samples for validation (0: train on all of them)",
     )
     parser.add_argument(
         "--limit-train",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="train on the first N training samples only (quick runs)",
     )
     parser.add_argument(
         "--patience",
-        type=int,
+        type=positive_int,
         default=None,
         help="stop early after this many epochs without a better val_loss",
     )
@@ -224,22 +275,30 @@ def _add_char_lm(apps):
     parser.add_argument(
         "--cell", choices=sorted(CELLS), default=defaults.cell, help="the recurrent cell"
     )
-    parser.add_argument("--layers", type=int, default=defaults.layers, help="recurrent layers")
-    parser.add_argument("--hidden", type=int, default=defaults.hidden, help="units per layer")
+    parser.add_argument(
+        "--layers", type=positive_int, default=defaults.layers, help="recurrent layers"
+    )
+    parser.add_argument(
+        "--hidden", type=positive_int, default=defaults.hidden, help="units per layer"
+    )
     parser.add_argument(
         "--dropout",
-        type=float,
+        type=probability,
         default=defaults.dropout,
         help="dropout between layers and before the output",
     )
-    parser.add_argument("--seq-len", type=int, default=defaults.seq_len, help="BPTT length")
     parser.add_argument(
-        "--batch-size", type=int, default=defaults.batch_size, help="parallel streams"
+        "--seq-len", type=positive_int, default=defaults.seq_len, help="BPTT length"
     )
-    parser.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs in all")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=defaults.batch_size, help="parallel streams"
+    )
+    parser.add_argument(
+        "--epochs", type=positive_int, default=defaults.epochs, help="epochs in all"
+    )
     parser.add_argument(
         "--steps",
-        type=int,
+        type=positive_int,
         default=defaults.steps,
         help="stop after this many optimiser steps in all",
     )
@@ -249,14 +308,16 @@ def _add_char_lm(apps):
         default=defaults.optimizer,
         help="the optimiser",
     )
-    parser.add_argument("--lr", type=float, default=defaults.lr, help="learning rate")
+    parser.add_argument("--lr", type=positive_float, default=defaults.lr, help="learning rate")
     parser.add_argument(
         "--lr-schedule",
         choices=list(common.LR_SCHEDULES),
         default=defaults.lr_schedule,
         help="stepped once per epoch",
     )
-    parser.add_argument("--clip", type=float, default=defaults.clip, help="gradient-norm bound")
+    parser.add_argument(
+        "--clip", type=positive_float, default=defaults.clip, help="gradient-norm bound"
+    )
     _add_run_options(parser, defaults)
 
 
@@ -282,62 +343,79 @@ def _add_seq2seq(apps):
     )
     parser.add_argument("--bidirectional", action="store_true", help="a bidirectional encoder")
     parser.add_argument(
-        "--embedding", type=int, default=defaults.embedding, help="word embedding size"
+        "--embedding", type=positive_int, default=defaults.embedding, help="word embedding size"
     )
     parser.add_argument(
-        "--hidden", type=int, default=defaults.hidden, help="encoder units per direction"
+        "--hidden", type=positive_int, default=defaults.hidden, help="encoder units per direction"
     )
     parser.add_argument(
         "--dropout",
-        type=float,
+        type=probability,
         default=defaults.dropout,
         help="dropout on the embeddings and before the output",
     )
-    parser.add_argument("--epochs", type=int, default=defaults.epochs, help="epochs")
+    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs, help="epochs")
     parser.add_argument(
-        "--batch-size", type=int, default=defaults.batch_size, help="sentence pairs per batch"
+        "--batch-size",
+        type=positive_int,
+        default=defaults.batch_size,
+        help="sentence pairs per batch",
     )
-    parser.add_argument("--lr", type=float, default=defaults.lr, help="Adam's learning rate")
-    parser.add_argument("--clip", type=float, default=defaults.clip, help="gradient-norm bound")
+    parser.add_argument(
+        "--lr", type=positive_float, default=defaults.lr, help="Adam's learning rate"
+    )
+    parser.add_argument(
+        "--clip", type=positive_float, default=defaults.clip, help="gradient-norm bound"
+    )
     parser.add_argument(
         "--max-tokens",
-        type=int,
+        type=positive_int,
         default=defaults.max_tokens,
         help="train on the pairs of at most this many words a side",
     )
     parser.add_argument(
         "--min-freq",
-        type=int,
+        type=positive_int,
         default=defaults.min_freq,
         help="keep the training words seen at least this often",
     )
     parser.add_argument(
         "--limit-train",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="train on the first N pairs only (quick runs)",
     )
     parser.add_argument(
-        "--max-len", type=int, default=defaults.max_len, help="longest test translation, in words"
+        "--max-len",
+        type=positive_int,
+        default=defaults.max_len,
+        help="longest test translation, in words",
     )
     parser.add_argument(
         "--beam",
-        type=int,
+        type=non_negative_int,
         default=defaults.beam,
         help="beam width of the final test (0: greedy decoding only)",
     )
     parser.add_argument(
-        "--seed", type=int, default=defaults.seed, help="initialisation and batch order"
+        "--seed",
+        type=non_negative_int,
+        default=defaults.seed,
+        help="initialisation and batch order",
     )
     _add_data_options(parser)
     parser.add_argument("--out", required=True, metavar="RUN_DIR", help="the run folder")
+    _add_anomaly_option(parser)
 
 
 def _add_run_options(parser, defaults):
     """The options of an app whose runs can resume: seed, device, data, folder, progress."""
     parser.add_argument(
-        "--seed", type=int, default=defaults.seed, help="initialisation, shuffling and dropout"
+        "--seed",
+        type=non_negative_int,
+        default=defaults.seed,
+        help="initialisation, shuffling and dropout",
     )
     parser.add_argument("--device", default=defaults.device, help="cpu or cuda")
     _add_data_options(parser)
@@ -345,7 +423,21 @@ def _add_run_options(parser, defaults):
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in RUN_DIR from its last checkpoint"
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar: one line per epoch (as when stderr is not a terminal)",
+    )
+    _add_anomaly_option(parser)
+
+
+def _add_anomaly_option(parser):
+    parser.add_argument(
+        "--detect-anomaly",
+        action="store_true",
+        help="train under chainrule.autograd.detect_anomaly(): name the first operation whose "
+        "output or gradient is NaN or infinite (slower)",
+    )
 
 
 def _add_data_options(parser):
@@ -371,13 +463,20 @@ def _add_viz(commands):
     source.add_argument(
         "--image", metavar="PATH", help="an image file, or ARCHIVE.zip:MEMBER (needs Pillow)"
     )
-    source.add_argument("--mnist-index", type=int, metavar="N", help="MNIST test digit N")
+    source.add_argument(
+        "--mnist-index", type=non_negative_int, metavar="N", help="MNIST test digit N"
+    )
     kernels.add_argument(
         "--data-dir",
         default=None,
         help="data root for --mnist-index (default: $CHAINRULE_DATA, else ~/.cache/chainrule)",
     )
-    kernels.add_argument("--out", default="classic_kernels.png", metavar="PNG")
+    kernels.add_argument(
+        "--out",
+        default=None,
+        metavar="PNG",
+        help=f"default: {KERNELS_FOLDER}/IMAGE.png, named after the image",
+    )
     kernels.set_defaults(command=_viz_kernels)
     for name, command, help in (
         ("filters", _viz_filters, "the first conv layer's kernels"),
@@ -397,7 +496,11 @@ def _add_viz(commands):
         )
         if name == "features":
             picture.add_argument(
-                "--index", type=int, default=0, metavar="N", help="test image N (default 0)"
+                "--index",
+                type=non_negative_int,
+                default=0,
+                metavar="N",
+                help="test image N (default 0)",
             )
         picture.set_defaults(command=command)
 
@@ -413,15 +516,19 @@ def _add_translate(commands):
     )
     translate.add_argument("sentences", nargs="+", metavar="SENTENCE")
     translate.add_argument(
-        "--beam", type=int, default=5, help="beam width (default 5; 0 for greedy decoding)"
+        "--beam",
+        type=non_negative_int,
+        default=5,
+        help="beam width (default 5; 0 for greedy decoding)",
     )
-    translate.add_argument("--max-len", type=int, default=50)
+    translate.add_argument("--max-len", type=positive_int, default=50)
     translate.set_defaults(command=_translate)
 
 
 def _translate(args):
     from .models import seq2seq
 
+    runs.require_kind(args.run_dir, "seq2seq", "chainrule translate")
     model, source_vocab, target_vocab = seq2seq.load_translator(args.run_dir)
     for line in seq2seq.translate(
         model, args.sentences, source_vocab, target_vocab, args.beam, args.max_len
@@ -431,10 +538,49 @@ def _translate(args):
 
 
 def _train(args):
-    """Every ``chainrule train APP``: the app's own function does the work, with the host
-    memory policy on (``chainrule.kernels.memory``)."""
-    memory.keep_freed_memory()
-    return args.app(args)
+    """Every ``chainrule train APP``: the run folder is checked, then the app's own function
+    does the work. NumPy's floating-point warnings are off, since a NaN or infinite loss stops
+    the run with a sentence (``train.loop.check_finite_loss``), and ``--detect-anomaly`` names
+    the op that produced it. Ctrl-C ends the run with the command that resumes it."""
+    resumable = hasattr(args, "resume")
+    runs.check_run_folder(args.out, resumable and args.resume, resumable)
+    try:
+        with _anomaly_detection(args.detect_anomaly), np.errstate(all="ignore"):
+            return args.app(args)
+    except KeyboardInterrupt:
+        print(f"chainrule: interrupted; {_where_to_resume(args, resumable)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+@contextlib.contextmanager
+def _anomaly_detection(on):
+    """``detect_anomaly()`` when ``on``, its report (a RuntimeError) turned into a sentence."""
+    if not on:
+        yield
+        return
+    try:
+        with detect_anomaly():
+            yield
+    except RuntimeError as error:
+        if not str(error).startswith("detect_anomaly:"):
+            raise
+        raise common.ConfigError(
+            f"training stopped: {error}; try a lower learning rate (--lr)"
+        ) from None
+
+
+def _where_to_resume(args, resumable):
+    """What an interrupted ``chainrule train`` leaves, and the command that continues it."""
+    if not resumable:
+        if os.path.isfile(os.path.join(args.out, WEIGHTS_FILE)):
+            return f"{args.out} holds the model of the last finished epoch"
+        return "no epoch had finished; run the same command to start again"
+    checkpoint = runs.last_checkpoint(args.out)
+    if not os.path.isfile(checkpoint):
+        return "no epoch had finished; run the same command to start again"
+    again = [a for a in args.argv if a != "--resume"]
+    command = shlex.join(["chainrule", *again, "--resume"])
+    return f"the last checkpoint is {checkpoint}; continue the run with:\n  {command}"
 
 
 def _config(config_class, args):
@@ -449,21 +595,28 @@ def _train_classifier(args):
     splits = classify.load_splits(config, download=args.download)
     model = models.build(config.model, splits.input_shape, splits.num_classes, config.variant)
     metrics = classify.train_run(
-        config, model, splits, args.out, resume=args.resume, progress=not args.no_progress
+        config, model, splits, args.out, resume=args.resume, progress=_progress(args)
     )
+    if splits.val is None:
+        print("no validation split (--val-size 0): best.ckpt is chosen by training loss")
     print(
-        f"test accuracy {metrics['test_accuracy']:.4f}, test loss {metrics['test_loss']:.4f} "
-        f"after {metrics['epochs']} epochs in {metrics['seconds']:.1f} s; "
-        f"run written to {args.out}"
+        f"test accuracy {metrics['test_accuracy']:.4f}, test {metrics['loss_name']} "
+        f"{metrics['test_loss']:.4f} after {metrics['epochs']} epochs in "
+        f"{metrics['seconds']:.1f} s; run written to {args.out}"
     )
     return 0
+
+
+def _progress(args):
+    """What ``common.progress_callbacks`` shows: a bar on a terminal, else one line per epoch."""
+    return "lines" if args.no_progress else "auto"
 
 
 def _train_char_lm(args):
     config = _config(char_lm.LMConfig, args)
     backend.normalize_device(config.device)
     metrics = char_lm.train_lm(
-        config, args.out, resume=args.resume, progress=not args.no_progress, download=args.download
+        config, args.out, resume=args.resume, progress=_progress(args), download=args.download
     )
     print(
         f"validation loss {metrics['val_loss']:.4f} nats/char "
@@ -475,7 +628,9 @@ def _train_char_lm(args):
 
 def _train_seq2seq(args):
     config = _config(translation.Seq2SeqConfig, args)
-    metrics = translation.train_seq2seq(config, args.out, download=args.download)
+    metrics = translation.train_seq2seq(
+        config, args.out, download=args.download, log=lambda line: print(line, file=sys.stderr)
+    )
     beam = f", beam {config.beam} {metrics['test_bleu_beam']:.2f}" if config.beam else ""
     print(
         f"test BLEU greedy {metrics['test_bleu_greedy']:.2f}{beam}, test loss "
@@ -486,14 +641,13 @@ def _train_seq2seq(args):
 
 
 def _sample(args):
+    runs.require_kind(args.run_dir, "char-lm", "chainrule sample")
     model, vocab, _ = char_lm.load_trained(args.run_dir, args.checkpoint, args.device)
     unknown = sorted(set(args.prime) - set(vocab.chars))
     if unknown:
         raise common.ConfigError(
             f"the prime holds characters the model never saw: {''.join(unknown)!r}"
         )
-    if args.temperature <= 0 or (args.top_k is not None and args.top_k < 1):
-        raise common.ConfigError("--temperature must be positive and --top-k at least 1")
     print(
         sample(
             model,
@@ -510,6 +664,7 @@ def _sample(args):
 
 
 def _eval(args):
+    runs.require_kind(args.run_dir, "classifier", "chainrule eval")
     trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir, args.device)
     metrics = runs.evaluate_run(trained)
     print(json.dumps({k: v for k, v in metrics.items() if k != "test_confusion"}))
@@ -519,8 +674,6 @@ def _eval(args):
 
 
 def _info(args):
-    import numpy as np
-
     from . import __version__
 
     print(f"chainrule {__version__}")
@@ -543,19 +696,33 @@ def _viz_kernels(args):
 
     if args.image is not None:
         image, source = kernels.read_image(args.image), args.image
+        name = os.path.splitext(os.path.basename(args.image))[0]
     else:
         digits = data.MNIST(args.data_dir, train=False).data
+        if args.mnist_index >= len(digits):
+            raise common.ConfigError(
+                f"--mnist-index must be between 0 and {len(digits) - 1}, got {args.mnist_index}"
+            )
         image, source = digits[args.mnist_index] / 255, f"MNIST test digit {args.mnist_index}"
-    kernels.plot_classic_kernels(image, args.out)
-    print(f"{source}: classic kernels written to {args.out}")
+        name = f"mnist-test-{args.mnist_index}"
+    out = _png_path(args.out or os.path.join(KERNELS_FOLDER, f"{name}.png"))
+    kernels.plot_classic_kernels(image, out)
+    print(f"{source}: classic kernels written to {out}")
     return 0
+
+
+def _png_path(path):
+    """``path``, refused if it names a folder (a picture is written to a file)."""
+    if os.path.isdir(path):
+        raise common.ConfigError(f"--out {path} is a folder; give the path of a PNG file")
+    return path
 
 
 def _viz_filters(args):
     from .viz import filters
 
-    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir, "cpu")
-    out = args.out or os.path.join(args.run_dir, "filters.png")
+    trained = _trained_classifier(args, "filters")
+    out = _png_path(args.out or os.path.join(args.run_dir, "filters.png"))
     filters.plot_filters(
         filters.first_conv_weight(trained.model),
         out,
@@ -568,14 +735,14 @@ def _viz_filters(args):
 def _viz_features(args):
     from .viz import errors, features
 
-    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir, "cpu")
-    if not 0 <= args.index < len(trained.labels):
+    trained = _trained_classifier(args, "features")
+    if args.index >= len(trained.labels):
         raise common.ConfigError(
             f"--index must be between 0 and {len(trained.labels) - 1}, got {args.index}"
         )
     image = trained.images[args.index]
     predicted = errors.predict_classes(trained.model, image[None])[0]
-    out = args.out or os.path.join(args.run_dir, f"features_{args.index}.png")
+    out = _png_path(args.out or os.path.join(args.run_dir, f"features_{args.index}.png"))
     features.plot_feature_maps(
         trained.model,
         image,
@@ -590,9 +757,9 @@ def _viz_features(args):
 def _viz_errors(args):
     from .viz import errors
 
-    trained = runs.load_run(args.run_dir, args.checkpoint, args.data_dir, "cpu")
+    trained = _trained_classifier(args, "errors")
     predicted = errors.predict_classes(trained.model, trained.images)
-    out = args.out or os.path.join(args.run_dir, "errors.png")
+    out = _png_path(args.out or os.path.join(args.run_dir, "errors.png"))
     confusion_out = os.path.join(os.path.dirname(out), "confusion.png")
     wrong = errors.plot_misclassified(trained.images, trained.labels, predicted, out)
     errors.plot_confusion(
@@ -603,6 +770,12 @@ def _viz_errors(args):
         f"{out} and {confusion_out}"
     )
     return 0
+
+
+def _trained_classifier(args, picture):
+    """The classifier run that ``chainrule viz PICTURE RUN_DIR`` draws, on the CPU."""
+    runs.require_kind(args.run_dir, "classifier", f"chainrule viz {picture}")
+    return runs.load_run(args.run_dir, args.checkpoint, args.data_dir, "cpu")
 
 
 def _run_name(trained):
@@ -633,21 +806,35 @@ def _blas():
     ] or ["none found"]
 
 
+def _corpora():
+    """``(name, folder, files)`` of every corpus the data root can hold; ``files`` are the
+    canonical names a loader declares (a gzipped one may also lie uncompressed), or None where
+    no loader declares them (any file in the folder counts)."""
+    from .data.parallel import Multi30k
+    from .data.text import CORPORA
+
+    yield "mnist", data.MNIST.folder, list(data.MNIST.checksums)
+    for name, (folder, remote) in CORPORA.items():
+        yield name, folder, [remote.name]
+    yield "multi30k", Multi30k.folder, list(Multi30k.checksums)
+    yield "cifar10", "cifar10", None
+    yield "sentence", "sentence", None
+
+
 def _datasets_found(root):
-    """For each data set class that declares its files, whether they are all under ``root``."""
-    for name in sorted(data.__all__):
-        dataset = getattr(data, name)
-        files = getattr(dataset, "checksums", None)
-        if not isinstance(dataset, type) or not files:
+    """For each corpus of ``_corpora``, whether its files are under ``root``."""
+    for name, folder, files in _corpora():
+        folder = root / folder
+        if files is None:
+            found = folder.is_dir() and any(p.is_file() for p in folder.iterdir())
+            yield name, "found" if found else f"missing: no files in {folder}"
             continue
-        folder = root / dataset.folder
-        present = [
+        missing = [
             f
             for f in files
-            if any(os.path.isfile(folder / candidate) for candidate in (f, f.removesuffix(".gz")))
+            if not any(os.path.isfile(folder / c) for c in (f, f.removesuffix(".gz")))
         ]
-        missing = len(files) - len(present)
         yield (
             name,
-            ("found" if not missing else f"missing {missing} of {len(files)} files in {folder}"),
+            "found" if not missing else f"missing {len(missing)} of {len(files)} files in {folder}",
         )

@@ -34,20 +34,23 @@ from .. import random
 from ..autograd import no_grad
 from ..creation import as_tensor
 from ..data.text import load_corpus, split_text
+from ..kernels import memory
 from ..models.char_rnn import CharRNN, Vocabulary
 from ..nn.utils.bptt import BPTTBatches, detach_hidden
 from ..optim import clip_grad_norm_
-from ..optim.lr_scheduler import CosineAnnealingLR
 from ..train import checkpoint
-from ..train.callbacks import CSVLogger, CurvePlot, JSONLinesLogger, ModelCheckpoint, ProgressBar
-from ..train.loop import FitState
+from ..train.callbacks import CSVLogger, CurvePlot, JSONLinesLogger, ModelCheckpoint
+from ..train.loop import FitState, check_finite_loss
 from ..train.metrics import RunningMetrics
 from .common import (
     LR_SCHEDULES,
     ConfigError,
+    RunFolderError,
     check_same_run,
     make_optimizer,
     plot_curves,
+    progress_callbacks,
+    stretch_cosine,
     write_json,
 )
 
@@ -105,7 +108,13 @@ class LMData:
 def prepare_data(config, download=False):
     """Read ``config.corpus``, build the vocabulary of the whole text (so every validation
     character has an id) and encode the contiguous 90/10 split as int64 arrays."""
-    text = load_corpus(config.corpus, config.data_dir, download)
+    try:
+        text = load_corpus(config.corpus, config.data_dir, download)
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"the corpus {config.corpus} is not UTF-8 text (byte {error.start} cannot be "
+            "decoded); give a text file"
+        ) from None
     train_text, val_text = split_text(text, config.val_fraction)
     needed = config.batch_size * 2
     if len(val_text) < needed:
@@ -160,6 +169,7 @@ def train_epoch(state, clip, device="cpu", max_steps=None):
         hidden = detach_hidden(hidden)
         logits, hidden = model(inputs.to(device), hidden)
         loss = model.loss(logits, targets.to(device))
+        check_finite_loss(loss.item(), state)
         optimizer.zero_grad()
         loss.backward()
         clip_grad_norm_(model.parameters(), clip)
@@ -179,11 +189,13 @@ def _update(running, loss, logits, targets):
     running.update(loss, logits.data.reshape(-1, logits.shape[-1]), targets.data.reshape(-1))
 
 
-def train_lm(config, out_dir, resume=False, progress=True, download=False):
+def train_lm(config, out_dir, resume=False, progress="auto", download=False):
     """Train the language model of ``config`` into the run folder ``out_dir``; return the final
     metrics (also written to ``metrics.json``). ``resume=True`` continues from
     ``out_dir/checkpoints/last.ckpt`` and requires the same config apart from ``epochs``,
-    ``steps`` and ``device``."""
+    ``steps`` and ``device``. ``progress`` is what ``common.progress_callbacks`` shows. Turns
+    on the host memory policy (``chainrule.kernels.memory``) for the process, as ``fit`` does."""
+    memory.keep_freed_memory()
     os.makedirs(out_dir, exist_ok=True)
     last = os.path.join(out_dir, "checkpoints", "last.ckpt")
     snapshot = None
@@ -205,26 +217,14 @@ def train_lm(config, out_dir, resume=False, progress=True, download=False):
         CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
         ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor="val_loss"),
     ]
-    if progress:
-        callbacks.append(ProgressBar())
+    callbacks += progress_callbacks(progress)
     state = FitState(model, optimizer, batches, config.epochs, scheduler, callbacks)
     if snapshot is not None:
         checkpoint.restore(state, snapshot)
-        _stretch_cosine(state, config.epochs)
+        stretch_cosine(scheduler, optimizer, config.epochs)
     started = time.perf_counter()
     _run_epochs(state, data, config)
     return _finish(state, config, out_dir, time.perf_counter() - started, snapshot)
-
-
-def _stretch_cosine(state, epochs):
-    """A run resumed with more epochs spreads its cosine schedule over the new total: the
-    lr of the next epoch becomes the new cosine's value there (instead of the old cosine rising
-    again past its end)."""
-    scheduler = state.scheduler
-    if isinstance(scheduler, CosineAnnealingLR) and scheduler.T_max != epochs:
-        scheduler.T_max = epochs
-        for group, lr in zip(state.optimizer.param_groups, scheduler.get_lr()):
-            group["lr"] = lr
 
 
 def _run_epochs(state, data, config):
@@ -274,7 +274,7 @@ def load_trained(out_dir, which="last", device="cpu"):
     config = read_lm_config(out_dir)
     path = os.path.join(out_dir, "checkpoints", f"{which}.ckpt")
     if not os.path.isfile(path):
-        raise FileNotFoundError(
+        raise RunFolderError(
             f"{out_dir} has no '{which}' checkpoint (looked for {path}); "
             "was it written by `chainrule train char-lm`?"
         )
@@ -288,7 +288,7 @@ def read_lm_config(out_dir):
     """The ``LMConfig`` saved in a language-model run folder."""
     path = os.path.join(out_dir, "config.json")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path} not found: {out_dir} is not a chainrule run folder")
+        raise RunFolderError(f"{path} not found: {out_dir} is not a chainrule run folder")
     with open(path) as f:
         saved = json.load(f)
     known = {f.name for f in dataclasses.fields(LMConfig)}

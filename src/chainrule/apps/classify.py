@@ -29,27 +29,25 @@ from ..creation import as_tensor
 from ..data.augment import RandomDistortion
 from ..data.mnist import MNIST_MEAN, MNIST_STD
 from ..train import checkpoint
-from ..train.callbacks import (
-    CSVLogger,
-    CurvePlot,
-    EarlyStopping,
-    JSONLinesLogger,
-    ModelCheckpoint,
-    ProgressBar,
-)
+from ..train.callbacks import CSVLogger, CurvePlot, EarlyStopping, JSONLinesLogger, ModelCheckpoint
 from ..train.loop import evaluate, fit
 from .common import (
     LR_SCHEDULES,
     ConfigError,
+    RunFolderError,
     check_same_run,
     make_optimizer,
     plot_curves,
+    progress_callbacks,
+    stretch_cosine,
     write_json,
 )
 
 __all__ = [
     "RunConfig",
     "DATASETS",
+    "LOSS_NAMES",
+    "loss_name",
     "Splits",
     "load_splits",
     "train_run",
@@ -121,6 +119,15 @@ def _mnist(data_dir, download, distort=False):
 
 DATASETS = {"mnist": _mnist}
 
+# (model, variant) -> the loss it trains with, where that is not the cross-entropy: LeNet-5's
+# RBF outputs are trained with the MAP criterion (LeCun et al. 1998)
+LOSS_NAMES = {("lenet5", "classic"): "MAP loss", ("lenet5", "learned-connections"): "MAP loss"}
+
+
+def loss_name(config):
+    """The name of the loss a run of ``config`` trains and is tested with."""
+    return LOSS_NAMES.get((config.model, config.variant), "cross-entropy")
+
 
 def load_splits(config, download=False):
     """The data set of ``config``, normalised once and held on ``config.device``.
@@ -158,12 +165,15 @@ def _rows(dataset, start, stop, device):
     return data.TensorDataset(as_tensor(images, device=device), as_tensor(labels, device=device))
 
 
-def train_run(config, model, splits, out_dir, resume=False, progress=True):
+def train_run(config, model, splits, out_dir, resume=False, progress="auto"):
     """Train ``model`` as ``config`` says, writing the run folder ``out_dir``; return the final
     metrics (also written to ``metrics.json``).
 
     ``resume=True`` continues from ``out_dir/checkpoints/last.ckpt`` (if the run got that far) and
-    requires the same config apart from ``epochs`` and ``device``.
+    requires the same config apart from ``epochs`` and ``device``; a cosine schedule is stretched
+    over a changed number of epochs (``common.stretch_cosine``). ``progress`` is what
+    ``common.progress_callbacks`` shows. Without a validation split, ``best.ckpt`` is the epoch
+    of the lowest training loss.
     """
     os.makedirs(out_dir, exist_ok=True)
     last = os.path.join(out_dir, "checkpoints", "last.ckpt")
@@ -176,6 +186,8 @@ def train_run(config, model, splits, out_dir, resume=False, progress=True):
     model.to(config.device)
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, config.weight_decay)
     scheduler = LR_SCHEDULES[config.lr_schedule](optimizer, config.epochs)
+    if snapshot is not None and scheduler is not None:
+        snapshot = _rescheduled(snapshot, optimizer, scheduler, config.epochs)
     train_loader = data.DataLoader(
         splits.train, batch_size=config.batch_size, shuffle=True, seed=config.seed
     )
@@ -189,8 +201,7 @@ def train_run(config, model, splits, out_dir, resume=False, progress=True):
     if config.patience is not None:
         callbacks.append(EarlyStopping(monitor=monitor, patience=config.patience))
     callbacks.append(ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor=monitor))
-    if progress:
-        callbacks.append(ProgressBar())
+    callbacks += progress_callbacks(progress)
     started = time.perf_counter()
     history = fit(
         model,
@@ -216,6 +227,8 @@ def train_run(config, model, splits, out_dir, resume=False, progress=True):
         seconds=round(seconds, 3),
         train_seconds_total=round(sum(logs["seconds"] for logs in history), 3),
         resumed_from_epoch=None if snapshot is None else int(snapshot["epoch"]),
+        loss_name=loss_name(config),
+        best_checkpoint_by=monitor,
         final_epoch=history[-1] if history else None,
         config=dataclasses.asdict(config),
     )
@@ -223,13 +236,25 @@ def train_run(config, model, splits, out_dir, resume=False, progress=True):
     return metrics
 
 
+def _rescheduled(snapshot, optimizer, scheduler, epochs):
+    """The checkpoint ``snapshot`` with its optimiser and scheduler state as
+    ``common.stretch_cosine`` leaves them for a run of ``epochs`` epochs."""
+    optimizer.load_state_dict(snapshot["optimizer"])
+    scheduler.load_state_dict(snapshot["scheduler"])
+    stretch_cosine(scheduler, optimizer, epochs)
+    return {**snapshot, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}
+
+
 def read_config(out_dir):
     """The ``RunConfig`` saved in a run folder."""
     path = os.path.join(out_dir, "config.json")
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path} not found: {out_dir} is not a chainrule run folder")
+        raise RunFolderError(f"{path} not found: {out_dir} is not a chainrule run folder")
     with open(path) as f:
-        return RunConfig(**json.load(f))
+        saved = json.load(f)
+    if "model" not in saved or not set(saved) <= {f.name for f in dataclasses.fields(RunConfig)}:
+        raise ConfigError(f"{out_dir} is not a classifier run (its config.json is no RunConfig)")
+    return RunConfig(**saved)
 
 
 def evaluate_test_set(model, test_set, config):

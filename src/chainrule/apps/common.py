@@ -1,5 +1,5 @@
 """What every app shares: optimisers and schedules by name, the run folder's JSON files, the
-resume check, and the curves drawn after each epoch.
+resume check, the progress shown while training, and the curves drawn after each epoch.
 
 A run's config names its optimiser and learning-rate schedule by a word (``"adam"``,
 ``"cosine"``), so a run folder's ``config.json`` says everything needed to rebuild the run.
@@ -7,16 +7,22 @@ A run's config names its optimiser and learning-rate schedule by a word (``"adam
 
 import dataclasses
 import json
+import sys
 
 from .. import optim
 from ..errors import ChainruleError
+from ..optim.lr_scheduler import CosineAnnealingLR
+from ..train.callbacks import EpochSummary, ProgressBar
 
 __all__ = [
     "OPTIMIZERS",
     "LR_SCHEDULES",
     "make_optimizer",
     "ConfigError",
+    "RunFolderError",
     "check_same_run",
+    "stretch_cosine",
+    "progress_callbacks",
     "write_json",
     "plot_curves",
 ]
@@ -24,6 +30,10 @@ __all__ = [
 
 class ConfigError(ChainruleError, ValueError):
     """A run's options cannot work: an impossible split, or a resume with other options."""
+
+
+class RunFolderError(ChainruleError, FileNotFoundError):
+    """A folder is not the run folder a command needs: no config.json, or no checkpoint."""
 
 
 # name -> (factory(params, lr, weight_decay), standard learning rate)
@@ -73,6 +83,27 @@ def check_same_run(saved, config, may_differ=("epochs", "device")):
             "cannot resume: the options differ from the run being "
             "resumed (" + "; ".join(different) + ")"
         )
+
+
+def stretch_cosine(scheduler, optimizer, epochs):
+    """A run resumed with another number of ``epochs`` spreads its cosine schedule over the new
+    total: the learning rate of the next epoch becomes the new cosine's value there (instead of
+    the old cosine rising again past its end). Other schedules are left as they are."""
+    if isinstance(scheduler, CosineAnnealingLR) and scheduler.T_max != epochs:
+        scheduler.T_max = epochs
+        for group, lr in zip(optimizer.param_groups, scheduler.get_lr()):
+            group["lr"] = lr
+
+
+def progress_callbacks(progress):
+    """What a run shows while it trains: ``"auto"``, a tqdm bar when stderr is a terminal and
+    one line per epoch (``EpochSummary``) when it is not; ``"lines"``, one line per epoch;
+    False or None, nothing."""
+    if not progress:
+        return []
+    if progress == "auto" and sys.stderr.isatty():
+        return [ProgressBar()]
+    return [EpochSummary()]
 
 
 def write_json(path, obj):

@@ -1,21 +1,89 @@
-"""A trained classifier back from the run folder that ``chainrule train`` wrote: what
+"""Run folders: which app wrote one (``run_kind``), whether ``chainrule train`` may write
+into one (``check_run_folder``), and a trained classifier back from its folder — what
 ``chainrule eval`` measures and ``chainrule viz`` draws.
 
-The folder's ``config.json`` names the model, its variant and the data set; the model is
+A classifier's ``config.json`` names the model, its variant and the data set; the model is
 rebuilt from the registry (``models.build``) and given the weights of a checkpoint. The test
 split comes with it, as the model sees it (normalised).
 """
 
 import dataclasses
+import json
 import os
 from dataclasses import dataclass
 
 from .. import data, models
 from ..backend import to_device
+from ..models.seq2seq import WEIGHTS_FILE
 from ..train import checkpoint
 from . import classify
+from .common import ConfigError, RunFolderError
 
-__all__ = ["TrainedRun", "load_run", "evaluate_run"]
+__all__ = [
+    "KINDS",
+    "run_kind",
+    "require_kind",
+    "last_checkpoint",
+    "check_run_folder",
+    "TrainedRun",
+    "load_run",
+    "evaluate_run",
+]
+
+# kind of run -> (the config.json key only its config has, the commands that read it)
+KINDS = {
+    "classifier": ("model", "chainrule eval or chainrule viz"),
+    "char-lm": ("corpus", "chainrule sample"),
+    "seq2seq": ("attention", "chainrule translate"),
+}
+
+
+def run_kind(run_dir):
+    """Which app wrote the run folder ``run_dir``: a key of ``KINDS``, read from the keys of
+    its ``config.json``."""
+    path = os.path.join(run_dir, "config.json")
+    if not os.path.isfile(path):
+        raise RunFolderError(f"{path} not found: {run_dir} is not a chainrule run folder")
+    with open(path) as f:
+        saved = json.load(f)
+    for kind, (key, _) in KINDS.items():
+        if isinstance(saved, dict) and key in saved:
+            return kind
+    raise ConfigError(f"{run_dir} is not a chainrule run folder: its config.json names no app")
+
+
+def require_kind(run_dir, kind, command):
+    """Raise ``ConfigError`` unless ``run_dir`` is a run of ``kind``, naming what the run is
+    and the commands that read it (``command`` is the one that was refused)."""
+    actual = run_kind(run_dir)
+    if actual != kind:
+        raise ConfigError(
+            f"{run_dir} is a {actual} run, which {command} cannot read; "
+            f"use {KINDS[actual][1]} with it"
+        )
+
+
+def last_checkpoint(run_dir):
+    """The path of the checkpoint a resumed run continues from."""
+    return os.path.join(run_dir, "checkpoints", "last.ckpt")
+
+
+def check_run_folder(run_dir, resume, resumable=True):
+    """Refuse (``ConfigError``) to train into ``run_dir`` when that would lose or invent a run:
+    a file in its place; a new run where a run already is (a checkpoint, or a seq2seq run's
+    model); a resume with no checkpoint to continue from. Nothing is deleted."""
+    if os.path.exists(run_dir) and not os.path.isdir(run_dir):
+        raise ConfigError(f"--out {run_dir} is a file, not a folder; choose another --out")
+    checkpoint_path = last_checkpoint(run_dir)
+    has_run = os.path.isfile(checkpoint_path) or os.path.isfile(os.path.join(run_dir, WEIGHTS_FILE))
+    if resume and not os.path.isfile(checkpoint_path):
+        raise ConfigError(
+            f"{run_dir} holds no checkpoint to resume from (no {checkpoint_path}); "
+            "leave out --resume to start a new run there"
+        )
+    if has_run and not resume:
+        advice = "pass --resume to continue it or choose" if resumable else "choose"
+        raise ConfigError(f"{run_dir} already holds a run; {advice} another --out")
 
 
 @dataclass
@@ -41,7 +109,7 @@ def load_run(run_dir, which="last", data_dir=None, device=None):
     )
     path = os.path.join(run_dir, "checkpoints", f"{which}.ckpt")
     if not os.path.isfile(path):
-        raise FileNotFoundError(
+        raise RunFolderError(
             f"{run_dir} has no '{which}' checkpoint (looked for {path}); "
             "was it written by `chainrule train`?"
         )

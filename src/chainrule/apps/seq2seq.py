@@ -33,9 +33,10 @@ from .. import optim, random
 from ..autograd import no_grad
 from ..data.parallel import Multi30k, TranslationBatches
 from ..data.vocab import Vocab, tokenize
+from ..kernels import memory
 from ..models.seq2seq import Seq2Seq, save_translator
 from ..train.callbacks import CSVLogger, CurvePlot, JSONLinesLogger
-from ..train.loop import FitState
+from ..train.loop import FitState, check_finite_loss
 from ..train.metrics import bleu
 from .common import plot_curves, write_json
 
@@ -181,7 +182,10 @@ def translate_corpus(decode, sources, batch_size, vocab):
 def train_seq2seq(config, out_dir, download=False, log=print):
     """Train the translator of ``config`` into the run folder ``out_dir`` (the model and its
     vocabularies are saved after every epoch); return the final metrics (also written to
-    ``metrics.json``). ``log`` receives one line per epoch."""
+    ``metrics.json``). ``log`` receives one line per epoch. A NaN or infinite loss stops
+    training (``train.loop.NonFiniteLossError``) before the epoch's model is saved. Turns on
+    the host memory policy (``chainrule.kernels.memory``) for the process, as ``fit`` does."""
+    memory.keep_freed_memory()
     os.makedirs(out_dir, exist_ok=True)
     data = prepare_data(config, download)
     write_json(os.path.join(out_dir, "config.json"), dataclasses.asdict(config))
@@ -199,10 +203,11 @@ def train_seq2seq(config, out_dir, download=False, log=print):
     _call(state, "on_train_begin")
     while state.epoch < config.epochs:
         epoch_started = time.perf_counter()
-        losses = [
-            train_step(model, optimizer, source, target, config.clip) for source, target in train
-        ]
-        state.step += len(losses)
+        losses = []
+        for source, target in train:
+            losses.append(train_step(model, optimizer, source, target, config.clip))
+            check_finite_loss(losses[-1], state)
+            state.step += 1
         state.epoch += 1
         logs = {
             "epoch": state.epoch,

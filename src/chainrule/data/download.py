@@ -72,7 +72,7 @@ def data_root(data_dir=None):
 def locate(files, folder, root_reason, download, dataset):
     """The path of each of ``files`` in ``folder``, downloading missing ones if ``download``.
 
-    Raises ``DatasetNotFoundError`` listing every path looked at and how to get the files.
+    Raises ``MissingFilesError`` listing every path looked at and how to get the files.
     """
     found = [_first_existing(f.candidates(folder)) for f in files]
     missing = [f for f, path in zip(files, found) if path is None]
@@ -81,7 +81,7 @@ def locate(files, folder, root_reason, download, dataset):
             found[files.index(f)] = fetch(f, folder)
         missing = []
     if missing:
-        raise DatasetNotFoundError(_not_found_message(dataset, missing, folder, root_reason))
+        raise MissingFilesError(dataset, missing, folder, root_reason)
     return found
 
 
@@ -89,16 +89,26 @@ def _first_existing(paths):
     return next((p for p in paths if p.is_file()), None)
 
 
-def _not_found_message(dataset, missing, folder, root_reason):
-    looked = "\n".join(f"  {path}" for f in missing for path in f.candidates(folder))
-    urls = "\n".join(f"  {url}" for f in missing for url in f.urls[:1])
-    return (
-        f"{dataset}: data files not found. The data root was chosen by {root_reason}; "
-        f"looked for:\n{looked}\n"
-        f"To fix: point ${ENV_VAR} (or --data-dir / the root argument) at a folder holding "
-        f"{Path(folder).name}/ with these files, or pass download=True to fetch them from:\n"
-        f"{urls}"
-    )
+class MissingFilesError(DatasetNotFoundError):
+    """Files of a data set are in none of the places looked at. The message lists the paths and
+    says how to get the files, in a library user's words (``str(error)``: the ``root`` argument,
+    ``download=True``) or a program's own (``message("--data-dir", "--download")``)."""
+
+    def __init__(self, dataset, missing, folder, root_reason):
+        self.dataset, self.missing, self.folder = dataset, missing, folder
+        self.root_reason = root_reason
+        super().__init__(self.message())
+
+    def message(self, root_option="the root argument", download_option="download=True"):
+        looked = "\n".join(f"  {path}" for f in self.missing for path in f.candidates(self.folder))
+        urls = "\n".join(f"  {url}" for f in self.missing for url in f.urls[:1])
+        return (
+            f"{self.dataset}: data files not found. The data root was chosen by "
+            f"{self.root_reason}; looked for:\n{looked}\n"
+            f"To fix: point ${ENV_VAR} (or {root_option}) at a folder holding "
+            f"{Path(self.folder).name}/ with these files, or pass {download_option} to fetch "
+            f"them from:\n{urls}"
+        )
 
 
 _verified = {}

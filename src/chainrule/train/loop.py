@@ -7,6 +7,7 @@ readable and costs almost nothing beyond the model's own work: metrics are summe
 and read back once per epoch.
 """
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -14,13 +15,18 @@ from .. import functional as F
 from ..autograd import no_grad
 from ..backend import to_device
 from ..creation import as_tensor
+from ..errors import ChainruleError
 from ..kernels import memory
 from ..optim import clip_grad_norm_
 from ..optim.lr_scheduler import ReduceLROnPlateau
 from . import checkpoint
 from .metrics import RunningMetrics
 
-__all__ = ["FitState", "fit", "evaluate"]
+__all__ = ["FitState", "fit", "evaluate", "NonFiniteLossError", "check_finite_loss"]
+
+
+class NonFiniteLossError(ChainruleError, FloatingPointError):
+    """The training loss became NaN or infinite; training stopped before that step's update."""
 
 
 @dataclass
@@ -64,6 +70,7 @@ def fit(
     ``ReduceLROnPlateau`` is given ``val_loss``, or ``loss`` without validation data), then call
     the callbacks. ``resume`` is a checkpoint path (or a loaded checkpoint) written by
     ``ModelCheckpoint``: training continues from its epoch with every state restored.
+    A NaN or infinite loss stops training with ``NonFiniteLossError`` before its backward.
     Training turns on the host memory policy (``chainrule.kernels.memory``) for the process.
 
     Returns the history: a list with one dict per epoch (``epoch``, ``loss``, ``accuracy``,
@@ -101,6 +108,7 @@ def _train_epoch(state, loss_fn, device, max_grad_norm):
         x, y = as_tensor(x, device=device), as_tensor(y, device=device)
         output = model(x)
         loss = loss_fn(output, y)
+        check_finite_loss(loss.item(), state)
         optimizer.zero_grad()
         loss.backward()
         if max_grad_norm is not None:
@@ -114,6 +122,18 @@ def _train_epoch(state, loss_fn, device, max_grad_norm):
     logs = running.compute()
     logs.update(lr=lr, seconds=seconds, samples_per_second=running.count / max(seconds, 1e-9))
     return logs
+
+
+def check_finite_loss(value, state):
+    """Raise ``NonFiniteLossError`` naming the epoch and step (of ``state``, a ``FitState``)
+    when the loss ``value`` of the step being taken is NaN or infinite."""
+    if not math.isfinite(value):
+        raise NonFiniteLossError(
+            f"the training loss became {value} at epoch {state.epoch + 1}, step "
+            f"{state.step + 1}; training stopped there. Try a lower learning rate (--lr), or "
+            "run under chainrule.autograd.detect_anomaly() (--detect-anomaly) to name the "
+            "first operation that produced a non-finite value"
+        )
 
 
 def evaluate(model, loader, loss_fn=None, device="cpu"):

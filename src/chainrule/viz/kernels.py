@@ -10,6 +10,7 @@ gets brighter to the right.
 """
 
 import io
+import os
 import re
 import zipfile
 
@@ -17,9 +18,27 @@ import numpy as np
 
 from .. import functional as F
 from ..autograd import Tensor, no_grad
+from ..errors import ChainruleError
 from .figure import plt, save
 
-__all__ = ["CLASSIC_KERNELS", "apply_kernels", "read_image", "to_grey", "plot_classic_kernels"]
+__all__ = [
+    "CLASSIC_KERNELS",
+    "ImageReadError",
+    "ImageNotFoundError",
+    "apply_kernels",
+    "read_image",
+    "to_grey",
+    "plot_classic_kernels",
+]
+
+
+class ImageReadError(ChainruleError, OSError):
+    """A file given as an image cannot be read as one (Pillow knows no such image format)."""
+
+
+class ImageNotFoundError(ImageReadError, FileNotFoundError):
+    """No file, or no zip archive member, at the path given for an image."""
+
 
 CLASSIC_KERNELS = {
     "identity (grey)": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
@@ -63,7 +82,8 @@ def apply_kernels(image, kernels=None):
 def read_image(path):
     """An image file (PNG, JPEG, … read by Pillow) as a float array in [0, 1], (H, W) or
     (H, W, 3). ``ARCHIVE.zip:MEMBER`` reads a member of a zip archive, e.g.
-    ``cifar10-jpg.zip:test/horse/0000.jpg``."""
+    ``cifar10-jpg.zip:test/horse/0000.jpg``. A missing file or member raises
+    ``ImageNotFoundError``, one that is no image ``ImageReadError``, each naming the path."""
     try:
         from PIL import Image
     except ImportError as error:
@@ -71,17 +91,30 @@ def read_image(path):
             "reading image files needs Pillow: pip install pillow (or use an MNIST digit)"
         ) from error
     path = str(path)
+    source = _image_source(path)
+    try:
+        with Image.open(source) as picture:
+            picture = picture.convert("L" if picture.mode in ("L", "1", "I", "F") else "RGB")
+            return np.asarray(picture, dtype=np.float64) / 255
+    except OSError as error:
+        raise ImageReadError(f"{path} is not an image that Pillow can read ({error})") from None
+
+
+def _image_source(path):
+    """``path`` itself, or the bytes of ``ARCHIVE.zip:MEMBER``'s member."""
     member = re.fullmatch(r"(.+\.zip):(.+)", path)
-    if member:
-        with zipfile.ZipFile(member.group(1)) as archive:
+    file = member.group(1) if member else path
+    if not os.path.isfile(file):
+        raise ImageNotFoundError(f"no file at {file}")
+    if not member:
+        return path
+    try:
+        with zipfile.ZipFile(file) as archive:
             if member.group(2) not in archive.namelist():
-                raise FileNotFoundError(f"{member.group(1)} has no member {member.group(2)!r}")
-            source = io.BytesIO(archive.read(member.group(2)))
-    else:
-        source = path
-    with Image.open(source) as picture:
-        picture = picture.convert("L" if picture.mode in ("L", "1", "I", "F") else "RGB")
-        return np.asarray(picture, dtype=np.float64) / 255
+                raise ImageNotFoundError(f"{file} has no member {member.group(2)!r}")
+            return io.BytesIO(archive.read(member.group(2)))
+    except zipfile.BadZipFile as error:
+        raise ImageReadError(f"{file} is not a zip archive ({error})") from None
 
 
 def to_grey(image):
