@@ -9,7 +9,7 @@ docs/references.md): the kernel slides over the input without being flipped,
 and each output pixel is the inner product of the kernel with the patch under it (deck D4,
 "Convolutional Layer": "pick a 3×3 matrix F of weights and slide it"). Along each axis the
 output has (W − d·(K − 1) − 1 + 2P)/S + 1 pixels, rounded down: deck D2's
-W₂ = (W₁ − F + 2P)/S + 1 with dilation d = 1.
+W₂ = (W₁ − F + 2P)/S + 1 ("Filter" / "卷积核") with dilation d = 1.
 
 Computed as im2col + GEMM: copying each output pixel's receptive field (C·kh·kw values) into
 one column of a matrix turns the convolution into one matrix product, W (O, C·kh·kw) × columns
