@@ -34,7 +34,7 @@ import sys
 
 import numpy as np
 
-from . import backend, data, models
+from . import backend, data, models, random
 from .apps import char_lm, classify, common, runs
 from .apps import seq2seq as translation
 from .autograd import detect_anomaly
@@ -593,6 +593,7 @@ def _train_classifier(args):
     config = _config(classify.RunConfig, args)
     backend.normalize_device(config.device)
     splits = classify.load_splits(config, download=args.download)
+    random.manual_seed(config.seed)  # the initialisation
     model = models.build(config.model, splits.input_shape, splits.num_classes, config.variant)
     metrics = classify.train_run(
         config, model, splits, args.out, resume=args.resume, progress=_progress(args)
