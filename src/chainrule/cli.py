@@ -17,9 +17,13 @@
 own options, and ``--help`` shows its true defaults (a classifier's come from its registered
 recipe, ``models.RECIPES``, then ``RunConfig``; char-lm's from ``LMConfig``; seq2seq's from
 ``Seq2SeqConfig``). An option an app does not take is a usage error naming it.
-Failures the user can fix (missing data, unknown names, a GPU that is not there) are printed as
-one sentence on stderr with exit code 2, not as a traceback: ``main`` is the one place that
-turns them into that sentence.
+Failures the user can fix (missing data, a damaged file, a run folder of another kind, a GPU
+that is not there: the ``chainrule.errors.ChainruleError`` family) are printed as one sentence
+on stderr with exit code 2, not as a traceback: ``main`` is the one place that turns them into
+that sentence. A number out of range is refused as it is parsed (the option types below), with
+argparse's usage error naming the option. A training run stops at its first NaN or infinite
+loss (``--detect-anomaly`` names the op that produced it); Ctrl-C ends it with exit code 130
+and the command that resumes it.
 """
 
 import argparse
