@@ -226,3 +226,14 @@ def test_make_demo_installs_only_the_runtime_dependencies(tmp_path):
     (tmp_path / "runs" / "lenet5-classic" / "checkpoints").mkdir(parents=True)
     (tmp_path / "runs" / "lenet5-classic" / "checkpoints" / "last.ckpt").write_bytes(b"")
     assert "--out runs/lenet5-classic --resume" in planned("demo")
+
+
+def test_viz_kernels_writes_into_a_pictures_folder_named_after_the_image(
+    data_dir, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    assert main(["viz", "kernels", "--mnist-index", "7", "--data-dir", data_dir]) == 0
+    written = os.path.join("pictures", "kernels", "mnist-test-7.png")
+    assert capsys.readouterr().out == f"MNIST test digit 7: classic kernels written to {written}\n"
+    assert os.listdir(tmp_path) == ["pictures"]
+    assert (tmp_path / written).read_bytes().startswith(b"\x89PNG")
