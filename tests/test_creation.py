@@ -147,3 +147,41 @@ def test_arange_matches_torch(args, kwargs):
     theirs = torch.arange(*args, **{k: getattr(torch, str(v)) for k, v in kwargs.items()})
     assert str(ours.dtype) == torch_dtype_name(theirs)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("fill", [7, 7.0, True, -2.5])
+def test_full_infers_dtype_from_the_value_like_torch(fill):
+    ours, theirs = cr.full((2, 3), fill), torch.full((2, 3), fill)
+    assert str(ours.dtype) == torch_dtype_name(theirs)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert cr.full((2,), 1, dtype=cr.float64).dtype == cr.float64
+
+
+@pytest.mark.parametrize("args", [(3,), (2, 4), (4, 2)])
+def test_eye_matches_torch(args):
+    ours, theirs = cr.eye(*args), torch.eye(*args)
+    assert str(ours.dtype) == torch_dtype_name(theirs)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_randint_takes_torchs_argument_order_and_stays_in_range():
+    cr.manual_seed(0)
+    high_only = cr.randint(10, (2, 3))
+    assert high_only.shape == (2, 3) and high_only.dtype == cr.int64
+    draws = cr.randint(3, 6, size=(2000,)).numpy()
+    assert set(np.unique(draws)) == {3, 4, 5}
+    cr.manual_seed(1)
+    first = cr.randint(0, 100, (5,)).tolist()
+    cr.manual_seed(1)
+    assert cr.randint(0, 100, (5,)).tolist() == first
+
+
+@pytest.mark.parametrize(
+    "args, torch_error, error",
+    [((5,), TypeError, TypeError), ((5, 5, (2,)), RuntimeError, ValueError)],
+)
+def test_randint_refuses_what_torch_refuses(args, torch_error, error):
+    with pytest.raises(torch_error):
+        torch.randint(*args)
+    with pytest.raises(error, match="randint"):
+        cr.randint(*args)

@@ -20,7 +20,20 @@ from .backend import (
     int64,
     set_default_dtype,
 )
-from .creation import arange, as_tensor, ones, ones_like, rand, randn, tensor, zeros, zeros_like
+from .creation import (
+    arange,
+    as_tensor,
+    eye,
+    full,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .device import device
 
 # The functional ops that torch also has at top level with the same arguments (torch.cat …).
@@ -30,6 +43,8 @@ from .device import device
 from .functional import (
     abs,
     add,
+    argmax,
+    argmin,
     avg_pool1d,
     cat,
     chunk,

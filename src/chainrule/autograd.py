@@ -462,6 +462,8 @@ class Tensor:
         target_dtype = self.dtype if dtype is None else np.dtype(dtype)
         if target_device == self.device and target_dtype == self.dtype:
             return self
+        if target_dtype.kind != "f":  # integers and bools carry no gradient, as in torch
+            return Tensor(backend.to_device(self.data, target_device).astype(target_dtype))
         return Convert.apply(self, device=target_device, dtype=target_dtype)
 
     def cpu(self):
@@ -476,12 +478,28 @@ class Tensor:
     def double(self):
         return self.to(dtype=backend.float64)
 
-    # -- the chain rule ---------------------------------------------------------------------
-    def backward(self, grad=None, retain_graph=False):
-        """Accumulate d(self)/d(leaf) · grad into ``.grad`` of every leaf that requires grad.
+    def half(self):
+        return self.to(dtype=np.float16)
 
-        ``grad`` defaults to 1 for a one-element tensor and is required otherwise. The graph's
-        saved arrays are freed afterwards unless ``retain_graph=True``.
+    def long(self):
+        return self.to(dtype=backend.int64)
+
+    def int(self):
+        return self.to(dtype=np.int32)
+
+    def bool(self):
+        return self.to(dtype=backend.bool_)
+
+    def clone(self):
+        """A copy of this tensor in the graph: y = x, ∂L/∂x = ∂L/∂y."""
+        return Clone.apply(self)
+
+    # -- the chain rule ---------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=False):
+        """Accumulate d(self)/d(leaf) · gradient into ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` defaults to 1 for a one-element tensor and is required otherwise. The
+        graph's saved arrays are freed afterwards unless ``retain_graph=True``.
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -489,7 +507,7 @@ class Tensor:
                 "(was it computed inside no_grad(), or from tensors without "
                 "requires_grad=True?)"
             )
-        seed = self._seed_gradient(grad)
+        seed = self._seed_gradient(gradient)
         if self._node is None:
             _accumulate_leaf(self, seed, {id(seed)})
             return
@@ -500,20 +518,20 @@ class Tensor:
         if grad is None:
             if self.data.size != 1:
                 raise RuntimeError(
-                    f"backward(): grad can be left out only for a one-element "
+                    f"backward(): gradient can be left out only for a one-element "
                     f"output; this tensor has shape {self.shape}, so pass "
-                    f"grad= of that shape"
+                    f"gradient= of that shape"
                 )
             return xp.ones_like(self.data)
         grad = grad.data if isinstance(grad, Tensor) else grad
         if backend.device_of(grad) != self.device:
             raise backend.DeviceError(
-                f"backward(): grad is on {backend.device_of(grad)}, the tensor on {self.device}"
+                f"backward(): gradient is on {backend.device_of(grad)}, the tensor on {self.device}"
             )
         grad = xp.asarray(grad, dtype=self.dtype)
         if grad.shape != self.shape:
             raise ValueError(
-                f"backward(): grad has shape {grad.shape}, the tensor has shape {self.shape}"
+                f"backward(): gradient has shape {grad.shape}, the tensor has shape {self.shape}"
             )
         return grad
 
@@ -627,6 +645,18 @@ def _accumulate_leaf(tensor, grad, claimed):
         tensor._grad = Tensor(grad)
     else:
         tensor._grad = Tensor(tensor._grad.data + grad)
+
+
+class Clone(Function):
+    """A copy: y = x; backward passes the gradient through, ∂L/∂x = ∂L/∂y."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
 
 
 class Convert(Function):

@@ -59,7 +59,7 @@ def _by_shape(make):
     def build(*shape, dtype=None, device="cpu", requires_grad=False):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        xp = backend.cupy if backend.normalize_device(device) == "cuda" else np
+        xp = _array_module(device)
         dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
         return _leaf(make(xp, shape, dtype), requires_grad)
 
@@ -90,6 +90,50 @@ def randn(xp, shape, dtype):
     return random.generator(xp).standard_normal(shape, dtype=np.float64).astype(dtype)
 
 
+def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
+    """A tensor of ``size`` holding ``fill_value``: ``full((2, 3), 7.0)``. Its dtype follows the
+    value as torch's does (bool, int64, or the default float) unless ``dtype`` says otherwise."""
+    xp = _array_module(device)
+    if dtype is None:
+        dtype = _dtype_of_value(fill_value)
+    return _leaf(xp.full(tuple(size), fill_value, dtype=np.dtype(dtype)), requires_grad)
+
+
+def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
+    """The n×m identity (n×n when ``m`` is None) in the default float dtype."""
+    dtype = backend.get_default_dtype() if dtype is None else np.dtype(dtype)
+    return _leaf(_array_module(device).eye(n, n if m is None else m, dtype=dtype), requires_grad)
+
+
+def randint(*args, size=None, dtype=None, device="cpu"):
+    """Integers drawn uniformly from [low, high): ``randint(10, (2, 3))`` or
+    ``randint(5, 10, size=(2, 3))`` (torch's order: ``low`` optional, then ``high``, then
+    ``size``); int64 unless ``dtype`` says otherwise, from ``chainrule.random``'s generator."""
+    bounds = args if size is not None else args[:-1]
+    if size is None and args:
+        size = args[-1]
+    if size is None or len(bounds) not in (1, 2):
+        raise TypeError(f"randint(): expected ([low,] high, size), got {args}")
+    low, high = (0, *bounds) if len(bounds) == 1 else bounds
+    if high <= low:
+        raise ValueError(f"randint(): high ({high}) must be greater than low ({low})")
+    xp = _array_module(device)
+    values = random.generator(xp).integers(low, high, size=tuple(size))
+    return Tensor(values.astype(backend.int64 if dtype is None else np.dtype(dtype)))
+
+
+def _array_module(device):
+    return backend.cupy if backend.normalize_device(device) == "cuda" else np
+
+
+def _dtype_of_value(value):
+    if isinstance(value, (bool, np.bool_)):
+        return backend.bool_
+    if isinstance(value, numbers.Integral):
+        return backend.int64
+    return backend.get_default_dtype()
+
+
 def zeros_like(t, dtype=None, requires_grad=False):
     return zeros(t.shape, dtype=dtype or t.dtype, device=t.device, requires_grad=requires_grad)
 
@@ -102,7 +146,7 @@ def arange(start, end=None, step=1, dtype=None, device="cpu"):
     """``arange(5)`` or ``arange(0, 10, 2)``: integers (int64) unless a bound is a float."""
     if end is None:
         start, end = 0, start
-    xp = backend.cupy if backend.normalize_device(device) == "cuda" else np
+    xp = _array_module(device)
     values = xp.arange(start, end, step)
     if dtype is None and values.dtype.kind == "f":
         dtype = backend.get_default_dtype()

@@ -184,10 +184,44 @@ def test_new_tensor_copies_and_takes_dtype_and_requires_grad():
 @pytest.mark.parametrize("kwargs", [{}, {"dim": 1}, {"dim": -1, "keepdim": True}, {"dim": 0}])
 def test_argmax_argmin_match_torch(method, kwargs):
     x = np.random.default_rng(2).standard_normal((3, 5))
-    ours = getattr(cr.tensor(x, requires_grad=True), method)(**kwargs)
     theirs = getattr(torch.tensor(x), method)(**kwargs)
-    assert ours.dtype == cr.int64 and not ours.requires_grad
-    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    for ours in (
+        getattr(cr.tensor(x, requires_grad=True), method)(**kwargs),
+        getattr(cr, method)(cr.tensor(x), **kwargs),
+    ):
+        assert ours.dtype == cr.int64 and not ours.requires_grad
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_clone_is_a_copy_in_the_graph_as_torch():
+    x = np.random.default_rng(3).standard_normal((2, 3))
+    ours, theirs = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours_copy, theirs_copy = ours.clone(), theirs.clone()
+    assert ours_copy.requires_grad and not np.shares_memory(ours_copy.data, ours.data)
+    weights = np.random.default_rng(4).standard_normal((2, 3))
+    (ours_copy * ours_copy * cr.tensor(weights)).sum().backward()
+    (theirs_copy * theirs_copy * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["long", "int", "bool", "half", "float", "double"])
+def test_dtype_methods_match_torch_and_leave_the_graph_for_non_floats(method):
+    x = np.array([[-1.7, 0.0, 2.5]])
+    ours = getattr(cr.tensor(x, requires_grad=True), method)()
+    theirs = getattr(torch.tensor(x, requires_grad=True), method)()
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert ours.requires_grad == theirs.requires_grad
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+
+
+def test_backward_takes_torchs_gradient_keyword():
+    ours, theirs = (
+        cr.tensor([1.0, 2.0], requires_grad=True),
+        torch.tensor([1.0, 2.0], requires_grad=True),
+    )
+    (ours * ours).backward(gradient=cr.tensor([3.0, 5.0]))
+    (theirs * theirs).backward(gradient=torch.tensor([3.0, 5.0]))
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
 
 
 def test_max_with_dim_returns_values_and_int64_indices():

@@ -41,6 +41,8 @@ __all__ = [
     "cumsum",
     "maximum",
     "minimum",
+    "argmax",
+    "argmin",
     "reshape",
     "flatten",
     "squeeze",
@@ -1184,6 +1186,27 @@ def _extreme(input, dim, keepdim, largest):
     indices = xp.expand_dims(pick(data, axis=dim), dim).astype(np.int64, copy=False)
     values = TakeAlongDim.apply(input, indices, dim=dim, keepdim=keepdim)
     return ValuesIndices(values, Tensor(indices if keepdim else indices.squeeze(dim)))
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Indices of the largest values along ``dim`` (of the flattened tensor when ``dim`` is
+    None), as int64; an index has no gradient."""
+    return _arg_extreme(input, "argmax", dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    """Indices of the smallest values along ``dim`` (flattened when None), as int64."""
+    return _arg_extreme(input, "argmin", dim, keepdim)
+
+
+def _arg_extreme(input, name, dim, keepdim):
+    xp = get_array_module(input.data)
+    pick = getattr(xp, name)
+    if dim is None:
+        indices = xp.asarray(pick(input.data))
+        return Tensor(indices.reshape((1,) * input.ndim if keepdim else ()))
+    indices = pick(input.data, axis=dim)
+    return Tensor(xp.expand_dims(indices, dim) if keepdim else indices)
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):

@@ -106,21 +106,6 @@ def transpose_matrix(self):
     return transpose_2d(self)
 
 
-def _arg_extreme(name):
-    def method(self, dim=None, keepdim=False):
-        xp = get_array_module(self.data)
-        pick = getattr(xp, name)
-        if dim is None:
-            indices = pick(self.data)
-            return Tensor(xp.asarray(indices).reshape((1,) * self.ndim if keepdim else ()))
-        indices = pick(self.data, axis=dim)
-        return Tensor(xp.expand_dims(indices, dim) if keepdim else indices)
-
-    method.__name__ = name
-    method.__doc__ = f"Indices of the {name[3:]}imum (flattened when ``dim`` is None); no grad."
-    return method
-
-
 def _like(self, shape, dtype, device, requires_grad, fill):
     fill = as_array(
         fill,
@@ -315,8 +300,8 @@ _METHODS = {
     "chunk": ops.chunk,
     "topk": ops.topk,
     "sort": ops.sort,
-    "argmax": _arg_extreme("argmax"),
-    "argmin": _arg_extreme("argmin"),
+    "argmax": ops.argmax,
+    "argmin": ops.argmin,
     "relu": lambda self: activation.relu(self),
     "sigmoid": lambda self: activation.sigmoid(self),
     "tanh": lambda self: activation.tanh(self),
