@@ -382,3 +382,17 @@ def test_manual_sgd_step_in_place_matches_torch():
                 p.add_(p.grad, alpha=-0.1)
             p.grad = None
     np.testing.assert_allclose(params[0].numpy(), params[1].detach().numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_min_of_two_tensors_are_maximum_minimum_as_torch(name):
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((2, 3)), rng.standard_normal((3,))
+    ours_x, ours_y = cr.tensor(x, requires_grad=True), cr.tensor(y, requires_grad=True)
+    theirs_x, theirs_y = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
+    ours, theirs = getattr(cr, name)(ours_x, ours_y), getattr(torch, name)(theirs_x, theirs_y)
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().numpy())
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_array_equal(ours_x.grad.numpy(), theirs_x.grad.numpy())
+    np.testing.assert_array_equal(ours_y.grad.numpy(), theirs_y.grad.numpy())

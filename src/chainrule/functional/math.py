@@ -1164,13 +1164,18 @@ ValuesIndices.__doc__ = """(values, indices), as torch.return_types: ``max(x, 1)
 
 def max(input, dim=None, keepdim=False):
     """The largest element; with ``dim`` (an int), the pair (values, indices) along it, as
-    ``torch.max``. The indices are an int64 tensor outside the graph."""
+    ``torch.max``. The indices are an int64 tensor outside the graph. ``max(x, y)`` of two
+    tensors is ``maximum(x, y)``, as in torch."""
+    if isinstance(dim, Tensor):
+        return maximum(input, dim)
     return _extreme(input, dim, keepdim, largest=True)
 
 
 def min(input, dim=None, keepdim=False):
     """The smallest element; with ``dim`` (an int), the pair (values, indices) along it, as
-    ``torch.min``. The indices are an int64 tensor outside the graph."""
+    ``torch.min``. ``min(x, y)`` of two tensors is ``minimum(x, y)``."""
+    if isinstance(dim, Tensor):
+        return minimum(input, dim)
     return _extreme(input, dim, keepdim, largest=False)
 
 
