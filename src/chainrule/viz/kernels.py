@@ -18,12 +18,12 @@ import numpy as np
 
 from .. import functional as F
 from ..autograd import Tensor, no_grad
+from ..data.folder import ImageFormatError, pillow_image_module
 from ..errors import ChainruleError
 from .figure import plt, save
 
 __all__ = [
     "CLASSIC_KERNELS",
-    "ImageReadError",
     "ImageNotFoundError",
     "apply_kernels",
     "read_image",
@@ -32,11 +32,7 @@ __all__ = [
 ]
 
 
-class ImageReadError(ChainruleError, OSError):
-    """A file given as an image cannot be read as one (Pillow knows no such image format)."""
-
-
-class ImageNotFoundError(ImageReadError, FileNotFoundError):
+class ImageNotFoundError(ChainruleError, FileNotFoundError):
     """No file, or no zip archive member, at the path given for an image."""
 
 
@@ -83,21 +79,17 @@ def read_image(path):
     """An image file (PNG, JPEG, … read by Pillow) as a float array in [0, 1], (H, W) or
     (H, W, 3). ``ARCHIVE.zip:MEMBER`` reads a member of a zip archive, e.g.
     ``cifar10-jpg.zip:test/horse/0000.jpg``. A missing file or member raises
-    ``ImageNotFoundError``, one that is no image ``ImageReadError``, each naming the path."""
-    try:
-        from PIL import Image
-    except ImportError as error:
-        raise ImportError(
-            "reading image files needs Pillow: pip install pillow (or use an MNIST digit)"
-        ) from error
+    ``ImageNotFoundError``, one that is no image ``data.ImageFormatError``, each naming the
+    path."""
+    image_module = pillow_image_module()
     path = str(path)
     source = _image_source(path)
     try:
-        with Image.open(source) as picture:
+        with image_module.open(source) as picture:
             picture = picture.convert("L" if picture.mode in ("L", "1", "I", "F") else "RGB")
             return np.asarray(picture, dtype=np.float64) / 255
-    except OSError as error:
-        raise ImageReadError(f"{path} is not an image that Pillow can read ({error})") from None
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ImageFormatError(f"{path} is not an image that Pillow can read ({error})") from None
 
 
 def _image_source(path):
@@ -114,7 +106,7 @@ def _image_source(path):
                 raise ImageNotFoundError(f"{file} has no member {member.group(2)!r}")
             return io.BytesIO(archive.read(member.group(2)))
     except zipfile.BadZipFile as error:
-        raise ImageReadError(f"{file} is not a zip archive ({error})") from None
+        raise ImageFormatError(f"{file} is not a zip archive ({error})") from None
 
 
 def to_grey(image):
