@@ -1,8 +1,10 @@
-"""The CNN zoo against the decks' tables and against torchvision.
+"""The CNN zoo against the decks' tables and against torchvision, and trained from a data set.
 
 Parameter totals equal torchvision's for the same configurations; multiply-adds equal deck D3's
 ResNet FLOPs row and GoogLeNet's per-layer "params" and "ops" columns; torchvision's weights,
-converted by tools/torchvision_to_safetensors.py, give torchvision's logits (float64).
+converted by tools/torchvision_to_safetensors.py, give torchvision's logits (float64). The CIFAR
+ResNets and NIN are in the registry of ``chainrule train``, and ResNet-20 trains on the data
+mirror's CIFAR-10 through the classifier app.
 """
 
 import importlib.util
@@ -13,10 +15,13 @@ import pytest
 import torch
 
 import chainrule as cr
-from chainrule import serialization
+from chainrule import models, serialization
+from chainrule.apps import classify
+from chainrule.data import TensorDataset
 from chainrule.models import zoo
 from chainrule.nn.utils.complexity import format_layer_table, layer_table
 
+from ..data.test_cifar import mirror_root  # noqa: F401  (fixture)
 from ..torchvision_models import torchvision_models
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "torchvision_to_safetensors.py"
@@ -201,3 +206,78 @@ def test_converter_names_a_missing_key():
     del state["fc.bias"]
     with pytest.raises(ValueError, match="fc.bias"):
         _tool().convert_state_dict("resnet18", state)
+
+
+@pytest.mark.parametrize("depth", [20, 32, 44, 56, 110])
+def test_cifar_resnets_are_trainable_with_the_papers_recipe(depth):
+    model = models.build(f"resnet{depth}", (3, 32, 32), 10)
+    assert _parameter_count(model) == _parameter_count(zoo.build(f"resnet{depth}")[0])
+    recipe = models.RECIPES[f"resnet{depth}"]
+    assert recipe["optimizer"] == "momentum" and recipe["lr"] == 0.1
+    assert recipe["weight_decay"] == 1e-4 and recipe["batch_size"] == 128
+    assert recipe["epochs"] == 164 and recipe["distort"]
+    schedule = classify.LR_SCHEDULES[recipe["lr_schedule"]]
+    optimizer = cr.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = schedule(optimizer, recipe["epochs"])
+    lrs = []
+    for _ in range(recipe["epochs"]):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        scheduler.step()
+    assert lrs[81] == 0.1 and lrs[82] == pytest.approx(0.01) and lrs[123] == pytest.approx(0.001)
+    assert lrs[122] == pytest.approx(0.01)
+
+
+def test_nin_is_trainable_in_the_form_of_its_data_set():
+    assert models.VARIANTS["nin"] == ("cifar10", "mnist")
+    model = models.build("nin", (1, 28, 28), 10, variant="mnist")
+    assert model(cr.zeros(2, 1, 28, 28)).shape == (2, 10)
+    with pytest.raises(ValueError, match="choose the variant of the data set"):
+        models.build("nin", (1, 28, 28), 10)
+
+
+def test_the_cifar10_reader_holds_out_every_class_equally(mirror_root):  # noqa: F811
+    config = classify.RunConfig(dataset="cifar10", data_dir=str(mirror_root), limit_train=1000)
+    splits = classify.load_splits(config)
+    assert splits.input_shape == (3, 32, 32) and splits.num_classes == 10
+    assert len(splits.train) == 1000 and len(splits.val) == 5000 and len(splits.test) == 10000
+    images, labels = splits.val.arrays
+    assert np.bincount(labels).tolist() == [500] * 10
+    assert np.bincount(splits.train.arrays[1]).tolist() == [100] * 10
+    np.testing.assert_allclose(images.mean(axis=(0, 2, 3)), 0, atol=0.05)  # normalised
+    np.testing.assert_allclose(images.std(axis=(0, 2, 3)), 1, atol=0.05)
+
+
+def test_resnet20_trains_on_cifar10_images_with_the_app(mirror_root, tmp_path):  # noqa: F811
+    """Two epochs of 256 augmented images (the recipe's lr 0.1 is too rough for 16 steps); the
+    test set cut to its first 256 images to keep the test short."""
+    recipe = models.RECIPES["resnet20"]
+    quick = {"epochs": 2, "batch_size": 32, "lr": 0.02, "lr_schedule": "constant", "val_size": 0}
+    config = classify.RunConfig(
+        model="resnet20", **{**recipe, **quick}, limit_train=256, data_dir=str(mirror_root)
+    )
+    splits = classify.load_splits(config)
+    splits.test = TensorDataset(*(array[:256] for array in splits.test.arrays))
+    model = models.build("resnet20", splits.input_shape, splits.num_classes)
+    metrics = classify.train_run(config, model, splits, tmp_path / "run", progress=False)
+    for name in (
+        "config.json",
+        "log.csv",
+        "metrics.json",
+        "confusion.csv",
+        "checkpoints/last.ckpt",
+    ):
+        assert (tmp_path / "run" / name).is_file(), name
+    log = (tmp_path / "run" / "log.csv").read_text().splitlines()
+    header = log[0].split(",")
+    first, second = (float(line.split(",")[header.index("loss")]) for line in log[1:])
+    assert second < first
+    assert metrics["epochs"] == 2 and 0 <= metrics["test_accuracy"] <= 1
+
+
+def test_summary_is_the_layer_table_at_the_design_size_or_the_given_one():
+    table = zoo.summary("resnet20")
+    assert table["totals"]["parameters"] == 269_722
+    assert [row["output_shape"] for row in table["rows"]][-1] == [10]
+    small = zoo.summary("resnet20", (3, 16, 16), depth=2)
+    assert small["totals"]["multiply_adds"] < table["totals"]["multiply_adds"] / 3.9
+    assert {row["depth"] for row in small["rows"]} == {1, 2}

@@ -58,6 +58,10 @@ LR_SCHEDULES = {
     "cosine": lambda optimizer, epochs: optim.lr_scheduler.CosineAnnealingLR(
         optimizer, T_max=epochs
     ),
+    # ÷10 at half and at three quarters of the run: He et al. 2016's epochs 82 and 123 of 164
+    "multistep": lambda optimizer, epochs: optim.lr_scheduler.MultiStepLR(
+        optimizer, milestones=[epochs // 2, epochs * 3 // 4], gamma=0.1
+    ),
 }
 
 

@@ -6,7 +6,8 @@ set* with ``@register("name")`` (``registry.py``): that registry is what ``chain
 a model to the CLI is one decorated function in its own module plus its import below.
 """
 
-from .lenet5 import lenet5  # importing a model's module registers it
+from . import nin, resnet  # importing a model's module registers it
+from .lenet5 import lenet5
 from .mlp import mlp
 from .registry import RECIPES, TRAINABLE, VARIANTS, build, register
 

@@ -19,9 +19,15 @@ the ImageNet networks: a 7×7/2 convolution and 3×3/2 max pooling, four stages 
   8 pixels with 16, 32, 64 maps, global average pooling, a 10-way layer; shortcuts are identities
   that subsample and pad the new maps with zeros (option A), so they add no parameters.
   ResNet-20 has 0.27M parameters.
+
+``chainrule train resnet20`` (32, 44, 56, 110) trains them with the paper's recipe (``RECIPE``):
+SGD with momentum 0.9 and weight decay 10⁻⁴, batch 128, learning rate 0.1 divided by 10 at epochs
+82 and 123 of 164 (its 32k and 48k of 64k iterations), on CIFAR-10 with the paper's augmentation
+(4 pixels of zero padding, a random 32×32 crop, a random horizontal flip).
 """
 
 from .. import creation, functional, init, nn
+from .registry import register
 
 IMAGENET_BLOCKS = {
     18: ("basic", (2, 2, 2, 2)),
@@ -188,6 +194,32 @@ def cifar_resnet(depth=20, num_classes=10, in_channels=3):
     if depth < 8 or (depth - 2) % 6:
         raise ValueError(f"cifar_resnet: depth must be 6n+2 (20, 32, 44, 56, 110); got {depth}")
     return CifarResNet((depth - 2) // 6, num_classes, in_channels)
+
+
+RECIPE = {
+    "dataset": "cifar10",
+    "epochs": 164,
+    "optimizer": "momentum",
+    "lr": 0.1,
+    "lr_schedule": "multistep",
+    "weight_decay": 1e-4,
+    "batch_size": 128,
+    "distort": True,
+}
+
+
+def _register_cifar_resnet(depth):
+    @register(f"resnet{depth}", recipe=RECIPE)
+    def build(input_shape, num_classes):
+        """The CIFAR ResNet of this depth for ``chainrule train``: images (C, H, W) of any size
+        (global average pooling ends the network), ``num_classes`` outputs."""
+        return cifar_resnet(depth, num_classes, in_channels=input_shape[0])
+
+    return build
+
+
+for _depth in CIFAR_DEPTHS:
+    _register_cifar_resnet(_depth)
 
 
 def _he_initialise(model):

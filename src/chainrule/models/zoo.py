@@ -2,13 +2,14 @@
 
 ``ARCHITECTURES[name]`` is ``(builder, input_size)``: a function ``builder(num_classes)`` and
 the input (channels, height, width) the network was designed for. ``chainrule summary NAME``
-prints the layer table of any of them; ``TORCHVISION`` names the ones whose ``state_dict`` keys
+prints the layer table of any of them (``summary``); ``TORCHVISION`` names the ones whose ``state_dict`` keys
 and computation equal torchvision's model of the same name, so its weights load directly
 (``tools/torchvision_to_safetensors.py`` converts a torchvision checkpoint).
 """
 
 import functools
 
+from ..nn.utils.complexity import layer_table
 from .alexnet import alexnet, alexnet_paper, zfnet
 from .googlenet import googlenet
 from .nin import nin
@@ -62,3 +63,11 @@ def build(name, num_classes=None):
     if num_classes is None:
         return builder(), input_size
     return builder(num_classes=num_classes), input_size
+
+
+def summary(name, input_size=None, depth=1):
+    """``nn.utils.complexity.layer_table`` of the zoo network ``name`` for one input of
+    ``input_size`` (channels, height, width; default the network's design size), down to
+    ``depth`` levels; ``format_layer_table`` prints it."""
+    model, design_size = build(name)
+    return layer_table(model, tuple(input_size or design_size), depth)
