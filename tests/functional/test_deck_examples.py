@@ -1,6 +1,6 @@
 """The decks' worked convolution and pooling examples, with the numbers printed on the slides.
 
-Not checked: deck 004's "blurring convolution" slide (kernel .1/.2 on the 7×7 image). Its
+Not checked: deck D4's "blurring convolution" slide (kernel .1/.2 on the 7×7 image). Its
 printed result disagrees with the cross-correlation of that kernel and image in four entries
 (row 2 reads .4 .2 .3 where the sums are .5 .6 .5, and row 3 has .4 for .5), and no flip or
 padding convention reproduces it, so the slide itself is taken to be wrong there.
@@ -22,7 +22,8 @@ def _map(t):
     return t.data[0, 0]
 
 
-# Deck 001 (Figure 2-12 to 2-14) and deck 002 ("Convolution"): the 5×5 binary image and 3×3 kernel.
+# Deck D1 ("1.2.2 Convolution layer", Figures 2-12 to 2-14) and deck D2 ("Convolution"): the 5×5
+# binary image and 3×3 kernel.
 DECK_001_IMAGE = [
     [1, 1, 1, 0, 0],
     [0, 1, 1, 1, 0],
@@ -32,7 +33,7 @@ DECK_001_IMAGE = [
 ]
 DECK_001_KERNEL = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
 
-# Deck 004 ("Background: Image Processing"): the 7×7 image (a 5×5 image with a zero border).
+# Deck D4 ("Background: Image Processing"): the 7×7 image (a 5×5 image with a zero border).
 DECK_004_IMAGE = [
     [0, 0, 0, 0, 0, 0, 0],
     [0, 1, 1, 1, 1, 1, 0],
@@ -50,7 +51,7 @@ DECK_004_CONVOLVED = [
     [1, 0, 0, 0, 0],
 ]
 
-# Deck 004 ("Downsampling"): the 6×6 image of the stride-2 examples.
+# Deck D4 ("Downsampling"): the 6×6 image of the stride-2 examples.
 DECK_004_DOWNSAMPLING_IMAGE = [
     [1, 1, 1, 1, 1, 0],
     [1, 0, 0, 1, 0, 0],
@@ -182,10 +183,10 @@ def test_deck_003_max_pooling_routes_delta_to_argmax():
 
 
 def test_deck_003_delta_through_convolution_is_full_convolution():
-    """Deck 003 ("情况二"): two output maps of a 2×2-kernel convolution over one 3×3 map send
-    back δ₁ = [[1,3],[2,2]] and δ₂ = [[2,1],[1,1]]; each flows back as the full convolution of δ
-    with its kernel ([[0.1,0.2],[0.2,0.4]] and [[-0.3,0.1],[0.1,0.2]]), and the input map's δ
-    is their sum."""
+    """Deck D3 ("情况二：当前层之后为卷积层"): two output maps of a 2×2-kernel convolution over
+    one 3×3 map send back δ₁ = [[1,3],[2,2]] and δ₂ = [[2,1],[1,1]]; each flows back as the
+    full convolution of δ with its kernel ([[0.1,0.2],[0.2,0.4]] and [[-0.3,0.1],[0.1,0.2]]),
+    and the input map's δ is their sum."""
     x = cr.tensor(np.zeros((1, 1, 3, 3)), requires_grad=True)
     kernels = cr.tensor(np.array([[[[0.1, 0.2], [0.2, 0.4]]], [[[-0.3, 0.1], [0.1, 0.2]]]]))
     out = F.conv2d(x, kernels)

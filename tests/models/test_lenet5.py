@@ -1,8 +1,8 @@
 """LeNet-5 (models/lenet5.py) against the paper's numbers, finite differences and PyTorch.
 
 Oracles: the per-layer parameter and connection counts and Table I printed in LeCun et al.
-(1998) (and deck 003); central finite differences in float64; independent PyTorch writings of
-every custom layer and of the whole network with copied weights.
+(1998) (and deck D3, "LeNet-5 on MNIST"); central finite differences in float64; independent
+PyTorch writings of every custom layer and of the whole network with copied weights.
 """
 
 import dataclasses

@@ -1,4 +1,4 @@
-"""n-gram LMs: deck 004's "cows eat" counts, Kneser–Ney against a hand computation, every
+"""n-gram LMs: deck D4's "cows eat" counts, Kneser–Ney against a hand computation, every
 conditional distribution sums to 1, perplexity of a uniform model, seeded sampling."""
 
 import itertools
@@ -10,7 +10,7 @@ import pytest
 
 from chainrule.models.ngram import NGramLM
 
-# Deck 004, "Learning an n-Gram Model": the 11 snippets around "cows eat".
+# Deck D4, "Learning an n-Gram Model": the 11 snippets around "cows eat".
 COWS_EAT = [
     "the cows eat grass",
     "our cows eat hay daily",

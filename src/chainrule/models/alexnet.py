@@ -1,6 +1,6 @@
 """AlexNet (Krizhevsky, Sutskever & Hinton 2012) and ZF Net (Zeiler & Fergus 2014).
 
-Deck D3's "2012, Alex Net" slides list the layers: five convolutions (96 11×11/4, 256 5×5,
+Deck D3's "2012 , Alex Net" slides list the layers: five convolutions (96 11×11/4, 256 5×5,
 384 3×3, 384 3×3, 256 3×3), the first two followed by local response normalisation and
 overlapping 3×3/2 max pooling, then two fully connected layers of 4096 with dropout and a
 1000-way softmax. The paper split every layer between two GPUs: convolutions 2, 4 and 5 see only

@@ -1,6 +1,6 @@
 """GoogLeNet / Inception v1 (Szegedy et al. 2015, "Going Deeper with Convolutions").
 
-Deck D3's "2014, GoogLeNet" table lists it layer by layer. Its unit is the inception module: four
+Deck D3's "2014 , GoogLeNet" table lists it layer by layer. Its unit is the inception module: four
 branches side by side on the same input — a 1×1 convolution; a 1×1 "reduce" then a 3×3; a 1×1
 reduce then a 5×5; a 3×3/1 max pool then a 1×1 "pool proj" — whose maps are concatenated. The
 1×1 reductions are Network in Network's mlpconv idea used to cut the cost of the large kernels:

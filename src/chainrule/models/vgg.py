@@ -1,6 +1,6 @@
 """VGG (Simonyan & Zisserman 2014), configurations A, A-LRN, B, C, D and E.
 
-Deck D3's "2014, VGGNet" table: stacks of 3×3 convolutions (padding 1, so each keeps the map
+Deck D3's "2014 , VGGNet." table: stacks of 3×3 convolutions (padding 1, so each keeps the map
 size) separated by 2×2/2 max pooling, doubling the maps from 64 to 512, then FC-4096, FC-4096,
 FC-1000. The configurations differ in depth: A has 11 weight layers, A-LRN adds local response
 normalisation after the first layer, B 13, C 16 with a 1×1 convolution ending each of the last
