@@ -40,10 +40,20 @@ def _train(data_dir, out, *options):
     assert main(argv) == 0
 
 
-def _torch_cosine_lrs(lr, t_max, epochs):
-    """The learning rate of each epoch under torch's CosineAnnealingLR (the oracle)."""
+TORCH_SCHEDULES = {  # the oracle: torch's schedulers as chainrule's LR_SCHEDULES lay them out
+    "cosine": lambda optimizer, epochs: torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=epochs
+    ),
+    "multistep": lambda optimizer, epochs: torch.optim.lr_scheduler.MultiStepLR(
+        optimizer, milestones=[epochs // 2, epochs * 3 // 4], gamma=0.1
+    ),
+}
+
+
+def _torch_lrs(schedule, lr, epochs):
+    """The learning rate of each epoch of a run of ``epochs`` under torch's ``schedule``."""
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=t_max)
+    scheduler = TORCH_SCHEDULES[schedule](optimizer, epochs)
     lrs = []
     for _ in range(epochs):
         lrs.append(optimizer.param_groups[0]["lr"])
@@ -52,14 +62,17 @@ def _torch_cosine_lrs(lr, t_max, epochs):
     return lrs
 
 
-def test_resuming_with_more_epochs_lays_the_cosine_over_the_new_length(data_dir, tmp_path):
+@pytest.mark.parametrize("schedule", ["cosine", "multistep"])
+def test_resuming_with_more_epochs_lays_the_schedule_over_the_new_length(
+    schedule, data_dir, tmp_path
+):
     out = tmp_path / "run"
-    cosine = ["--lr-schedule", "cosine", "--lr", "0.01", "--no-progress"]
-    _train(data_dir, out, "--epochs", "2", *cosine)
-    _train(data_dir, out, "--epochs", "4", "--resume", *cosine)
+    options = ["--lr-schedule", schedule, "--lr", "0.01", "--no-progress"]
+    _train(data_dir, out, "--epochs", "2", *options)
+    _train(data_dir, out, "--epochs", "4", "--resume", *options)
     header, *rows = (out / "log.csv").read_text().splitlines()
     lrs = [float(row.split(",")[header.split(",").index("lr")]) for row in rows]
-    expected = _torch_cosine_lrs(0.01, 2, 2) + _torch_cosine_lrs(0.01, 4, 4)[2:]
+    expected = _torch_lrs(schedule, 0.01, 2) + _torch_lrs(schedule, 0.01, 4)[2:]
     assert lrs == pytest.approx(expected, abs=1e-12)
 
 
@@ -68,6 +81,26 @@ def test_a_cosine_run_stopped_and_resumed_longer_ends_as_one_trained_straight(da
     _train(data_dir, tmp_path / "straight", "--epochs", "2", *cosine)
     _train(data_dir, tmp_path / "resumed", "--epochs", "1", *cosine)  # its cosine: 1 epoch
     _train(data_dir, tmp_path / "resumed", "--epochs", "2", "--resume", *cosine)
+    straight, resumed = (
+        serialization.load(tmp_path / name / "checkpoints" / "last.ckpt")["model"]
+        for name in ("straight", "resumed")
+    )
+    for name, weight in straight.items():
+        np.testing.assert_array_equal(np.asarray(resumed[name]), np.asarray(weight), name)
+
+
+def test_a_char_lm_stopped_and_resumed_longer_ends_as_one_trained_straight(tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the quick brown fox jumps over the lazy dog; " * 60)
+    options = ["--corpus", str(corpus), "--hidden", "16", "--layers", "1", "--seq-len", "10"]
+    options += ["--batch-size", "4", "--lr-schedule", "cosine", "--no-progress"]
+
+    def train(name, *more):
+        assert main(["train", "char-lm", *options, "--out", str(tmp_path / name), *more]) == 0
+
+    train("straight", "--epochs", "2")
+    train("resumed", "--epochs", "1")
+    train("resumed", "--epochs", "2", "--resume")
     straight, resumed = (
         serialization.load(tmp_path / name / "checkpoints" / "last.ckpt")["model"]
         for name in ("straight", "resumed")

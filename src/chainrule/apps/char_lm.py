@@ -19,8 +19,9 @@ A run folder holds::
 
 Checkpoints, logs and the curve are ``train.callbacks``' (the same as ``chainrule train mlp``),
 so ``--resume`` continues from the last finished epoch with the model, optimiser, scheduler and
-random state restored. An epoch cut short by ``steps`` counts as finished. Resuming with more
-``epochs`` under the cosine schedule stretches the cosine over the new total.
+random state restored. An epoch cut short by ``steps`` counts as finished. Resuming with other
+``epochs`` lays the learning-rate schedule over the new total (``common.resume_schedule``):
+a cosine is stretched.
 """
 
 import dataclasses
@@ -50,7 +51,7 @@ from .common import (
     make_optimizer,
     plot_curves,
     progress_callbacks,
-    stretch_cosine,
+    resume_schedule,
     write_json,
 )
 
@@ -207,7 +208,6 @@ def train_lm(config, out_dir, resume=False, progress="auto", download=False):
     data.vocab.save(os.path.join(out_dir, "vocab.json"))
     model = build_model(config, len(data.vocab)).to(config.device)
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr)
-    scheduler = LR_SCHEDULES[config.lr_schedule](optimizer, config.epochs)
     batches = BPTTBatches(
         as_tensor(data.train, device=config.device), config.batch_size, config.seq_len
     )
@@ -218,10 +218,12 @@ def train_lm(config, out_dir, resume=False, progress="auto", download=False):
         ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor="val_loss"),
     ]
     callbacks += progress_callbacks(progress)
-    state = FitState(model, optimizer, batches, config.epochs, scheduler, callbacks)
+    state = FitState(model, optimizer, batches, config.epochs, callbacks=callbacks)
     if snapshot is not None:
-        checkpoint.restore(state, snapshot)
-        stretch_cosine(scheduler, optimizer, config.epochs)
+        checkpoint.restore(state, snapshot)  # all but the schedule, built for config.epochs
+    state.scheduler = LR_SCHEDULES[config.lr_schedule](optimizer, config.epochs)
+    if snapshot is not None and state.scheduler is not None:
+        resume_schedule(state.scheduler, state.epoch)
     started = time.perf_counter()
     _run_epochs(state, data, config)
     return _finish(state, config, out_dir, time.perf_counter() - started, snapshot)

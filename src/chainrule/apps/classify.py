@@ -40,7 +40,7 @@ from .common import (
     make_optimizer,
     plot_curves,
     progress_callbacks,
-    stretch_cosine,
+    resume_schedule,
     write_json,
 )
 
@@ -212,8 +212,8 @@ def train_run(config, model, splits, out_dir, resume=False, progress="auto"):
     metrics (also written to ``metrics.json``).
 
     ``resume=True`` continues from ``out_dir/checkpoints/last.ckpt`` (if the run got that far) and
-    requires the same config apart from ``epochs`` and ``device``; a cosine schedule is stretched
-    over a changed number of epochs (``common.stretch_cosine``). ``progress`` is what
+    requires the same config apart from ``epochs`` and ``device``; the learning-rate schedule is
+    laid out over the epochs of the run now (``common.resume_schedule``). ``progress`` is what
     ``common.progress_callbacks`` shows. Without a validation split, ``best.ckpt`` is the epoch
     of the lowest training loss.
     """
@@ -229,7 +229,7 @@ def train_run(config, model, splits, out_dir, resume=False, progress="auto"):
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, config.weight_decay)
     scheduler = LR_SCHEDULES[config.lr_schedule](optimizer, config.epochs)
     if snapshot is not None and scheduler is not None:
-        snapshot = _rescheduled(snapshot, optimizer, scheduler, config.epochs)
+        snapshot = _rescheduled(snapshot, optimizer, scheduler)
     train_loader = data.DataLoader(
         splits.train, batch_size=config.batch_size, shuffle=True, seed=config.seed
     )
@@ -278,12 +278,11 @@ def train_run(config, model, splits, out_dir, resume=False, progress="auto"):
     return metrics
 
 
-def _rescheduled(snapshot, optimizer, scheduler, epochs):
-    """The checkpoint ``snapshot`` with its optimiser and scheduler state as
-    ``common.stretch_cosine`` leaves them for a run of ``epochs`` epochs."""
+def _rescheduled(snapshot, optimizer, scheduler):
+    """The checkpoint ``snapshot`` with the state of ``scheduler`` (built for the run's epochs
+    now) continued after the snapshot's epoch, and the optimiser's learning rate set by it."""
     optimizer.load_state_dict(snapshot["optimizer"])
-    scheduler.load_state_dict(snapshot["scheduler"])
-    stretch_cosine(scheduler, optimizer, epochs)
+    resume_schedule(scheduler, int(snapshot["epoch"]))
     return {**snapshot, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}
 
 

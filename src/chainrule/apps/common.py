@@ -11,7 +11,6 @@ import sys
 
 from .. import optim
 from ..errors import ChainruleError
-from ..optim.lr_scheduler import CosineAnnealingLR
 from ..train.callbacks import EpochSummary, ProgressBar
 
 __all__ = [
@@ -21,7 +20,7 @@ __all__ = [
     "ConfigError",
     "RunFolderError",
     "check_same_run",
-    "stretch_cosine",
+    "resume_schedule",
     "progress_callbacks",
     "write_json",
     "plot_curves",
@@ -89,14 +88,17 @@ def check_same_run(saved, config, may_differ=("epochs", "device")):
         )
 
 
-def stretch_cosine(scheduler, optimizer, epochs):
-    """A run resumed with another number of ``epochs`` spreads its cosine schedule over the new
-    total: the learning rate of the next epoch becomes the new cosine's value there (instead of
-    the old cosine rising again past its end). Other schedules are left as they are."""
-    if isinstance(scheduler, CosineAnnealingLR) and scheduler.T_max != epochs:
-        scheduler.T_max = epochs
-        for group, lr in zip(optimizer.param_groups, scheduler.get_lr()):
-            group["lr"] = lr
+def resume_schedule(scheduler, epoch):
+    """Continue ``scheduler`` — built afresh for the number of epochs the run has now — after
+    ``epoch`` finished epochs, setting the learning rate of the next one, as torch's
+    ``Scheduler(optimizer, ..., last_epoch=epoch - 1)`` does (load the optimiser's state first).
+
+    With the run's epochs unchanged this is the saved schedule to the bit (every schedule of
+    ``LR_SCHEDULES`` computes epoch k's rate from k alone); a run resumed with more or fewer
+    epochs follows the schedule laid out over the new total — a cosine stretched, multistep
+    milestones moved — instead of the old one running past its end."""
+    scheduler.last_epoch = epoch - 1
+    scheduler.step()
 
 
 def progress_callbacks(progress):
