@@ -102,12 +102,12 @@ def resume_schedule(scheduler, epoch):
 
 
 def progress_callbacks(progress):
-    """What a run shows while it trains: ``"auto"``, a tqdm bar when stderr is a terminal and
-    one line per epoch (``EpochSummary``) when it is not; ``"lines"``, one line per epoch;
-    False or None, nothing."""
+    """What a run shows while it trains: ``"auto"`` (or True), a tqdm bar when stderr is a
+    terminal and one line per epoch (``EpochSummary``) when it is not; ``"lines"``, one line
+    per epoch; False or None, nothing."""
     if not progress:
         return []
-    if progress == "auto" and sys.stderr.isatty():
+    if progress != "lines" and sys.stderr.isatty():
         return [ProgressBar()]
     return [EpochSummary()]
 
