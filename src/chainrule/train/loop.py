@@ -4,7 +4,9 @@
 The loop itself is a few lines (``_train_epoch``); everything else — progress bars, logs,
 checkpoints, early stopping, plots — is a callback (``callbacks.py``), so the loop stays
 readable and costs almost nothing beyond the model's own work: metrics are summed on the device
-and read back once per epoch.
+and read back once per epoch. The one value read every step is the loss itself (one scalar),
+so that training stops at the first NaN or infinite loss, before its update reaches the weights
+(``check_finite_loss``).
 """
 
 import math
