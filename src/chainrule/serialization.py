@@ -2,14 +2,13 @@
 
 No pickle anywhere: loading reads numbers and JSON, and never runs code from the file.
 
-**safetensors** (``save_file`` / ``load_file``), written and read by hand. A file is::
+**safetensors** (``save_file`` / ``load_file``) through the ``safetensors`` package, the
+format's reference implementation (its NumPy API). A file is::
 
     8 bytes    N, the header's length, little-endian uint64
     N bytes    JSON: {name: {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]},
-                      ..., "__metadata__": {str: str}}   (padded with spaces to a multiple of 8)
+                      ..., "__metadata__": {str: str}}
     the rest   every tensor's raw little-endian bytes, C order, at [begin, end) of this buffer
-
-The official ``safetensors`` library reads our files and we read its files.
 
 **Checkpoints** (``save`` / ``load``) hold a nested structure — dicts, lists, tuples, Tensors,
 NumPy arrays and scalars, ints, floats, strings, bools, None — such as
@@ -22,40 +21,45 @@ the structure — fails to load instead of loading a wrong number.
 Saving is atomic: the tensor file is written under a new name, then the JSON is written to a
 temporary file and renamed over ``path``. That rename is the commit point: a process killed at
 any moment leaves either the old checkpoint or the new one, each complete. The superseded
-tensor file is deleted after the commit.
+tensor file is deleted after the commit. A temporary file is named after the process writing
+it (``.chainrule-<pid>-….tmp``); one left by a process that was killed mid-save is deleted by
+the next save into the same folder.
 """
 
 import hashlib
 import json
 import math
 import os
-import struct
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+import safetensors.numpy
+from safetensors import SafetensorError
 
 from . import backend
 from .autograd import Tensor
 from .errors import SerializationError
 
-DTYPES = {
-    "F64": np.float64,
-    "F32": np.float32,
-    "F16": np.float16,
-    "I64": np.int64,
-    "I32": np.int32,
-    "I16": np.int16,
-    "I8": np.int8,
-    "U64": np.uint64,
-    "U32": np.uint32,
-    "U16": np.uint16,
-    "U8": np.uint8,
-    "BOOL": np.bool_,
+SAVED_DTYPES = {  # the NumPy dtypes a safetensors file can hold
+    np.dtype(t)
+    for t in (
+        np.float64,
+        np.float32,
+        np.float16,
+        np.complex64,
+        np.int64,
+        np.int32,
+        np.int16,
+        np.int8,
+        np.uint64,
+        np.uint32,
+        np.uint16,
+        np.uint8,
+        np.bool_,
+    )
 }
-DTYPE_CODES = {np.dtype(t): code for code, t in DTYPES.items()}
-MAX_HEADER_BYTES = 100_000_000  # the official library's limit
 CHECKPOINT_FORMAT = "chainrule-checkpoint"
 CHECKPOINT_VERSION = 2
 CHECKPOINT_KEYS = {  # version 1 had no digest of the structure; it is still read
@@ -73,18 +77,17 @@ def save_file(tensors, path, metadata=None):
     ``metadata`` is an optional ``{str: str}`` stored in the header. The file is written to a
     temporary name and renamed into place, so ``path`` is never left half-written.
     """
-    arrays = {name: _host_array(value, name) for name, value in tensors.items()}
-    path = Path(path)
-    temporary, _, _ = _write_temporary(
-        path.parent, lambda f: _write_safetensors(f, arrays, metadata)
+    data = _safetensors_bytes(
+        {name: _host_array(value, name) for name, value in tensors.items()}, metadata
     )
+    path = Path(path)
+    temporary, _, _ = _write_temporary(path.parent, lambda f: f.write(data))
     _replace(temporary, path)
 
 
 def load_file(path, device="cpu"):
     """Read a .safetensors file into ``{name: Tensor}`` on ``device``."""
-    buffer = _read_buffer(path)
-    arrays, _ = _parse_safetensors(buffer, os.fspath(path))
+    arrays = _parse_safetensors(Path(path).read_bytes(), os.fspath(path))
     return {name: Tensor(backend.to_device(a, device)) for name, a in arrays.items()}
 
 
@@ -94,108 +97,39 @@ def _host_array(value, name):
         data = backend.cupy.asnumpy(data)
     array = np.asarray(data)
     native = array.dtype.newbyteorder("=")
-    if native not in DTYPE_CODES:
+    if native not in SAVED_DTYPES:
         raise TypeError(
             f"save: {name!r} has dtype {array.dtype}, which safetensors cannot hold; "
-            f"use one of {sorted(str(d) for d in DTYPE_CODES)}"
+            f"use one of {sorted(str(d) for d in SAVED_DTYPES)}"
         )
     return np.asarray(array, dtype=native.newbyteorder("<"), order="C")
 
 
-def _write_safetensors(f, arrays, metadata=None):
-    header, offset = {}, 0
-    for name, array in arrays.items():
+def _safetensors_bytes(arrays, metadata=None):
+    """The bytes of a safetensors file holding ``arrays`` (``{name: little-endian array}``)."""
+    for name in arrays:
         if not isinstance(name, str) or name == "__metadata__":
             raise TypeError(
                 f"save: tensor names must be strings other than __metadata__, got {name!r}"
             )
-        code = DTYPE_CODES[array.dtype.newbyteorder("=")]
-        header[name] = {
-            "dtype": code,
-            "shape": list(array.shape),
-            "data_offsets": [offset, offset + array.nbytes],
-        }
-        offset += array.nbytes
-    if metadata:
-        if not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
-            raise TypeError("save: safetensors metadata must map strings to strings")
-        header["__metadata__"] = dict(metadata)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    f.write(struct.pack("<Q", len(text)) + text)
-    for array in arrays.values():
-        f.write(array.reshape(-1).view(np.uint8).data)
+    if metadata and not all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
+        raise TypeError("save: safetensors metadata must map strings to strings")
+    return safetensors.numpy.save(arrays, metadata=metadata or None)
 
 
-def _parse_safetensors(buffer, name):
-    """``({name: array}, metadata)`` from the bytes of a safetensors file, checked throughout."""
-    if len(buffer) < 8:
-        raise SerializationError(
-            f"{name}: truncated: {len(buffer)} bytes, not even a header length"
-        )
-    (header_size,) = struct.unpack("<Q", buffer[:8])
-    if header_size > min(MAX_HEADER_BYTES, len(buffer) - 8):
-        raise SerializationError(
-            f"{name}: truncated or not a safetensors file (header length "
-            f"{header_size}, file size {len(buffer)})"
-        )
-    header = _json_object(bytes(buffer[8 : 8 + header_size]), name)
-    metadata = header.pop("__metadata__", None) or {}
-    if not isinstance(metadata, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
-    ):
-        raise SerializationError(f"{name}: __metadata__ must map strings to strings")
-    start = 8 + header_size
-    entries = {key: _check_entry(key, entry, name) for key, entry in header.items()}
-    position = 0
-    for key, (_, _, (begin, end)) in sorted(entries.items(), key=lambda item: item[1][2]):
-        if begin != position:
-            raise SerializationError(
-                f"{name}: tensor {key!r} starts at byte {begin}, expected "
-                f"{position} (gaps and overlaps are not allowed)"
-            )
-        position = end
-    if start + position != len(buffer):
-        problem = "truncated" if start + position > len(buffer) else "has trailing bytes"
-        raise SerializationError(
-            f"{name}: {problem}: the header describes {position} bytes of "
-            f"tensor data, the file holds {len(buffer) - start}"
-        )
-    arrays = {}
-    for key, (dtype, shape, (begin, _)) in entries.items():
-        array = np.frombuffer(buffer, dtype, count=math.prod(shape), offset=start + begin).reshape(
-            shape
-        )
-        arrays[key] = array.astype(dtype.newbyteorder("="), copy=False)
-    return arrays, metadata
-
-
-def _check_entry(key, entry, name):
-    where = f"{name}: tensor {key!r}"
-    if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
-        raise SerializationError(
-            f"{where}: expected keys dtype, shape, data_offsets, got {entry!r}"
-        )
-    if entry["dtype"] not in DTYPES:
-        raise SerializationError(
-            f"{where}: dtype {entry['dtype']!r} is not supported "
-            f"(NumPy has no equivalent); supported: {sorted(DTYPES)}"
-        )
-    shape, offsets = entry["shape"], entry["data_offsets"]
-    if not _is_int_list(shape) or min(shape, default=0) < 0:
-        raise SerializationError(f"{where}: bad shape {shape!r}")
-    if not _is_int_list(offsets) or len(offsets) != 2 or not 0 <= offsets[0] <= offsets[1]:
-        raise SerializationError(f"{where}: bad data_offsets {offsets!r}")
-    dtype = np.dtype(DTYPES[entry["dtype"]]).newbyteorder("<")
-    if offsets[1] - offsets[0] != math.prod(shape) * dtype.itemsize:  # exact: Python ints
-        raise SerializationError(
-            f"{where}: data_offsets {offsets} do not fit shape {shape} of {entry['dtype']}"
-        )
-    return dtype, tuple(shape), tuple(offsets)
-
-
-def _is_int_list(value):
-    return isinstance(value, list) and all(type(v) is int for v in value)
+def _parse_safetensors(data, name):
+    """``{name: array}`` from the bytes of a safetensors file; damage is a SerializationError
+    naming the file (the library checks the header, the offsets and the file's length)."""
+    try:
+        arrays = safetensors.numpy.load(bytes(data))
+    except SafetensorError as error:
+        raise SerializationError(f"{name}: not a readable safetensors file ({error})") from None
+    except KeyError as error:  # a dtype the format has and NumPy lacks, such as BF16
+        raise SerializationError(f"{name}: dtype {error} has no NumPy equivalent") from None
+    return {
+        key: array.astype(array.dtype.newbyteorder("="), copy=False)
+        for key, array in arrays.items()
+    }
 
 
 def _json_object(text, name):
@@ -243,7 +177,8 @@ def save(obj, path):
     arrays = {}
     tree = _encode(obj, (), arrays)
     previous = _tensor_file_of(path)
-    temporary, digest, size = _write_temporary(directory, lambda f: _write_safetensors(f, arrays))
+    data = _safetensors_bytes(arrays)
+    temporary, digest, size = _write_temporary(directory, lambda f: f.write(data))
     tensor_name = f"{path.name}.{digest[:16]}.safetensors"
     try:
         _replace(temporary, directory / tensor_name)
@@ -284,14 +219,14 @@ def load(path, map_location="cpu"):
         raise SerializationError(
             f"{path}: its tensor file {tensor_path} is missing; copy it beside the checkpoint"
         )
-    buffer = _read_buffer(tensor_path)
+    buffer = tensor_path.read_bytes()
     if len(buffer) != document["bytes"] or hashlib.sha256(buffer).hexdigest() != document["sha256"]:
         raise SerializationError(
             f"{tensor_path}: corrupt or truncated ({len(buffer)} bytes, the "
             f"checkpoint {path.name} expects {document['bytes']} bytes with "
             f"SHA-256 {document['sha256']})"
         )
-    arrays, _ = _parse_safetensors(buffer, str(tensor_path))
+    arrays = _parse_safetensors(buffer, str(tensor_path))
     try:
         return _decode(document["object"], arrays, device, "object")
     except SerializationError as error:
@@ -523,7 +458,10 @@ def _write_temporary(directory, write):
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=directory, prefix=".chainrule-", suffix=".tmp")
+    _remove_stale_temporaries(directory)
+    handle, name = tempfile.mkstemp(
+        dir=directory, prefix=f".chainrule-{os.getpid()}-", suffix=".tmp"
+    )
     try:
         with os.fdopen(handle, "wb") as f:
             hashing = _HashingWriter(f)
@@ -534,6 +472,25 @@ def _write_temporary(directory, write):
         os.unlink(name)
         raise
     return Path(name), hashing.sha256.hexdigest(), hashing.size
+
+
+def _remove_stale_temporaries(directory):
+    """Delete the temporary files in ``directory`` whose writer is no longer running (killed
+    mid-save); a file without a process id in its name was left by an earlier chainrule."""
+    for path in directory.glob(".chainrule-*.tmp"):
+        writer = path.name.split("-")[1]
+        if not writer.isdigit() or not _is_running(int(writer)):
+            path.unlink(missing_ok=True)
+
+
+def _is_running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _replace(temporary, target):
@@ -556,11 +513,3 @@ def _fsync_directory(directory):
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _read_buffer(path):
-    """The bytes of ``path`` in a writable buffer, so arrays viewing it are writable."""
-    with open(path, "rb") as f:
-        buffer = bytearray(os.fstat(f.fileno()).st_size)
-        f.readinto(buffer)
-    return buffer
