@@ -29,7 +29,8 @@ def data_dir():
 @pytest.fixture(scope="module")
 def paths(tmp_path_factory, data_dir):
     """The folders and files the cases name: a finished classifier run, the config.json of a
-    char-lm and of a seq2seq run, a torn checkpoint, an empty folder, a plain and a binary file."""
+    char-lm and of a seq2seq run, a torn checkpoint, a torn config.json, an empty folder, a
+    plain and a binary file."""
     root = tmp_path_factory.mktemp("cli")
     run = root / "run"
     assert main(["train", "mlp", "--data-dir", data_dir, "--out", str(run), *TINY]) == 0
@@ -45,6 +46,8 @@ def paths(tmp_path_factory, data_dir):
         (root / name / "config.json").write_text(json.dumps(dataclasses.asdict(config)))
     (root / "s2s" / "model.safetensors").write_bytes(b"")
     (root / "empty").mkdir()
+    (root / "garbled").mkdir()
+    (root / "garbled" / "config.json").write_text('{"model": "mlp", ')
     (root / "file.txt").write_text("not an image, not a folder\n")
     (root / "binary").write_bytes(bytes(range(256)) * 40)
     return {
@@ -53,6 +56,7 @@ def paths(tmp_path_factory, data_dir):
         "lm": str(root / "lm"),
         "s2s": str(root / "s2s"),
         "empty": str(root / "empty"),
+        "garbled": str(root / "garbled"),
         "file": str(root / "file.txt"),
         "binary": str(root / "binary"),
         "new": str(root / "new"),
@@ -135,6 +139,7 @@ SENTENCES = [
     ),
     (["translate", "{lm}", "Hallo"], "a char-lm run, which chainrule translate cannot read"),
     (["eval", "{empty}"], "{empty} is not a chainrule run folder"),
+    (["sample", "{garbled}"], "{garbled}/config.json is not valid JSON"),
     (["eval", "{torn}"], "{torn}/checkpoints/last.ckpt"),
     (
         ["train", "mlp", "--out", "{run}", *TINY],

@@ -25,7 +25,6 @@ a cosine is stretched.
 """
 
 import dataclasses
-import json
 import math
 import os
 import time
@@ -51,6 +50,7 @@ from .common import (
     make_optimizer,
     plot_curves,
     progress_callbacks,
+    read_run_config,
     resume_schedule,
     write_json,
 )
@@ -288,11 +288,7 @@ def load_trained(out_dir, which="last", device="cpu"):
 
 def read_lm_config(out_dir):
     """The ``LMConfig`` saved in a language-model run folder."""
-    path = os.path.join(out_dir, "config.json")
-    if not os.path.isfile(path):
-        raise RunFolderError(f"{path} not found: {out_dir} is not a chainrule run folder")
-    with open(path) as f:
-        saved = json.load(f)
+    saved = read_run_config(out_dir)
     known = {f.name for f in dataclasses.fields(LMConfig)}
     if "seq_len" not in saved or not set(saved) <= known:
         raise ConfigError(

@@ -17,7 +17,6 @@ The model itself comes from the caller (``chainrule.models.build(name, ...)``, w
 """
 
 import dataclasses
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -35,11 +34,11 @@ from ..train.loop import evaluate, fit
 from .common import (
     LR_SCHEDULES,
     ConfigError,
-    RunFolderError,
     check_same_run,
     make_optimizer,
     plot_curves,
     progress_callbacks,
+    read_run_config,
     resume_schedule,
     write_json,
 )
@@ -288,11 +287,7 @@ def _rescheduled(snapshot, optimizer, scheduler):
 
 def read_config(out_dir):
     """The ``RunConfig`` saved in a run folder."""
-    path = os.path.join(out_dir, "config.json")
-    if not os.path.isfile(path):
-        raise RunFolderError(f"{path} not found: {out_dir} is not a chainrule run folder")
-    with open(path) as f:
-        saved = json.load(f)
+    saved = read_run_config(out_dir)
     if "model" not in saved or not set(saved) <= {f.name for f in dataclasses.fields(RunConfig)}:
         raise ConfigError(f"{out_dir} is not a classifier run (its config.json is no RunConfig)")
     return RunConfig(**saved)

@@ -7,6 +7,7 @@ A run's config names its optimiser and learning-rate schedule by a word (``"adam
 
 import dataclasses
 import json
+import os
 import sys
 
 from .. import optim
@@ -19,6 +20,7 @@ __all__ = [
     "make_optimizer",
     "ConfigError",
     "RunFolderError",
+    "read_run_config",
     "check_same_run",
     "resume_schedule",
     "progress_callbacks",
@@ -71,6 +73,22 @@ def make_optimizer(name, params, lr=None, weight_decay=0.0):
         raise KeyError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
     factory, standard_lr = OPTIMIZERS[name]
     return factory(params, standard_lr if lr is None else lr, weight_decay)
+
+
+def read_run_config(out_dir):
+    """The ``config.json`` of the run folder ``out_dir``, as a dict; ``RunFolderError`` when
+    there is none, ``ConfigError`` when it is no JSON object."""
+    path = os.path.join(out_dir, "config.json")
+    if not os.path.isfile(path):
+        raise RunFolderError(f"{path} not found: {out_dir} is not a chainrule run folder")
+    try:
+        with open(path, encoding="utf-8") as f:
+            saved = json.load(f)
+    except ValueError as error:  # not JSON, or not UTF-8
+        raise ConfigError(f"{path} is not valid JSON ({error})") from None
+    if not isinstance(saved, dict):
+        raise ConfigError(f"{path} holds no JSON object: {out_dir} is not a chainrule run folder")
+    return saved
 
 
 def check_same_run(saved, config, may_differ=("epochs", "device")):

@@ -8,7 +8,6 @@ split comes with it, as the model sees it (normalised).
 """
 
 import dataclasses
-import json
 import os
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from ..backend import to_device
 from ..models.seq2seq import WEIGHTS_FILE
 from ..train import checkpoint
 from . import classify
-from .common import ConfigError, RunFolderError
+from .common import ConfigError, RunFolderError, read_run_config
 
 __all__ = [
     "KINDS",
@@ -41,13 +40,9 @@ KINDS = {
 def run_kind(run_dir):
     """Which app wrote the run folder ``run_dir``: a key of ``KINDS``, read from the keys of
     its ``config.json``."""
-    path = os.path.join(run_dir, "config.json")
-    if not os.path.isfile(path):
-        raise RunFolderError(f"{path} not found: {run_dir} is not a chainrule run folder")
-    with open(path) as f:
-        saved = json.load(f)
+    saved = read_run_config(run_dir)
     for kind, (key, _) in KINDS.items():
-        if isinstance(saved, dict) and key in saved:
+        if key in saved:
             return kind
     raise ConfigError(f"{run_dir} is not a chainrule run folder: its config.json names no app")
 
