@@ -3,11 +3,13 @@ over the new length, one line per epoch off a terminal and a bar on one, the los
 checkpoint choice named, Ctrl-C answered with the resume command; and what the apps and the
 Makefile set up around a run."""
 
+import fcntl
 import os
 import pty
 import shlex
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import termios
@@ -144,7 +146,8 @@ def test_stderr_off_a_terminal_gets_lines_and_on_a_terminal_a_bar(data_dir, tmp_
     assert piped.returncode == 0, piped.stderr
     assert piped.stderr.startswith("epoch 1/1: loss ") and "\r" not in piped.stderr
     leader, follower = pty.openpty()
-    termios.tcsetwinsize(follower, (24, 120))  # rows, columns: room for the bar
+    rows_columns = struct.pack("HHHH", 24, 120, 0, 0)  # room for the bar
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, rows_columns)
     on_terminal = subprocess.run(
         _command(data_dir, tmp_path / "tty", "--epochs", "1"),
         stderr=follower,
