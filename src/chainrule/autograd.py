@@ -125,6 +125,18 @@ def _check_finite(function, stage, arrays, inputs=()):
         )
 
 
+_tracer = None
+
+
+def set_tracer(tracer):
+    """Call ``tracer(function, inputs, options, outputs)`` after every op from now on (None:
+    stop), and return the previous one. ``chainrule.onnx`` records a model's ops this way, as
+    ``torch.jit.trace`` does; when no tracer is set, an op pays one check for it."""
+    global _tracer
+    previous, _tracer = _tracer, tracer
+    return previous
+
+
 class Context:
     """What one op remembers between its forward and its backward: the graph node.
 
@@ -197,14 +209,16 @@ class Function:
             if requires_grad:
                 ctx.outputs_meta = tuple([(a.shape, a.dtype) for a in raw])
                 _watch_saved(ctx, outputs)
-            return outputs
-        if isinstance(raw, np.generic):  # NumPy gives scalars for 0-d results; keep arrays
-            raw = np.asarray(raw)
-        output = Tensor(raw, requires_grad, ctx, 0)
-        if requires_grad:
-            ctx.outputs_meta = ((raw.shape, raw.dtype),)
-            _watch_saved(ctx, (output,))
-        return output
+        else:
+            if isinstance(raw, np.generic):  # NumPy gives scalars for 0-d results; keep arrays
+                raw = np.asarray(raw)
+            outputs = Tensor(raw, requires_grad, ctx, 0)
+            if requires_grad:
+                ctx.outputs_meta = ((raw.shape, raw.dtype),)
+                _watch_saved(ctx, (outputs,))
+        if _tracer is not None:
+            _tracer(cls, tensors, options, outputs)
+        return outputs
 
 
 def _watch_saved(ctx, outputs):
