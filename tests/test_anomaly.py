@@ -12,6 +12,7 @@ import chainrule as cr
 import chainrule.autograd
 from chainrule import autograd
 from chainrule.autograd import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from chainrule.errors import AnomalyError, ChainruleError
 
 
 def test_exported_where_torch_has_it():
@@ -118,3 +119,10 @@ def test_finite_runs_are_unchanged():
     t = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
     (t.exp() * t).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+def test_the_report_is_a_chainrule_error_and_a_runtime_error():
+    x = cr.tensor([0.0], requires_grad=True)
+    with np.errstate(divide="ignore"), detect_anomaly(), pytest.raises(AnomalyError) as caught:
+        cr.log(x)
+    assert isinstance(caught.value, RuntimeError) and isinstance(caught.value, ChainruleError)

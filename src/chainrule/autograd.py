@@ -20,6 +20,7 @@ import weakref
 import numpy as np
 
 from . import backend
+from .errors import AnomalyError
 
 _grad_enabled = True
 
@@ -119,7 +120,7 @@ def _check_finite(function, stage, arrays, inputs=()):
             ),
             "",
         )
-        raise RuntimeError(
+        raise AnomalyError(
             f"detect_anomaly: {function.__name__}'s {stage} returned {found} "
             f"values in its {part} (shape {tuple(array.shape)}){origin}"
         )

@@ -43,7 +43,7 @@ from .apps import char_lm, classify, common, runs
 from .apps import seq2seq as translation
 from .autograd import detect_anomaly
 from .data.download import MissingFilesError
-from .errors import ChainruleError
+from .errors import AnomalyError, ChainruleError
 from .models.char_rnn import CELLS, sample
 from .models.seq2seq import WEIGHTS_FILE
 
@@ -558,16 +558,14 @@ def _train(args):
 
 @contextlib.contextmanager
 def _anomaly_detection(on):
-    """``detect_anomaly()`` when ``on``, its report (a RuntimeError) turned into a sentence."""
+    """``detect_anomaly()`` when ``on``, its report (an AnomalyError) turned into a sentence."""
     if not on:
         yield
         return
     try:
         with detect_anomaly():
             yield
-    except RuntimeError as error:
-        if not str(error).startswith("detect_anomaly:"):
-            raise
+    except AnomalyError as error:
         raise common.ConfigError(
             f"training stopped: {error}; try a lower learning rate (--lr)"
         ) from None

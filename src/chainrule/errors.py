@@ -16,6 +16,11 @@ class ChainruleError(Exception):
     this machine does not have."""
 
 
+class AnomalyError(ChainruleError, RuntimeError):
+    """Under ``detect_anomaly()``, an op produced NaN or infinite values (forward or backward);
+    a RuntimeError, as torch's anomaly report is."""
+
+
 class DeviceError(ChainruleError, RuntimeError):
     """A device was asked for that this machine cannot give, or devices were mixed."""
 
