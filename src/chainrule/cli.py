@@ -11,6 +11,8 @@
     chainrule translate runs/seq2seq "Ein Hund läuft."  # a trained seq2seq
     chainrule viz kernels --image photo.jpg              # classic kernels applied to an image
     chainrule viz filters|features|errors runs/lenet5    # pictures of a trained run
+    chainrule viz deconv runs/lenet5 --layer c3          # Zeiler & Fergus's deconvnet
+    chainrule summary resnet50 --input 3x224x224         # a zoo model's layer table
     chainrule info                                       # versions, devices, BLAS, data found
 
 ``chainrule train APP`` has one sub-command per app (``chainrule.apps``): each takes only its
@@ -62,6 +64,9 @@ def main(argv=None):
     except ChainruleError as error:
         print(f"chainrule: error: {_in_command_line_words(error)}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("chainrule: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _in_command_line_words(error):
@@ -169,7 +174,58 @@ def _parser():
     info.set_defaults(command=_info)
     _add_viz(commands)
     _add_translate(commands)
+    _add_summary(commands)
     return parser
+
+
+def _add_summary(commands):
+    from .models import zoo
+
+    summary = commands.add_parser(
+        "summary",
+        help="a zoo model's layer table: output shapes, parameters, multiply-adds",
+        description="Print the layer table of a network of the zoo for one input "
+        f"(models: {', '.join(zoo.ARCHITECTURES)}).",
+    )
+    summary.add_argument("model", choices=list(zoo.ARCHITECTURES), metavar="MODEL")
+    summary.add_argument(
+        "--input",
+        type=input_size,
+        default=None,
+        metavar="CxHxW",
+        help="one input's size (default: the size the network was designed for)",
+    )
+    summary.add_argument(
+        "--depth", type=positive_int, default=1, help="levels of submodules to list (default 1)"
+    )
+    summary.add_argument("--json", action="store_true", help="print the table as JSON")
+    summary.set_defaults(command=_summary)
+
+
+def _summary(args):
+    from .models import zoo
+    from .nn.utils.complexity import format_layer_table
+
+    try:
+        table = zoo.summary(args.model, args.input, args.depth)
+    except ValueError as error:  # the input is too small for the network's layers
+        raise common.ConfigError(
+            f"{args.model} cannot take a {_size_text(args.input)} input: {error}"
+        ) from None
+    print(json.dumps(table, indent=1) if args.json else format_layer_table(table))
+    return 0
+
+
+def input_size(text):
+    """``CxHxW`` (e.g. 3x224x224) as a tuple of three whole numbers above 0."""
+    parts = text.lower().split("x")
+    if len(parts) != 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"must be CxHxW such as 3x224x224, got {text!r}")
+    return tuple(int(p) for p in parts)
+
+
+def _size_text(size):
+    return "×".join(map(str, size)) if size else "default"
 
 
 def _app_parser(apps, name, help, description):
@@ -462,7 +518,7 @@ def _add_viz(commands):
         "viz", help="pictures: kernels, learned filters, feature maps, errors (PNG files)"
     )
     kinds = pictures.add_subparsers(required=True, metavar="PICTURE")
-    kernels = kinds.add_parser("kernels", help="deck 001's classic 3x3 kernels on an image")
+    kernels = kinds.add_parser("kernels", help="deck D1's classic 3×3 kernels on an image")
     source = kernels.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "--image", metavar="PATH", help="an image file, or ARCHIVE.zip:MEMBER (needs Pillow)"
@@ -507,6 +563,34 @@ def _add_viz(commands):
                 help="test image N (default 0)",
             )
         picture.set_defaults(command=command)
+    _add_deconv(kinds)
+
+
+def _add_deconv(kinds):
+    deconv = kinds.add_parser(
+        "deconv",
+        help="Zeiler & Fergus's deconvnet: what makes a layer's feature maps fire (of a run "
+        "folder's model)",
+    )
+    deconv.add_argument("run_dir", metavar="RUN_DIR")
+    deconv.add_argument(
+        "--layer", required=True, help="a convolution, ReLU or max-pool layer's name (e.g. c3)"
+    )
+    deconv.add_argument(
+        "--features", type=positive_int, default=8, help="feature maps to show (default 8)"
+    )
+    deconv.add_argument(
+        "--images",
+        type=positive_int,
+        default=2000,
+        help="test images searched for the top activations (default 2000)",
+    )
+    deconv.add_argument("--checkpoint", choices=("last", "best"), default="last")
+    deconv.add_argument("--data-dir", default=None, help="default: the run's data root")
+    deconv.add_argument(
+        "--out", default=None, metavar="PNG", help="default: RUN_DIR/deconv_LAYER.png"
+    )
+    deconv.set_defaults(command=_viz_deconv)
 
 
 def _add_translate(commands):
@@ -771,6 +855,22 @@ def _viz_errors(args):
     print(
         f"{len(wrong)} of {len(predicted)} test images misclassified; pictures written to "
         f"{out} and {confusion_out}"
+    )
+    return 0
+
+
+def _viz_deconv(args):
+    from .viz import deconv
+
+    trained = _trained_classifier(args, "deconv")
+    out = _png_path(args.out or os.path.join(args.run_dir, f"deconv_{args.layer}.png"))
+    chosen = deconv.plot_top_projections(
+        trained.model, trained.images[: args.images], args.layer, out, features=args.features
+    )
+    print(
+        f"top-9 projections of {len(chosen)} feature maps of {args.layer} "
+        f"({_run_name(trained)}, {min(args.images, len(trained.images))} test images) "
+        f"written to {out}"
     )
     return 0
 
