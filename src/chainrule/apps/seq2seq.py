@@ -57,7 +57,7 @@ __all__ = [
 class Seq2SeqConfig:
     """Every choice of a translation run; saved as ``config.json`` in the run folder.
 
-    ``attention``: "none", "dot" (Luong et al. 2015) or "additive" (Bahdanau et al. 2015);
+    ``attention``: "none", "dot" (Luong et al. 2015) or "additive" (Bahdanau et al. 2014);
     ``cell``: "gru" or "lstm"; ``limit_train`` keeps the first N training pairs (quick runs);
     ``max_len`` bounds a test translation; ``beam`` is the test beam width (0: greedy only).
     """

@@ -87,8 +87,8 @@ def _monitored(logs, monitor, who):
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
-    Deck 002's early stopping: training error keeps falling while validation error turns back
-    up, so stop at the turn. ``mode="min"`` for losses, ``"max"`` for accuracies.
+    Deck D2's early stopping ("正规化 : Early Stopping"): training error keeps falling while
+    validation error turns back up, so stop at the turn. ``mode="min"`` for losses, ``"max"`` for accuracies.
     """
 
     def __init__(self, monitor="val_loss", patience=5, mode="min", min_delta=0.0):
