@@ -88,7 +88,8 @@ class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
     Deck D2's early stopping ("正规化 : Early Stopping"): training error keeps falling while
-    validation error turns back up, so stop at the turn. ``mode="min"`` for losses, ``"max"`` for accuracies.
+    validation error turns back up, so stop at the turn. ``mode="min"`` for losses, ``"max"``
+    for accuracies.
     """
 
     def __init__(self, monitor="val_loss", patience=5, mode="min", min_delta=0.0):
