@@ -30,7 +30,7 @@ def export(
     batch_axis=0,
 ):
     """Trace ``model`` on ``example_input`` and write the ONNX model to ``path``; returns the
-    ``onnx.ModelProto`` (checked by ``onnx.checker``).
+    ``onnx.ModelProto``.
 
     ``example_input``: a Tensor or array, or a tuple of them for a model of several arguments
     (a nested tuple, such as an LSTM's ``(h, c)``, gives one graph input per tensor).

@@ -11,7 +11,6 @@ import numpy as np
 
 from ..models.seq2seq import Encoder
 from . import ops
-from .graph import ExportError
 
 INT32 = 6  # onnx.TensorProto.INT32, the type of sequence_lens
 
@@ -42,8 +41,6 @@ def _encoder(g, node):
     mask, as the encoder does), and the backward one has not started (zeros, as ONNX gives)."""
     encoder = node.options["module"]
     rnn, lstm = encoder.rnn, encoder.cell == "lstm"
-    if encoder.training:
-        raise ExportError("onnx.export: the seq2seq Encoder must be in evaluation mode")
     source = g.input(node.inputs[0])
     weight = g.constant(encoder.embedding.weight.data, "embedding.weight")
     layer_input = g.node("Gather", [weight, source], axis=0)
