@@ -85,17 +85,19 @@ TORCHVISION_NAMES = {
 
 
 def torch_twin(name, model):
-    """(the PyTorch network with ``model``'s weights, where it comes from), or (None, None)."""
-    if name in TORCHVISION_NAMES:
-        twin, source = _from_torchvision(name), "torchvision"
-    elif name.startswith("resnet"):
-        twin, source = TorchCifarResNet(len(model.layer1)), "built in torch"
-    elif name == "googlenet":
+    """(the PyTorch network sharing ``model``'s weight arrays, where it comes from), or (None,
+    None). It is built on the meta device (no initialisation) and given the arrays."""
+    if name == "googlenet":
         return None, None
-    else:
-        twin, source = _layers_in_torch(model), "built in torch"
-    state = {k: torch.from_numpy(np.array(v.numpy())) for k, v in model.state_dict().items()}
-    twin.load_state_dict(state)
+    with torch.device("meta"):
+        if name in TORCHVISION_NAMES:
+            twin, source = _from_torchvision(name), "torchvision"
+        elif name.startswith("resnet"):
+            twin, source = TorchCifarResNet(len(model.layer1)), "built in torch"
+        else:
+            twin, source = _layers_in_torch(model), "built in torch"
+    state = {k: torch.from_numpy(v.numpy()) for k, v in model.state_dict().items()}
+    twin.load_state_dict(state, assign=True)
     return twin, source
 
 
