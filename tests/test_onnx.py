@@ -270,3 +270,30 @@ class _Mean(nn.Module):
 
     def forward(self, x):
         return self.body(x).mean(dim=(2, 3))
+
+
+@pytest.mark.parametrize(
+    "layer, size",
+    [
+        (lambda: nn.MaxPool2d(3, 2, padding=1, ceil_mode=True), 8),
+        (lambda: nn.MaxPool2d(2, ceil_mode=True), 7),
+        (lambda: nn.MaxPool2d(3, 1, padding=1, dilation=2), 9),
+        (lambda: nn.AvgPool2d(3, 2, ceil_mode=True), 8),
+        (lambda: nn.AvgPool2d(3, 2, padding=1), 8),
+        (lambda: nn.AvgPool2d(3, 2, padding=1, count_include_pad=False, ceil_mode=True), 8),
+        (lambda: nn.AdaptiveAvgPool2d(4), 8),
+        (lambda: nn.AdaptiveAvgPool2d((2, 3)), 7),
+        (lambda: nn.LocalResponseNorm(3, alpha=0.1, beta=0.75, k=1.5), 5),
+    ],
+)
+def test_pooling_geometry(layer, size):
+    """ceil_mode windows past the input, padding counted or not, dilation, and adaptive bins
+    equal or overlapping: the same output sizes and numbers in onnxruntime."""
+    check_image_model(nn.Sequential(nn.Conv2d(2, 4, 1), layer()), (2, size, size))
+
+
+def test_average_pool_divisor_onnx_cannot_express_is_an_error():
+    """torch counts the zero padding but not a ceil_mode window's overhang past it."""
+    model = nn.AvgPool2d(3, 2, padding=1, ceil_mode=True)
+    with pytest.raises(cr_onnx.ExportError, match="count_include_pad"):
+        cr_onnx.to_model(model, cr.randn(2, 1, 8, 8))
