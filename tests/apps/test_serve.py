@@ -3,6 +3,7 @@ trained runs (LeNet-5 modern and classic, the MLP), checked against the model ru
 the loss's gradient by hand, and finite differences."""
 
 import dataclasses
+import http.client
 import json
 import os
 import subprocess
@@ -215,6 +216,23 @@ def test_a_bad_request_is_a_400_with_one_sentence(servers, body, words):
     assert status == 400
     assert words in answer["error"]
     assert "Traceback" not in answer["error"]
+
+
+@pytest.mark.parametrize(
+    ("length", "status", "words"),
+    [(None, 411, "needs a Content-Length"), ("2000000", 413, "at most 1048576")],
+)
+def test_a_body_without_length_or_too_long_is_refused_unread(servers, length, status, words):
+    host, port = servers["mlp"].server_address[:2]
+    connection = http.client.HTTPConnection(host, port, timeout=10)
+    connection.putrequest("POST", "/api/analyse")
+    if length is not None:
+        connection.putheader("Content-Length", length)
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == status
+    assert words in json.loads(response.read())["error"]
+    connection.close()
 
 
 def test_unknown_paths_are_404_and_the_page_is_served(servers):

@@ -127,7 +127,7 @@ LOSS_STEPS = {
         'deck D2, "Back Propagation" / "反向传播算法"',
     ),
     "MAP loss": (
-        "δ = ∂L/∂yᵢ = [i = label] − e^{−yᵢ} / (e^{−j} + Σₖ e^{−yₖ})",
+        "δ = ∂L/∂yᵢ = [i = label] − exp(−yᵢ) / (exp(−j) + Σₖ exp(−yₖ))",
         'deck D3, "欧式径向基函数"',
     ),
 }
@@ -138,7 +138,12 @@ class ServeError(ChainruleError, OSError):
 
 
 class BadRequest(ValueError):
-    """A request the page (or a script) sent wrong: answered with 400 and this sentence."""
+    """A request the page (or a script) sent wrong: answered with ``status`` (400 unless
+    given) and this sentence."""
+
+    def __init__(self, message, status=HTTPStatus.BAD_REQUEST):
+        super().__init__(message)
+        self.status = status
 
 
 def encode_array(array):
@@ -359,19 +364,24 @@ class PageHandler(BaseHTTPRequestHandler):
         if self.path != "/api/analyse":
             self._send_json(HTTPStatus.NOT_FOUND, {"error": f"no API at {self.path}"})
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            self._send_json(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                {"error": f"the request is {length} bytes; at most {MAX_BODY_BYTES} are read"},
-            )
-            return
         try:
-            pixels, label = parse_request(self.rfile.read(length), self.page.trained.num_classes)
+            pixels, label = parse_request(self._body(), self.page.trained.num_classes)
         except BadRequest as error:
-            self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(error)})
+            self._send_json(error.status, {"error": str(error)})
             return
         self._send_json(HTTPStatus.OK, self.page.analyse(pixels, label))
+
+    def _body(self):
+        """The request's body, refused unread without a Content-Length or above the limit."""
+        length = self.headers.get("Content-Length", "")
+        if not length.isdigit():
+            raise BadRequest("the request needs a Content-Length", HTTPStatus.LENGTH_REQUIRED)
+        if int(length) > MAX_BODY_BYTES:
+            raise BadRequest(
+                f"the request is {length} bytes; at most {MAX_BODY_BYTES} are read",
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            )
+        return self.rfile.read(int(length))
 
     def _send_json(self, status, answer):
         self._send(status, json.dumps(answer).encode("utf-8"), "application/json")
