@@ -136,9 +136,10 @@ def test_graph_names_its_parameters_and_declares_a_symbolic_batch():
     assert [d.dim_param or d.dim_value for d in dims] == ["batch", 1, 28, 28]
 
 
-def test_char_lstm_whole_sequence():
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_char_rnn_whole_sequence(cell):
     cr.manual_seed(0)
-    model = CharRNN(30, cell="lstm", hidden_size=16, num_layers=2)
+    model = CharRNN(30, cell=cell, hidden_size=16, num_layers=2)
     ids = np.random.default_rng(0).integers(0, 30, (7, 2))
     run = session(cr_onnx.to_model(model, cr.tensor(ids), batch_axis=1))
     for batch in BATCHES:
@@ -297,3 +298,44 @@ def test_average_pool_divisor_onnx_cannot_express_is_an_error():
     model = nn.AvgPool2d(3, 2, padding=1, ceil_mode=True)
     with pytest.raises(cr_onnx.ExportError, match="count_include_pad"):
         cr_onnx.to_model(model, cr.randn(2, 1, 8, 8))
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "leaky_relu", "elu", "selu"])
+def test_mlp_activations(activation):
+    cr.manual_seed(0)
+    check_image_model(mlp(in_features=12, hidden=(8,), activation=activation), (3, 2, 2))
+
+
+class _Pieces(nn.Module):
+    """Slices (one reversed), an integer index, a transpose, softmax and log-softmax."""
+
+    def forward(self, x):
+        head = x[:, 1:3, ::-1]
+        row = x[:, 0, 2]
+        mixed = F.softmax(head, dim=1) + F.log_softmax(head, dim=2)
+        return mixed.transpose(1, 2), row * 2.0
+
+
+def test_indexing_and_softmax():
+    proto = cr_onnx.to_model(_Pieces(), cr.randn(2, 4, 5))
+    for batch in BATCHES:
+        x = images(batch, (4, 5), batch)
+        assert_same(session(proto).run(None, {"input": x}), chainrule_outputs(_Pieces(), x))
+
+
+@pytest.mark.parametrize("cell", [nn.LSTMCell, nn.GRUCell, nn.RNNCell])
+def test_recurrent_cells_with_state(cell):
+    cr.manual_seed(0)
+    model = cell(5, 7)
+    lstm = cell is nn.LSTMCell
+    state = (cr.randn(2, 7), cr.randn(2, 7)) if lstm else cr.randn(2, 7)
+    run = session(cr_onnx.to_model(model, (cr.randn(2, 5), state)))
+    rng = np.random.default_rng(0)
+    for batch in BATCHES:
+        x, h, c = (rng.standard_normal((batch, n)).astype(np.float32) for n in (5, 7, 7))
+        feeds = {"input_0": x, "input_1": h} | ({"input_2": c} if lstm else {})
+        model.eval()
+        with cr.no_grad():
+            given = (cr.tensor(h), cr.tensor(c)) if lstm else cr.tensor(h)
+            expected = [t.numpy() for t in _flat(model(cr.tensor(x), given))]
+        assert_same(run.run(None, feeds), expected)

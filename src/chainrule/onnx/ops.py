@@ -333,39 +333,45 @@ def squeeze(g, name, axis):
     return g.node("Squeeze", [name, g.ints([axis], "axes")])
 
 
-def _recurrent(kind):
-    """LSTM / GRU over a (T, N, I) sequence, or one cell step on (N, I): an ONNX LSTM or GRU
-    (one direction), its Y (T, 1, N, H) and Y_h (1, N, H) squeezed to chainrule's shapes."""
-    cell = kind.endswith("Cell")
-    lstm = kind.startswith("LSTM")
+# chainrule's Function → (ONNX op, gate order, states, one step)
+RECURRENT = {
+    recurrent.LSTM: ("LSTM", LSTM_GATES, 2, False),
+    recurrent.LSTMCell: ("LSTM", LSTM_GATES, 2, True),
+    recurrent.GRU: ("GRU", GRU_GATES, 1, False),
+    recurrent.GRUCell: ("GRU", GRU_GATES, 1, True),
+    recurrent.RNN: ("RNN", (0,), 1, False),
+    recurrent.RNNCell: ("RNN", (0,), 1, True),
+}
+
+
+def _recurrent(function):
+    """An LSTM, GRU or Elman RNN over a (T, N, I) sequence, or one cell step on (N, I): the
+    ONNX op of one direction, its Y (T, 1, N, H) and Y_h (1, N, H) squeezed to chainrule's
+    shapes."""
+    op, order, count, step = RECURRENT[function]
 
     def convert(g, node):
-        if lstm:
-            x, h, c, w_ih, w_hh, b_ih, b_hh, *projection = node.inputs
-            if projection and projection[0] is not None:
-                raise _unsupported(node, kind, "a projection (proj_size)")
-            states = [h, c]
-        else:
-            x, h, w_ih, w_hh, b_ih, b_hh = node.inputs
-            states = [h]
-        order = LSTM_GATES if lstm else GRU_GATES
-        label = node.module or kind.lower()
+        x, *states = node.inputs[: 1 + count]
+        w_ih, w_hh, b_ih, b_hh, *projection = node.inputs[1 + count :]
+        if projection and projection[0] is not None:
+            raise _unsupported(node, op, "a projection (proj_size)")
         arrays = recurrent_arrays(
             *[_constant_array(node, v, "weight") for v in (w_ih, w_hh, b_ih, b_hh)], order
         )
+        label = node.module or op.lower()
         weights = [g.constant(a[None], f"{label}.{part}") for a, part in zip(arrays, "WRB")]
         sequence = g.input(x)
-        if cell:
+        if step:
             sequence = g.node("Unsqueeze", [sequence, g.ints([0], "axes")])
         inputs = [sequence, *weights, "", *[_initial_state(g, s) for s in states]]
-        attributes = {"hidden_size": h.shape[-1]}
-        if not lstm:
+        attributes = {"hidden_size": states[0].shape[-1]}
+        if op == "GRU":
             attributes["linear_before_reset"] = 1
-        outputs = g.node("LSTM" if lstm else "GRU", inputs, outputs=len(states) + 1, **attributes)
+        if op == "RNN":
+            attributes["activations"] = [node.options["nonlinearity"].capitalize()]
+        outputs = g.node(op, inputs, outputs=count + 1, **attributes)
         finals = [squeeze(g, name, 0) for name in outputs[1:]]
-        if cell:
-            return finals
-        return [squeeze(g, outputs[0], 1), *finals]
+        return finals if step else [squeeze(g, outputs[0], 1), *finals]
 
     return convert
 
@@ -407,8 +413,5 @@ CONVERTERS = {
     pool.AvgPool2d: _avg_pool,
     pool.AdaptiveAvgPool2d: _adaptive_avg_pool,
     Embedding: _embedding,
-    recurrent.LSTM: _recurrent("LSTM"),
-    recurrent.GRU: _recurrent("GRU"),
-    recurrent.LSTMCell: _recurrent("LSTMCell"),
-    recurrent.GRUCell: _recurrent("GRUCell"),
+    **{function: _recurrent(function) for function in RECURRENT},
 }
