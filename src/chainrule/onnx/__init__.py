@@ -68,45 +68,43 @@ def to_model(
     """What ``export`` writes, as an ``onnx.ModelProto`` (nothing written)."""
     if opset < 17:
         raise ValueError(f"onnx.export: opset must be 17 or later, got {opset}")
+    if any(p.device != "cpu" for p in model.parameters()):
+        raise ValueError("onnx.export: move the model to the CPU first (model.cpu())")
     structure = example_input if isinstance(example_input, tuple) else (example_input,)
-    inputs = tuple(
-        as_tensor(x) if not isinstance(x, Tensor) else x for x in trace.flatten(structure)
+    inputs = tuple(x if isinstance(x, Tensor) else as_tensor(x) for x in trace.flatten(structure))
+    grown = tuple(_grow_batch(x, batch_axis) for x in inputs) if dynamic_batch else inputs
+    first, second = (
+        trace.record(model, _rebuild(structure, iter(xs)), modules.WHOLE_MODULES, extra_outputs)
+        for xs in (inputs, grown)
     )
-    arguments = _rebuild(structure, iter(inputs))
-    first = trace.record(model, arguments, modules.WHOLE_MODULES, extra_outputs)
-    if dynamic_batch:
-        grown = tuple(_grow_batch(x, batch_axis) for x in inputs)
-        second = trace.record(
-            model, _rebuild(structure, iter(grown)), modules.WHOLE_MODULES, extra_outputs
-        )
-    else:
-        grown, second = inputs, first
     if len(first.events) != len(second.events):
         raise ExportError(
             "onnx.export: the model runs a different number of ops at two batch sizes; its "
             "ops must not depend on the batch size (export with dynamic_batch=False)"
         )
     input_names = _names(input_names, "input", len(inputs))
+    output_names = _names(output_names, "output", len(first.outputs)) + list(extra_outputs)
+    batch = None
+    if dynamic_batch:
+        sizes = (inputs[0].shape[batch_axis], grown[0].shape[batch_axis])
+        batch = graph.Batch(input_names[0], batch_axis, sizes)
     builder = graph.Builder(
         {**ops.CONVERTERS, **modules.CONVERTERS},
         _labels(model),
         opset,
-        (input_names[0], batch_axis) if dynamic_batch else None,
+        batch,
+        input_names + output_names,
     )
-    graph_inputs = []
-    for name, a, b in zip(input_names, inputs, grown):
-        builder.bind_input(a, b, name)
-        graph_inputs.append((name, builder.values[id(a)]))
+    graph_inputs = [
+        (name, builder.bind_input(a, b, name)) for name, a, b in zip(input_names, inputs, grown)
+    ]
     for event_a, event_b in zip(first.events, second.events):
         builder.add(event_a, event_b)
-    output_names = _names(output_names, "output", len(first.outputs))
+    pairs = [*zip(first.outputs, second.outputs)]
+    pairs += [(first.extra_outputs[name], second.extra_outputs[name]) for name in extra_outputs]
     graph_outputs = [
-        (name, builder.output(a, b, name))
-        for name, a, b in zip(output_names, first.outputs, second.outputs)
+        (name, builder.output(a, b, name)) for name, (a, b) in zip(output_names, pairs)
     ]
-    for name in extra_outputs:
-        value = builder.output(first.extra_outputs[name], second.extra_outputs[name], name)
-        graph_outputs.append((name, value))
     return graph.make_model(builder, graph_inputs, graph_outputs, opset)
 
 

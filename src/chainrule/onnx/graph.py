@@ -57,21 +57,30 @@ class Node:
     module: str
 
 
+@dataclasses.dataclass
+class Batch:
+    """Where the batch size is read in the graph: axis ``axis`` of graph input ``input``, of
+    ``sizes`` (N, N + 1) in the two traces."""
+
+    input: str
+    axis: int
+    sizes: tuple
+
+
 def _array(tensor):
-    data = tensor.data if isinstance(tensor, Tensor) else tensor
-    return np.asarray(data)
+    return tensor.numpy() if isinstance(tensor, Tensor) else np.asarray(tensor)
 
 
 class GraphBuilder:
     """Collects nodes and initializers; converters call ``node``, ``input``, ``constant``."""
 
-    def __init__(self, opset, batch_source, labels):
+    def __init__(self, opset, batch, labels, reserved):
         self.opset = opset
         self.labels = labels  # id of a parameter's Tensor or array -> its dotted name
         self.nodes, self.initializers = [], []
-        self.batch_source = batch_source  # (graph input name, batch axis) or None
+        self.batch = batch
         self._counter = 0
-        self._names = set()
+        self._names = set(reserved)  # the graph's input and output names
         self._initialized = {}
         self._filled = {}
         self._batch_size = None
@@ -134,16 +143,20 @@ class GraphBuilder:
     def _dimension(self, value, axis):
         if axis not in value.batch_axes:
             return self.ints([value.shape[axis]])
-        if self.batch_source is None:
-            raise ExportError("onnx.export: a constant follows the batch, but no input has one")
+        sizes = (value.shape[axis], value.constant_b.shape[axis])
+        if self.batch is None or sizes != self.batch.sizes:
+            raise ExportError(
+                f"onnx.export: a constant of shape {value.shape} made by the model has an axis "
+                f"of sizes {sizes} at batch sizes {self.batch.sizes}; only the batch size "
+                "itself can be read from the input"
+            )
         return self.batch_size()
 
     def batch_size(self):
         """The 1-element int64 tensor [N], read from the first input's shape."""
         if self._batch_size is None:
-            name, axis = self.batch_source
-            shape = self.node("Shape", [name])
-            self._batch_size = self.node("Gather", [shape, self.ints([axis])], axis=0)
+            shape = self.node("Shape", [self.batch.input])
+            self._batch_size = self.node("Gather", [shape, self.ints([self.batch.axis])], axis=0)
         return self._batch_size
 
     def shape_vector(self, value):
@@ -164,19 +177,22 @@ def _batch_axes(shape_a, shape_b):
 class Builder:
     """Walks two traces side by side and emits the graph (see the module's docstring)."""
 
-    def __init__(self, converters, labels, opset, batch_source):
+    def __init__(self, converters, labels, opset, batch, reserved):
         self.converters = converters
         self.labels = labels  # id of a parameter's Tensor or array -> its dotted name
-        self.graph = GraphBuilder(opset, batch_source, labels)
+        self.graph = GraphBuilder(opset, batch, labels, reserved)
         self.values = {}  # id of a first-trace Tensor -> Value
         self._alive = []  # the traced Tensors, so their ids stay unique
 
     def bind_input(self, tensor_a, tensor_b, name):
+        """Make the traced tensor the graph input ``name``; returns its Value."""
         data = _array(tensor_a)
-        self.values[id(tensor_a)] = Value(
+        value = Value(
             data.shape, data.dtype, _batch_axes(data.shape, _array(tensor_b).shape), name=name
         )
+        self.values[id(tensor_a)] = value
         self._alive.append(tensor_a)
+        return value
 
     def value(self, tensor_a, tensor_b):
         """The Value of a traced input: known, or a constant met for the first time."""
