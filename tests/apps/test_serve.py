@@ -110,6 +110,7 @@ def test_prediction_and_layers_match_the_model_run_directly(servers, digits, nam
         output, _ = forward(page, pixels)
         assert answer["prediction"] == run_model_predict(page, output)
         assert answer["label"] == answer["prediction"]
+        assert all(p.grad is None for p in page.model.parameters())  # the page never trains
         probabilities = np.array(answer["probabilities"])
         assert probabilities.sum() == pytest.approx(1.0)
         assert int(probabilities.argmax()) == answer["prediction"]

@@ -1,6 +1,7 @@
 """``chainrule serve``'s page in a real browser: headless Chromium (Debian's ``chromium``),
 driven by Playwright, draws the strokes of 20 MNIST test digits on the canvas; for each, the
-label the page shows must be chainrule's prediction on the very image the page sent.
+image the page sent must be laid out as MNIST's are, and the label the page shows must be
+chainrule's prediction on that very image.
 
 Skips, saying why, where Chromium or Playwright is missing (``.ci/run`` installs both). The
 screenshot of the last digit goes to the test's temporary folder, and to ``docs/serve.png``
@@ -31,6 +32,11 @@ CHROMIUM_FLAGS = [
 ]
 DIGITS = 20
 INK = 0.5  # digit pixels at least this dark are traced
+# the page has answered its latest drawing
+SETTLED = (
+    "window.servePage.answeredVersion === window.servePage.version"
+    " && window.servePage.lastAnswer !== null"
+)
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +101,18 @@ def draw(page, digit):
         page.mouse.up()
 
 
+def assert_rasterised_as_mnist(image):
+    """MNIST's layout: the ink's longer side about 20 pixels (the box plus the anti-aliased
+    edge) and its centre of mass at the centre of the 28×28 image (pixel 13.5, 13.5)."""
+    rows, columns = np.nonzero(image)
+    longer_side = max(np.ptp(rows), np.ptp(columns)) + 1
+    assert 20 <= longer_side <= 22
+    y, x = np.indices(image.shape)
+    centre = (image * y).sum() / image.sum(), (image * x).sum() / image.sum()
+    np.testing.assert_allclose(centre, (13.5, 13.5), atol=0.25)
+    assert 0 <= image.min() and image.max() <= 1
+
+
 def chainrule_prediction(model, pixels):
     """What the run's model predicts for (28, 28) pixels in [0, 1], normalised as the run does."""
     with cr.no_grad():
@@ -112,11 +130,9 @@ def test_drawn_digits_are_labelled_as_chainrule_predicts(browser_page, server, d
     for index in range(DIGITS):
         digit, label = mnist[index]
         draw(page, digit / 255)
-        page.wait_for_function(
-            "window.servePage.answeredVersion === window.servePage.version"
-            " && window.servePage.lastAnswer !== null"
-        )
+        page.wait_for_function(SETTLED)
         sent = np.array(page.evaluate("window.servePage.lastImage"), dtype=np.float32)
+        assert_rasterised_as_mnist(sent.reshape(28, 28))
         shown = int(page.inner_text("#predicted"))
         assert shown == chainrule_prediction(model, sent.reshape(28, 28)), f"test digit {index}"
         assert page.locator("#layers tr").count() > 0
@@ -145,3 +161,14 @@ def test_an_empty_canvas_is_a_message_in_the_page(browser_page, server):
     page.wait_for_function("window.servePage.answeredVersion === window.servePage.version")
     assert page.inner_text("#message") == "The canvas is empty: draw a digit."
     assert page.inner_text("#predicted") == "–"
+
+
+def test_a_picked_label_gets_its_backward_pass(browser_page, server, data_root):
+    page = browser_page
+    page.goto(server.url)
+    draw(page, MNIST(data_root, train=False)[0][0] / 255)
+    page.wait_for_function(SETTLED)
+    page.click("#labels button[data-label='3']")
+    page.wait_for_function(SETTLED + " && window.servePage.lastAnswer.label === 3")
+    assert "backward for label 3" in page.inner_text("#loss")
+    assert page.locator("#labels button.chosen").inner_text() == "3"

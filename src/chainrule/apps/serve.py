@@ -182,7 +182,7 @@ class DigitPage:
             )
         self.mean, self.std = PIXEL_NORMALISATION[dataset]
         self.trained = runs.load_run(run_dir, data_dir=data_dir, device="cpu")
-        self.model = self.trained.model
+        self.model = self.trained.model.requires_grad_(False)  # backward: δ and ∂L/∂pixel only
         self.loss_name = loss_name(self.trained.config)
         self.loss = getattr(self.model, "loss", loss_functions.cross_entropy)
         self.lock = threading.Lock()
