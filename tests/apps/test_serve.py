@@ -242,7 +242,8 @@ def test_unknown_paths_are_404_and_the_page_is_served(servers):
     assert request(server, "/api/nothing", {"image": []})[0] == 404
     status, run = request(server, "/api/run")
     assert (status, run["model"], run["loss"], run["classes"]) == (200, "mlp", "cross-entropy", 10)
-    for path, marker in (("/", b"<canvas"), ("/page.js", b"/api/analyse"), ("/style.css", b"{")):
+    pages = (("/", b"<canvas"), ("/pad.js", b"rasterise"), ("/page.js", b"api/analyse"))
+    for path, marker in (*pages, ("/style.css", b"{")):
         with urllib.request.urlopen(server.url + path) as response:
             assert response.status == 200
             assert marker in response.read()

@@ -34,8 +34,8 @@ DIGITS = 20
 INK = 0.5  # digit pixels at least this dark are traced
 # the page has answered its latest drawing
 SETTLED = (
-    "window.servePage.answeredVersion === window.servePage.version"
-    " && window.servePage.lastAnswer !== null"
+    "window.digitPage.answeredVersion === window.digitPage.version"
+    " && window.digitPage.lastAnswer !== null"
 )
 
 
@@ -131,7 +131,7 @@ def test_drawn_digits_are_labelled_as_chainrule_predicts(browser_page, server, d
         digit, label = mnist[index]
         draw(page, digit / 255)
         page.wait_for_function(SETTLED)
-        sent = np.array(page.evaluate("window.servePage.lastImage"), dtype=np.float32)
+        sent = np.array(page.evaluate("window.digitPage.lastImage"), dtype=np.float32)
         assert_rasterised_as_mnist(sent.reshape(28, 28))
         shown = int(page.inner_text("#predicted"))
         assert shown == chainrule_prediction(model, sent.reshape(28, 28)), f"test digit {index}"
@@ -158,7 +158,7 @@ def test_an_empty_canvas_is_a_message_in_the_page(browser_page, server):
     page = browser_page
     page.goto(server.url)
     page.click("#clear")
-    page.wait_for_function("window.servePage.answeredVersion === window.servePage.version")
+    page.wait_for_function("window.digitPage.answeredVersion === window.digitPage.version")
     assert page.inner_text("#message") == "The canvas is empty: draw a digit."
     assert page.inner_text("#predicted") == "–"
 
@@ -169,6 +169,6 @@ def test_a_picked_label_gets_its_backward_pass(browser_page, server, data_root):
     draw(page, MNIST(data_root, train=False)[0][0] / 255)
     page.wait_for_function(SETTLED)
     page.click("#labels button[data-label='3']")
-    page.wait_for_function(SETTLED + " && window.servePage.lastAnswer.label === 3")
+    page.wait_for_function(SETTLED + " && window.digitPage.lastAnswer.label === 3")
     assert "backward for label 3" in page.inner_text("#loss")
     assert page.locator("#labels button.chosen").inner_text() == "3"
