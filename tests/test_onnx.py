@@ -107,15 +107,33 @@ def test_zoo_convolutional_part(name, size):
     check_image_model(nn.Sequential(model.features, model.avgpool), (channels, size, size))
 
 
-@pytest.mark.skipif(
+slow = pytest.mark.skipif(
     os.environ.get("CHAINRULE_SLOW_TESTS") != "1",
-    reason="about a minute each: set CHAINRULE_SLOW_TESTS=1",
+    reason="seconds to a minute each: set CHAINRULE_SLOW_TESTS=1",
 )
+
+
+@slow
 @pytest.mark.parametrize("name", ["alexnet", "vgg-a"])
 def test_zoo_native_size(name):
     cr.manual_seed(0)
     model, shape = zoo.build(name)
     check_image_model(model, shape)
+
+
+@slow
+@pytest.mark.parametrize("name", list(zoo.ARCHITECTURES))
+def test_every_zoo_architecture(name):
+    """Every network of the zoo at a small input (the convolutional part of those with a
+    4096-wide classifier)."""
+    cr.manual_seed(0)
+    model, (channels, size, _) = zoo.build(name, num_classes=10)
+    _randomise_batch_statistics(model)
+    if hasattr(model, "features"):
+        model = nn.Sequential(model.features, model.avgpool)
+    small = {"alexnet-paper": 67, "zfnet": 67, "alexnet": 64, "googlenet": 64}
+    size = small.get(name, 64 if "googlenet" in name else min(size, 32))
+    check_image_model(model, (channels, size, size))
 
 
 def _randomise_batch_statistics(model):
@@ -232,6 +250,22 @@ class _Wrapper(nn.Module):
 def test_an_op_without_mapping_is_an_error_naming_it_and_its_module():
     with pytest.raises(cr_onnx.ExportError, match=r"CumSum \(in module 'head'\)"):
         cr_onnx.to_model(_Wrapper(), cr.randn(2, 4))
+
+
+class _InPlace(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(4, 4)
+
+    def forward(self, x):
+        y = self.linear(x)
+        y.clamp_(min=0.0)
+        return y * 2.0
+
+
+def test_an_in_place_op_is_an_error_not_a_silently_wrong_graph():
+    with pytest.raises(cr_onnx.ExportError, match="in-place op before Mul"):
+        cr_onnx.to_model(_InPlace(), cr.randn(2, 4))
 
 
 class _BatchDependentNoise(nn.Module):

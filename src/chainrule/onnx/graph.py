@@ -38,6 +38,7 @@ class Value:
     constant: np.ndarray = None
     constant_b: np.ndarray = None
     label: str = None
+    version: int = 0  # the tensor's in-place version counter when it was made
 
     @property
     def is_constant(self):
@@ -188,7 +189,11 @@ class Builder:
         """Make the traced tensor the graph input ``name``; returns its Value."""
         data = _array(tensor_a)
         value = Value(
-            data.shape, data.dtype, _batch_axes(data.shape, _array(tensor_b).shape), name=name
+            data.shape,
+            data.dtype,
+            _batch_axes(data.shape, _array(tensor_b).shape),
+            name=name,
+            version=tensor_a._version,
         )
         self.values[id(tensor_a)] = value
         self._alive.append(tensor_a)
@@ -212,6 +217,7 @@ class Builder:
     def add(self, event_a, event_b):
         _check_same_op(event_a, event_b)
         inputs = [self.value(a, b) for a, b in zip(event_a.inputs, event_b.inputs)]
+        _check_not_changed_in_place(event_a, inputs)
         if all(v is None or v.is_constant for v in inputs):
             for a, b in zip(event_a.outputs, event_b.outputs):
                 self.value(a, b)
@@ -240,6 +246,20 @@ class Builder:
         source = self.graph.input(value)
         self.graph.nodes.append(helper.make_node("Identity", [source], [name]))
         return value
+
+
+def _check_not_changed_in_place(event, inputs):
+    """In-place ops (``relu_``, ``add_``, …) run outside ``Function.apply`` and are not
+    recorded: a graph value whose version counter moved since it was made would be exported
+    without the change."""
+    for value, version in zip(inputs, event.versions):
+        if value is not None and not value.is_constant and value.version != version:
+            where = f" in module '{event.module}'" if event.module else ""
+            raise ExportError(
+                f"onnx.export: a tensor was changed by an in-place op before "
+                f"{event.function.__name__}{where}; in-place ops are not traced, use the "
+                "out-of-place op (relu for relu_, add for add_, …)"
+            )
 
 
 def _check_same_op(event_a, event_b):

@@ -21,13 +21,15 @@ from ..autograd import Tensor, no_grad
 class Event:
     """One op call: ``function`` (a Function class, or a Module class with a whole-module
     mapping), ``inputs`` (Tensors or None), ``options`` (keyword arguments), ``outputs``
-    (Tensors), ``module`` (the dotted name of the module that called it, "" for the model)."""
+    (Tensors), ``module`` (the dotted name of the module that called it, "" for the model),
+    and ``versions``, each input's in-place version counter at the call."""
 
     function: type
     inputs: tuple
     options: dict
     outputs: tuple
     module: str
+    versions: tuple
 
 
 @dataclasses.dataclass
@@ -64,7 +66,9 @@ class _Recorder:
     def __call__(self, function, inputs, options, outputs):
         if not self.suspended:
             module = self.path[-1] if self.path else ""
-            self.events.append(Event(function, inputs, options, flatten(outputs), module))
+            versions = tuple(0 if t is None else t._version for t in inputs)
+            event = Event(function, inputs, options, flatten(outputs), module, versions)
+            self.events.append(event)
 
     def enter(self, name, whole):
         def hook(module, args):
