@@ -133,3 +133,29 @@ def test_an_empty_linear_layer_computes_like_torchs():
     np.testing.assert_allclose(out.numpy(), expected.detach().numpy())
     assert ours.weight.grad.shape == tuple(theirs.weight.grad.shape) == (5, 0)
     np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy())
+
+
+# Windows torch accepts when a layer is built but refuses when it runs (ZeroDivisionError or a
+# NumPy error inside chainrule before): chainrule refuses them where they are given.
+WINDOWS = [
+    ("Conv2d", (1, 2, 0), {}, "kernel_size must be whole numbers above 0, got 0"),
+    ("Conv2d", (1, 2, 3), {"stride": 0}, "stride must be whole numbers above 0, got 0"),
+    ("Conv2d", (1, 2, 3), {"padding": -1}, "padding must be whole numbers 0 or more, got -1"),
+    ("Conv2d", (1, 2, 3), {"dilation": (1, 0)}, "dilation must be whole numbers above 0"),
+    ("Conv1d", (1, 2, 3), {"stride": 0}, "stride must be whole numbers above 0"),
+    ("MaxPool2d", (0,), {}, "kernel_size must be whole numbers above 0, got 0"),
+    ("MaxPool2d", (2,), {"stride": 0}, "stride must be whole numbers above 0, got 0"),
+    ("MaxPool1d", (2,), {"padding": -1}, "padding must be whole numbers 0 or more"),
+    ("AvgPool2d", (2,), {"padding": -1}, "padding must be whole numbers 0 or more"),
+    ("AvgPool1d", (0,), {}, "kernel_size must be whole numbers above 0"),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs, message", WINDOWS)
+def test_windows_torch_refuses_when_run_are_refused_when_built(name, args, kwargs, message):
+    layer = getattr(torch.nn, name)(*args, **kwargs)
+    signal = torch.zeros((1, 1, 8) if name.endswith("1d") else (1, 1, 8, 8))
+    with pytest.raises((RuntimeError, ValueError, ZeroDivisionError)):
+        layer(signal)
+    with pytest.raises(ValueError, match=f"{name}: {message}"):
+        getattr(cr.nn, name)(*args, **kwargs)

@@ -18,6 +18,21 @@ def _tuple(value, n):
     return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 
+def check_window(owner, kernel_size, stride=1, padding=0, dilation=1):
+    """Refuse, where the layer is built, a window torch would only refuse when it runs:
+    kernel, stride and dilation must be whole numbers above 0, padding 0 or more."""
+    for name, value, least in (
+        ("kernel_size", kernel_size, 1),
+        ("stride", stride, 1),
+        ("padding", padding, 0),
+        ("dilation", dilation, 1),
+    ):
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= least for v in values):
+            wanted = "above 0" if least else "0 or more"
+            raise ValueError(f"{owner}: {name} must be whole numbers {wanted}, got {value!r}")
+
+
 class _ConvNd(Module):
     """Shared state of the convolutions: weight (out, in/groups, *k), or (in, out/groups, *k)
     when transposed, and bias (out,), both initialised as PyTorch does."""
@@ -49,6 +64,12 @@ class _ConvNd(Module):
                 f"{type(self).__name__}: only padding_mode 'zeros' is supported "
                 f"(as torch), got {padding_mode!r}"
             )
+        if not isinstance(groups, int) or groups < 1:
+            raise ValueError(
+                f"{type(self).__name__}: groups must be a positive int, got {groups!r}"
+            )
+        padding_to_check = 0 if isinstance(padding, str) else padding
+        check_window(type(self).__name__, kernel_size, stride, padding_to_check, dilation)
         for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
             if channels % groups != 0:
                 raise ValueError(

@@ -7,6 +7,7 @@ Constructor arguments and reprs are PyTorch's.
 """
 
 from .. import functional as F
+from .conv import check_window
 from .module import Module
 
 
@@ -20,6 +21,9 @@ class _MaxPoolNd(Module):
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False
     ):
         super().__init__()
+        check_window(
+            type(self).__name__, kernel_size, 1 if stride is None else stride, padding, dilation
+        )
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
@@ -66,6 +70,7 @@ class AvgPool1d(Module):
         self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
     ):
         super().__init__()
+        check_window(type(self).__name__, kernel_size, 1 if stride is None else stride, padding)
         self.kernel_size = _single(kernel_size)
         self.stride = self.kernel_size if stride is None else _single(stride)
         self.padding = _single(padding)
@@ -99,6 +104,7 @@ class AvgPool2d(Module):
         divisor_override=None,
     ):
         super().__init__()
+        check_window(type(self).__name__, kernel_size, 1 if stride is None else stride, padding)
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
