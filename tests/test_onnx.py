@@ -41,10 +41,14 @@ def _flat(output):
 
 
 def assert_same(got, expected):
+    """Equal within 1e-5 of the output's scale (max(1, its largest magnitude)): the sums of
+    a deep float32 network (ResNet-101 at random weights: outputs in the hundreds) round
+    differently in the two runtimes."""
     assert len(got) == len(expected)
     for g, e in zip(got, expected):
         assert g.shape == e.shape
-        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5)
+        scale = max(1.0, float(np.abs(e).max()))
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-5 * scale)
 
 
 def images(batch, shape, seed):
