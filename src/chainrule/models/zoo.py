@@ -2,8 +2,9 @@
 
 ``ARCHITECTURES[name]`` is ``(builder, input_size)``: a function ``builder(num_classes)`` and
 the input (channels, height, width) the network was designed for. ``chainrule summary NAME``
-prints the layer table of any of them (``summary``); ``TORCHVISION`` names the ones whose ``state_dict`` keys
-and computation equal torchvision's model of the same name, so its weights load directly
+prints the layer table of any of them (``summary``); ``TORCHVISION`` names the ones whose
+``state_dict`` keys and computation equal torchvision's model of the same name, so its weights
+load directly
 (``tools/torchvision_to_safetensors.py`` converts a torchvision checkpoint).
 """
 
