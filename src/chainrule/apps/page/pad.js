@@ -14,7 +14,7 @@ const MAX_MAPS = 16; // channels drawn per layer, as `chainrule viz features`
 const STRIP_WIDTH = 280; // pixels of a vector layer's strip (one cell per unit)
 
 const pad = document.getElementById("pad");
-const pen = pad.getContext("2d");
+const pen = pad.getContext("2d", { willReadFrequently: true }); // rasterise reads it back
 
 // What the page last drew, sent and received. `version` counts changes to the drawing;
 // `answeredVersion` is the version the shown answer belongs to (tests wait for them to meet).
