@@ -46,6 +46,7 @@ from .apps import seq2seq as translation
 from .autograd import detect_anomaly
 from .data.download import MissingFilesError
 from .errors import AnomalyError, ChainruleError
+from .kernels import memory
 from .models.char_rnn import CELLS, sample
 from .models.seq2seq import WEIGHTS_FILE
 
@@ -614,9 +615,16 @@ def _add_translate(commands):
 
 
 def _translate(args):
+    """Translate with a folder of ``chainrule train seq2seq`` or of ``save_translator``."""
     from .models import seq2seq
 
-    runs.require_kind(args.run_dir, "seq2seq", "chainrule translate")
+    if not os.path.isfile(os.path.join(args.run_dir, seq2seq.CONFIG_FILE)):
+        if os.path.isfile(os.path.join(args.run_dir, "config.json")):
+            runs.require_kind(args.run_dir, "seq2seq", "chainrule translate")
+        raise common.ConfigError(
+            f"{args.run_dir} holds no {seq2seq.CONFIG_FILE}: chainrule translate reads a folder "
+            "written by chainrule train seq2seq (or seq2seq.save_translator)"
+        )
     model, source_vocab, target_vocab = seq2seq.load_translator(args.run_dir)
     for line in seq2seq.translate(
         model, args.sentences, source_vocab, target_vocab, args.beam, args.max_len
@@ -626,10 +634,12 @@ def _translate(args):
 
 
 def _train(args):
-    """Every ``chainrule train APP``: the run folder is checked, then the app's own function
+    """Every ``chainrule train APP``: the host memory policy goes on
+    (``chainrule.kernels.memory``), the run folder is checked, then the app's own function
     does the work. NumPy's floating-point warnings are off, since a NaN or infinite loss stops
     the run with a sentence (``train.loop.check_finite_loss``), and ``--detect-anomaly`` names
     the op that produced it. Ctrl-C ends the run with the command that resumes it."""
+    memory.keep_freed_memory()
     resumable = hasattr(args, "resume")
     runs.check_run_folder(args.out, resumable and args.resume, resumable)
     try:

@@ -122,6 +122,26 @@ CASES = [
         lambda x: torch.var(x, (0, 2), unbiased=False),
         [randn(2, 3, 4)],
     ),
+    # An index has no gradient: each argmax/argmin row returns the indices beside the values
+    # they pick (gathered), so the table compares the indices and differentiates through them.
+    Case(
+        "argmax/dim",
+        lambda x: (F.argmax(x, 1), F.gather(x, 1, F.argmax(x, 1, keepdim=True))),
+        lambda x: (torch.argmax(x, 1), torch.gather(x, 1, torch.argmax(x, 1, keepdim=True))),
+        [randn(4, 5)],
+    ),
+    Case(
+        "argmax/flat",
+        lambda x: (F.argmax(x), F.reshape(x, (-1,))[F.argmax(x)]),
+        lambda x: (torch.argmax(x), x.reshape(-1)[torch.argmax(x)]),
+        [randn(3, 4)],
+    ),
+    Case(
+        "argmin/dim0",
+        lambda x: (F.argmin(x, 0), F.gather(x, 0, F.argmin(x, 0, keepdim=True))),
+        lambda x: (torch.argmin(x, 0), torch.gather(x, 0, torch.argmin(x, 0, keepdim=True))),
+        [randn(5, 3)],
+    ),
     Case("max/all", F.max, torch.max, [randn(3, 5)]),
     Case("max/all_ties", F.max, torch.max, [fixed([[1.0, 3.0], [3.0, -2.0]], grad=True)], fd=False),
     Case("max/dim", lambda x: F.max(x, 1), lambda x: torch.max(x, 1), [randn(4, 5)]),

@@ -444,7 +444,7 @@ def load_translator(folder):
     if not (folder / CONFIG_FILE).is_file():
         raise FileNotFoundError(
             f"{folder}: no {CONFIG_FILE} here; is it a folder written by "
-            "save_translator (reproductions/seq2seq_multi30k.py)?"
+            "chainrule train seq2seq or save_translator?"
         )
     document = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
     model = Seq2Seq(**document["model"])
