@@ -65,3 +65,27 @@ def test_viz_deconv_of_a_trained_run(tiny_run, tmp_path, capsys):  # noqa: F811
 def test_viz_deconv_of_a_layer_it_cannot_project_names_it(tiny_run, capsys):  # noqa: F811
     assert main(["viz", "deconv", str(tiny_run), "--layer", "f6", "--images", "10"]) == 2
     assert "projects through Conv2d, ReLU and MaxPool2d only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, distort",
+    [
+        (["train", "resnet20"], True),  # He et al. 2016 train with crops and flips
+        (["train", "resnet20", "--no-distort"], False),
+        (["train", "nin"], False),
+        (["train", "lenet5"], False),
+        (["train", "lenet5", "--distort"], True),
+    ],
+)
+def test_distort_defaults_to_the_models_recipe(argv, distort):
+    from chainrule.cli import _parser
+
+    assert _parser().parse_args([*argv, "--out", "run"]).distort is distort
+
+
+def test_train_help_names_the_recipes_data_set(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "an image classifier (resnet20) on CIFAR-10" in out
+    assert "an image classifier (lenet5) on MNIST" in out

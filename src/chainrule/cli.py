@@ -52,6 +52,7 @@ from .models.seq2seq import WEIGHTS_FILE
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+DATASET_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
 KERNELS_FOLDER = os.path.join("pictures", "kernels")
 
 
@@ -94,6 +95,10 @@ def positive_float(text):
 
 def non_negative_float(text):
     return _checked(float, text, lambda v: v >= 0, "a finite number, 0 or more")
+
+
+def port_number(text):
+    return _checked(int, text, lambda v: 0 <= v <= 65535, "a port number from 0 to 65535")
 
 
 def probability(text):
@@ -176,7 +181,74 @@ def _parser():
     _add_viz(commands)
     _add_translate(commands)
     _add_summary(commands)
+    _add_serve(commands)
+    _add_export(commands)
     return parser
+
+
+def _add_serve(commands):
+    serve = commands.add_parser(
+        "serve",
+        help="the live page: draw a digit, watch the forward pass and the δ of backprop",
+        description="Serve a page for a trained MNIST classifier run: a canvas to draw on, the "
+        "prediction as you draw, every layer's feature maps, and for a chosen label the error "
+        "term δ at every layer and the gradient on the pixels (docs/serve.md).",
+    )
+    serve.add_argument("run_dir", metavar="RUN_DIR")
+    serve.add_argument("--port", type=port_number, default=8000, help="0: any free port")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (0.0.0.0: every one)"
+    )
+    serve.add_argument("--checkpoint", choices=("last", "best"), default="last")
+    serve.add_argument("--data-dir", default=None, help="default: the run's data root")
+    serve.set_defaults(command=_serve)
+
+
+def _serve(args):
+    from .apps import serve
+
+    serve.serve(args.run_dir, args.host, args.port, args.data_dir, args.checkpoint)
+    return 0
+
+
+def _add_export(commands):
+    export = commands.add_parser(
+        "export",
+        help="a trained classifier run as an ONNX file or as a page that needs no server",
+        description="Export a classifier run's model: --onnx writes an ONNX graph with a "
+        "symbolic batch (docs/onnx.md); --web writes the live page's forward pass as a folder "
+        "that opens from disk, running the model in ONNX Runtime Web (docs/serve.md).",
+    )
+    export.add_argument("run_dir", metavar="RUN_DIR")
+    target = export.add_mutually_exclusive_group(required=True)
+    target.add_argument("--onnx", metavar="FILE", help="the .onnx file to write")
+    target.add_argument("--web", metavar="FOLDER", help="the folder to write the page into")
+    export.add_argument("--checkpoint", choices=("last", "best"), default="last")
+    export.add_argument("--data-dir", default=None, help="default: the run's data root")
+    export.set_defaults(command=_export)
+
+
+def _export(args):
+    if args.onnx:
+        from .apps.export import export_onnx
+
+        if os.path.isdir(args.onnx):
+            raise common.ConfigError(f"--onnx {args.onnx} is a folder; give a file's path")
+        proto = export_onnx(args.run_dir, args.onnx, args.checkpoint, data_dir=args.data_dir)
+        nodes = len(proto.graph.node)
+        print(f"{args.run_dir} written to {args.onnx} (opset {_opset(proto)}, {nodes} nodes)")
+        return 0
+    from .apps.static_page import export_web
+
+    if os.path.isfile(args.web):
+        raise common.ConfigError(f"--web {args.web} is a file; give a folder's path")
+    index = export_web(args.run_dir, args.web, args.data_dir, args.checkpoint)
+    print(f"the page of {args.run_dir} written to {args.web}; open {index} in a browser")
+    return 0
+
+
+def _opset(proto):
+    return next(entry.version for entry in proto.opset_import if entry.domain in ("", "ai.onnx"))
 
 
 def _add_summary(commands):
@@ -243,7 +315,7 @@ def _add_classifier(apps, name):
     parser = _app_parser(
         apps,
         name,
-        help=f"an image classifier ({name}) on MNIST",
+        help=f"an image classifier ({name}) on {DATASET_NAMES[defaults.dataset]}",
         description=f"Train the registered model {name} to classify images "
         "(chainrule.apps.classify).",
     )
@@ -293,8 +365,10 @@ def _add_classifier(apps, name):
     )
     parser.add_argument(
         "--distort",
-        action="store_true",
-        help="train on randomly distorted images (LeCun et al. 1998)",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.distort,
+        help="train on randomly distorted images: MNIST, LeCun et al. 1998's affine "
+        "distortions; CIFAR-10, He et al. 2016's padded random crop and horizontal flip",
     )
     parser.add_argument(
         "--val-size",

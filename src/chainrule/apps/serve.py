@@ -173,7 +173,7 @@ class DigitPage:
     """A trained classifier run, ready to answer the page: ``describe()`` for the run and
     ``analyse(pixels, label)`` for one drawn digit."""
 
-    def __init__(self, run_dir, data_dir=None):
+    def __init__(self, run_dir, data_dir=None, checkpoint="last"):
         runs.require_kind(run_dir, "classifier", "chainrule serve")
         dataset = read_config(run_dir).dataset
         if dataset not in PIXEL_NORMALISATION:
@@ -182,7 +182,7 @@ class DigitPage:
                 "a run trained on mnist"
             )
         self.mean, self.std = PIXEL_NORMALISATION[dataset]
-        self.trained = runs.load_run(run_dir, data_dir=data_dir, device="cpu")
+        self.trained = runs.load_run(run_dir, checkpoint, data_dir=data_dir, device="cpu")
         self.model = self.trained.model.requires_grad_(False)  # backward: δ and ∂L/∂pixel only
         self.loss_name = loss_name(self.trained.config)
         self.loss = getattr(self.model, "loss", loss_functions.cross_entropy)
@@ -399,11 +399,12 @@ class PageHandler(BaseHTTPRequestHandler):
         """Quiet: the terminal shows the URL, not one line per request."""
 
 
-def make_server(run_dir, host="127.0.0.1", port=8000, data_dir=None):
+def make_server(run_dir, host="127.0.0.1", port=8000, data_dir=None, checkpoint="last"):
     """A ``ThreadingHTTPServer`` serving the page of run ``run_dir`` on ``host:port`` (port 0:
     any free port), not yet serving; ``server.url`` is its address. Raises ``ConfigError`` /
     ``RunFolderError`` for a run it cannot serve and ``ServeError`` when it cannot listen."""
-    handler = type("RunPageHandler", (PageHandler,), {"page": DigitPage(run_dir, data_dir)})
+    page = DigitPage(run_dir, data_dir, checkpoint)
+    handler = type("RunPageHandler", (PageHandler,), {"page": page})
     try:
         server = ThreadingHTTPServer((host, port), handler)
     except OSError as error:
@@ -419,9 +420,10 @@ def make_server(run_dir, host="127.0.0.1", port=8000, data_dir=None):
     return server
 
 
-def serve(run_dir, host="127.0.0.1", port=8000, data_dir=None):
-    """Serve the page of run ``run_dir`` until Ctrl-C: prints the URL, then blocks."""
-    server = make_server(run_dir, host, port, data_dir)
+def serve(run_dir, host="127.0.0.1", port=8000, data_dir=None, checkpoint="last"):
+    """Serve the page of run ``run_dir`` (its checkpoint ``checkpoint``) until Ctrl-C: prints
+    the URL, then blocks."""
+    server = make_server(run_dir, host, port, data_dir, checkpoint)
     print(f"chainrule serve: {run_dir} at {server.url} (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()

@@ -44,9 +44,9 @@ class WebExportError(ChainruleError, OSError):
     """ONNX Runtime Web could not be fetched from the npm registry."""
 
 
-def export_web(run_dir, out_dir, data_dir=None):
-    """Write the offline page of classifier run ``run_dir`` into the folder ``out_dir`` (made if
-    missing); returns the path of its ``index.html``."""
+def export_web(run_dir, out_dir, data_dir=None, checkpoint="last"):
+    """Write the offline page of classifier run ``run_dir`` (its checkpoint ``checkpoint``)
+    into the folder ``out_dir`` (made if missing); returns the path of its ``index.html``."""
     try:
         from .. import onnx as cr_onnx
     except ImportError as error:
@@ -54,7 +54,7 @@ def export_web(run_dir, out_dir, data_dir=None):
             f"chainrule export --web needs the onnx package ({error}); "
             "install it with: pip install chainrule[onnx]"
         ) from None
-    digit_page = DigitPage(run_dir, data_dir)
+    digit_page = DigitPage(run_dir, data_dir, checkpoint)
     model, example = digit_page.model, digit_page.trained.images[:1]
     *layers, output_layer = layers_called_once(model, example)  # the last is the graph's output
     proto = cr_onnx.to_model(model, example, extra_outputs=layers)

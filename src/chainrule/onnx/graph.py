@@ -19,9 +19,10 @@ import numpy as np
 from onnx import helper, numpy_helper
 
 from ..autograd import Tensor
+from ..errors import ChainruleError
 
 
-class ExportError(ValueError):
+class ExportError(ChainruleError, ValueError):
     """The model uses something the exporter cannot express in ONNX (named in the message)."""
 
 
