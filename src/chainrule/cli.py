@@ -97,6 +97,17 @@ def non_negative_float(text):
     return _checked(float, text, lambda v: v >= 0, "a finite number, 0 or more")
 
 
+def image_dataset(text):
+    """A classifier's --dataset: a name of ``classify.DATASETS`` or ``imagefolder:PATH``."""
+    if text in classify.DATASETS:
+        return text
+    if text.startswith(classify.IMAGE_FOLDER) and len(text) > len(classify.IMAGE_FOLDER):
+        path = os.path.expanduser(text[len(classify.IMAGE_FOLDER) :])
+        return classify.IMAGE_FOLDER + os.path.abspath(path)
+    names = ", ".join(sorted(classify.DATASETS))
+    raise argparse.ArgumentTypeError(f"must be one of {names} or imagefolder:PATH, got {text!r}")
+
+
 def port_number(text):
     return _checked(int, text, lambda v: 0 <= v <= 65535, "a port number from 0 to 65535")
 
@@ -327,9 +338,11 @@ def _add_classifier(apps, name):
         )
     parser.add_argument(
         "--dataset",
-        choices=sorted(classify.DATASETS),
+        type=image_dataset,
         default=defaults.dataset,
-        help="the data set",
+        metavar="{" + ",".join(sorted(classify.DATASETS)) + f",{classify.IMAGE_FOLDER}PATH}}",
+        help="the data set; imagefolder:PATH reads PATH/train/<class>/ and PATH/test/<class>/ "
+        "(images of one size)",
     )
     parser.add_argument(
         "--epochs", type=positive_int, default=defaults.epochs, help="epochs in all"

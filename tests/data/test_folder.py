@@ -85,3 +85,16 @@ def test_a_file_that_is_no_image_names_itself(folder):
     with pytest.raises(ImageFormatError, match="c.png: not a readable image") as error:
         dataset[4]
     assert isinstance(error.value, ChainruleError)
+
+
+def test_to_arrays_decodes_every_image_and_refuses_mixed_sizes(tmp_path):
+    root = tmp_path / "same"
+    _save(root / "a" / "1.png", _pixels(5))
+    _save(root / "b" / "2.png", _pixels(6))
+    images, labels = ImageFolder(root).to_arrays()
+    assert images.dtype == np.uint8 and images.shape == (2, 5, 4, 3)
+    np.testing.assert_array_equal(images[1], _pixels(6))
+    np.testing.assert_array_equal(labels, [0, 1])
+    _save(root / "b" / "3.png", _pixels(7, size=(6, 4)))
+    with pytest.raises(ImageFormatError, match=r"3.png is 4×6 pixels but .*1.png is 4×5 pixels"):
+        ImageFolder(root).to_arrays()

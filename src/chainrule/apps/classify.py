@@ -158,6 +158,58 @@ def _interleaved_by_class(labels):
     return np.lexsort((labels, rank_in_class))
 
 
+def _image_folder(root, distort=False):
+    """The user's images: ``root/train/<class>/…`` and ``root/test/<class>/…`` (or ``val/``),
+    each split in torchvision's ``ImageFolder`` layout with the same classes and images of one
+    size; decoded once into memory and normalised per channel by the training images' mean and
+    standard deviation. ``distort``: the CIFAR-10 augmentation (a random crop of the image
+    padded by 4 pixels, a horizontal flip)."""
+    train_images, train_labels, classes = _image_split(root, "train")
+    test_split = "test" if os.path.isdir(os.path.join(root, "test")) else "val"
+    test_images, test_labels, test_classes = _image_split(root, test_split)
+    if test_classes != classes:
+        raise ConfigError(
+            f"{root}: {test_split}/ has the classes {', '.join(test_classes)} but train/ has "
+            f"{', '.join(classes)}; both splits need the same class folders"
+        )
+    channels = [train_images[..., c] / 255.0 for c in range(3)]
+    mean = tuple(float(channel.mean()) for channel in channels)
+    std = tuple(max(float(channel.std()), 1 / 255) for channel in channels)  # a flat channel
+
+    def transform(*augmentation):
+        return data.transforms.Compose(
+            [data.transforms.ToTensor(), *augmentation, data.transforms.Normalize(mean, std)]
+        )
+
+    height, width = train_images.shape[1:3]
+    augmented = None
+    if distort:
+        augmentation = (
+            data.transforms.RandomCrop((height, width), padding=4),
+            data.transforms.RandomHorizontalFlip(),
+        )
+        augmented = data.ImageArrays(train_images, train_labels, transform(*augmentation))
+    return (
+        data.ImageArrays(train_images, train_labels, transform()),
+        data.ImageArrays(test_images, test_labels, transform()),
+        (3, height, width),
+        len(classes),
+        augmented,
+    )
+
+
+def _image_split(root, split):
+    folder = os.path.join(root, split)
+    if not os.path.isdir(folder):
+        raise ConfigError(
+            f"imagefolder:{root} needs a train/ and a test/ (or val/) folder, each holding one "
+            f"folder of images per class; {folder} is missing"
+        )
+    images = data.ImageFolder(folder)
+    return (*images.to_arrays(), images.classes)
+
+
+IMAGE_FOLDER = "imagefolder:"
 DATASETS = {"mnist": _mnist, "cifar10": _cifar10}
 
 # (model, variant) -> the loss it trains with, where that is not the cross-entropy: LeNet-5's
@@ -177,12 +229,19 @@ def load_splits(config, download=False):
     of the rest. Raises ``chainrule.data.DatasetNotFoundError`` when the files are missing,
     unless ``download`` fetches them (with checksums) into the data root.
     """
-    if config.dataset not in DATASETS:
-        raise KeyError(f"unknown dataset {config.dataset!r}; choose one of {', '.join(DATASETS)}")
-    read = DATASETS[config.dataset]
-    train, test, input_shape, num_classes, distorted = read(
-        config.data_dir, download, config.distort
-    )
+    if config.dataset.startswith(IMAGE_FOLDER):
+        root = config.dataset[len(IMAGE_FOLDER) :]
+        train, test, input_shape, num_classes, distorted = _image_folder(root, config.distort)
+    elif config.dataset in DATASETS:
+        read = DATASETS[config.dataset]
+        train, test, input_shape, num_classes, distorted = read(
+            config.data_dir, download, config.distort
+        )
+    else:
+        raise KeyError(
+            f"unknown dataset {config.dataset!r}; choose one of {', '.join(DATASETS)} "
+            f"or {IMAGE_FOLDER}PATH"
+        )
     if not 0 <= config.val_size < len(train):
         raise ConfigError(f"val_size must be between 0 and {len(train) - 1}, got {config.val_size}")
     cut = len(train) - config.val_size

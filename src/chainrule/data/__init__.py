@@ -11,7 +11,7 @@ from .cifar import CIFAR10
 from .dataloader import DataLoader, default_collate
 from .dataset import Dataset, Subset, TensorDataset, random_split
 from .download import ChecksumError, DatasetNotFoundError, DownloadError, RemoteFile, data_root
-from .folder import ImageFolder, ImageFormatError, MissingDependencyError
+from .folder import ImageArrays, ImageFolder, ImageFormatError, MissingDependencyError
 from .idx import IDXFormatError, read_idx
 from .mnist import MNIST
 
@@ -23,6 +23,7 @@ __all__ = [
     "DatasetNotFoundError",
     "DownloadError",
     "IDXFormatError",
+    "ImageArrays",
     "ImageFolder",
     "ImageFormatError",
     "MNIST",
