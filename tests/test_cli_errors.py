@@ -166,6 +166,11 @@ SENTENCES = [
         "pass --download to fetch them",
     ),
     (
+        ["train", "resnet20", "--data-dir", "{empty}", "--out", "{new}"],
+        "point $CHAINRULE_DATA (or --data-dir) at a folder holding cifar10/ with these files, or "
+        "pass --download to fetch them",
+    ),
+    (
         ["train", "mlp", "--data-dir", "{data}", "--val-size", "60000", "--out", "{new}"],
         "val_size must be between 0 and 59999",
     ),

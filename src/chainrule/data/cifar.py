@@ -25,7 +25,7 @@ import zipfile
 import numpy as np
 
 from .dataset import Dataset
-from .download import DatasetNotFoundError, RemoteFile, cache_dir, data_root, locate, read_verified
+from .download import RemoteFile, cache_dir, data_root, locate, read_verified
 from .folder import ImageFormatError, decode_rgb
 
 __all__ = ["CIFAR10", "CIFAR10_MEAN", "CIFAR10_STD", "read_binary_archive", "read_jpeg_zip"]
@@ -112,12 +112,8 @@ class CIFAR10(Dataset):
 
 
 def _locate_archive(folder, reason, download):
-    try:
-        (archive,) = locate([BINARY_ARCHIVE], folder, reason, download, "CIFAR-10")
-    except DatasetNotFoundError as error:
-        raise DatasetNotFoundError(
-            f"{error}\n(or the data mirror's JPEG copy: {folder / JPEG_ZIP})"
-        ) from None
+    alternative = f"the data mirror's JPEG copy: {folder / JPEG_ZIP}"
+    (archive,) = locate([BINARY_ARCHIVE], folder, reason, download, "CIFAR-10", alternative)
     return archive
 
 

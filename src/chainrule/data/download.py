@@ -69,10 +69,11 @@ def data_root(data_dir=None):
     return cache_dir(), f"the default cache (${ENV_VAR} is not set)"
 
 
-def locate(files, folder, root_reason, download, dataset):
+def locate(files, folder, root_reason, download, dataset, alternative=None):
     """The path of each of ``files`` in ``folder``, downloading missing ones if ``download``.
 
-    Raises ``MissingFilesError`` listing every path looked at and how to get the files.
+    Raises ``MissingFilesError`` listing every path looked at and how to get the files
+    (``alternative``: another file that would do, named at the end).
     """
     found = [_first_existing(f.candidates(folder)) for f in files]
     missing = [f for f, path in zip(files, found) if path is None]
@@ -81,7 +82,7 @@ def locate(files, folder, root_reason, download, dataset):
             found[files.index(f)] = fetch(f, folder)
         missing = []
     if missing:
-        raise MissingFilesError(dataset, missing, folder, root_reason)
+        raise MissingFilesError(dataset, missing, folder, root_reason, alternative)
     return found
 
 
@@ -94,9 +95,9 @@ class MissingFilesError(DatasetNotFoundError):
     says how to get the files, in a library user's words (``str(error)``: the ``root`` argument,
     ``download=True``) or a program's own (``message("--data-dir", "--download")``)."""
 
-    def __init__(self, dataset, missing, folder, root_reason):
+    def __init__(self, dataset, missing, folder, root_reason, alternative=None):
         self.dataset, self.missing, self.folder = dataset, missing, folder
-        self.root_reason = root_reason
+        self.root_reason, self.alternative = root_reason, alternative
         super().__init__(self.message())
 
     def message(self, root_option="the root argument", download_option="download=True"):
@@ -107,7 +108,7 @@ class MissingFilesError(DatasetNotFoundError):
             f"{self.root_reason}; looked for:\n{looked}\n"
             f"To fix: point ${ENV_VAR} (or {root_option}) at a folder holding "
             f"{Path(self.folder).name}/ with these files, or pass {download_option} to fetch "
-            f"them from:\n{urls}"
+            f"them from:\n{urls}" + (f"\n(or {self.alternative})" if self.alternative else "")
         )
 
 
