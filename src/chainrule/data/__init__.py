@@ -9,9 +9,9 @@ in class folders, read with Pillow).
 from . import transforms
 from .cifar import CIFAR10
 from .dataloader import DataLoader, default_collate
-from .dataset import Dataset, Subset, TensorDataset, random_split
+from .dataset import Dataset, ImageArrays, Subset, TensorDataset, random_split
 from .download import ChecksumError, DatasetNotFoundError, DownloadError, RemoteFile, data_root
-from .folder import ImageArrays, ImageFolder, ImageFormatError, MissingDependencyError
+from .folder import ImageFolder, ImageFormatError, MissingDependencyError
 from .idx import IDXFormatError, read_idx
 from .mnist import MNIST
 

@@ -24,7 +24,7 @@ import zipfile
 
 import numpy as np
 
-from .dataset import Dataset
+from .dataset import ImageArrays
 from .download import RemoteFile, cache_dir, data_root, locate, read_verified
 from .folder import ImageFormatError, decode_rgb
 
@@ -62,7 +62,7 @@ CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 
 
-class CIFAR10(Dataset):
+class CIFAR10(ImageArrays):
     """The CIFAR-10 training (50,000) or test (10,000) split.
 
     ``data`` is uint8 (N, 32, 32, 3), ``targets`` a list of N ints, ``classes`` the ten names
@@ -74,37 +74,19 @@ class CIFAR10(Dataset):
     folder = "cifar10"
     classes = list(CLASSES)
     class_to_idx = {name: index for index, name in enumerate(CLASSES)}
-    batch_indexable = True
 
     def __init__(self, root=None, train=True, transform=None, download=False):
         self.train = train
-        self.transform = transform
         root, reason = data_root(root)
         folder = root / self.folder
         if (folder / JPEG_ZIP).is_file():
-            self.data, labels = _cached_jpeg_split(folder / JPEG_ZIP, train)
+            images, labels = _cached_jpeg_split(folder / JPEG_ZIP, train)
         else:
             archive = _locate_archive(folder, reason, download)
             content = read_verified(archive, BINARY_ARCHIVE.md5, decompress=False)
-            self.data, labels = read_binary_archive(content, train, name=str(archive))
-        self._labels = labels.astype(np.int64)
-        self.targets = self._labels.tolist()
-
-    def __len__(self):
-        return len(self.data)
-
-    def __getitem__(self, index):
-        image = self.data[index]
-        if self.transform is not None:
-            image = self.transform(image)
-        return image, int(self._labels[index])
-
-    def get_batch(self, indices):
-        """``(images, labels)`` for an index array or slice, the transform applied batch-wise."""
-        images = self.data[indices]
-        if self.transform is not None:
-            images = self.transform.apply_batch(images)
-        return images, self._labels[indices]
+            images, labels = read_binary_archive(content, train, name=str(archive))
+        super().__init__(images, labels.astype(np.int64), transform)
+        self.targets = self.labels.tolist()
 
     def __repr__(self):
         split = "train" if self.train else "test"

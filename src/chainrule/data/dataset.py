@@ -1,9 +1,10 @@
 """Datasets: anything with a length that gives the i-th sample, as in PyTorch.
 
 A ``Dataset`` subclass defines ``__len__`` and ``__getitem__``. A data set held in memory as
-arrays (``TensorDataset``, ``MNIST``) also sets ``batch_indexable = True`` and defines
-``get_batch(indices)``, which returns every field of a whole batch at once by fancy-indexing its
-arrays; the ``DataLoader`` uses it instead of fetching samples one by one.
+arrays (``TensorDataset``; ``ImageArrays``, such as ``MNIST`` and ``CIFAR10``) also sets
+``batch_indexable = True`` and defines ``get_batch(indices)``, which returns every field of a
+whole batch at once by fancy-indexing its arrays; the ``DataLoader`` uses it instead of fetching
+samples one by one.
 """
 
 import numpy as np
@@ -58,6 +59,35 @@ def _on_device_of(array, indices):
     if isinstance(indices, slice):
         return indices
     return get_array_module(array).asarray(indices)
+
+
+class ImageArrays(Dataset):
+    """Labelled images held in memory (``data``: uint8, (N, H, W) or (N, H, W, C); ``labels``:
+    int64 (N,)). A sample is ``(transform(image), label)`` with the label a Python int, as
+    torchvision's; ``get_batch`` applies the transform to whole batches, so it must accept a
+    batch too (every ``chainrule.data.transforms`` class does). MNIST and CIFAR10 are such
+    sets, read from their files."""
+
+    batch_indexable = True
+
+    def __init__(self, images, labels, transform=None):
+        self.data, self.labels, self.transform = images, labels, transform
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, index):
+        image = self.data[index]
+        if self.transform is not None:
+            image = self.transform(image)
+        return image, int(self.labels[index])
+
+    def get_batch(self, indices):
+        """``(images, labels)`` for an index array or slice, the transform applied batch-wise."""
+        images = self.data[indices]
+        if self.transform is not None:
+            images = self.transform.apply_batch(images)
+        return images, self.labels[indices]
 
 
 class Subset(Dataset):

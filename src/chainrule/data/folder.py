@@ -16,13 +16,7 @@ import numpy as np
 from ..errors import ChainruleError, DatasetNotFoundError
 from .dataset import Dataset
 
-__all__ = [
-    "ImageFolder",
-    "ImageArrays",
-    "ImageFormatError",
-    "MissingDependencyError",
-    "IMG_EXTENSIONS",
-]
+__all__ = ["ImageFolder", "ImageFormatError", "MissingDependencyError", "IMG_EXTENSIONS"]
 
 # torchvision's list of the file endings ImageFolder takes as images
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
@@ -106,33 +100,6 @@ class ImageFolder(Dataset):
 
 def _size(image):
     return f"{image.shape[1]}×{image.shape[0]} pixels"
-
-
-class ImageArrays(Dataset):
-    """Images held in memory, uint8 (N, H, W, 3), with their labels: a sample is
-    ``(transform(image), label)`` and ``get_batch`` applies the transform to whole batches, as
-    ``CIFAR10`` does."""
-
-    batch_indexable = True
-
-    def __init__(self, images, labels, transform=None):
-        self.data, self.labels, self.transform = images, labels, transform
-
-    def __len__(self):
-        return len(self.data)
-
-    def __getitem__(self, index):
-        image = self.data[index]
-        if self.transform is not None:
-            image = self.transform(image)
-        return image, int(self.labels[index])
-
-    def get_batch(self, indices):
-        """``(images, labels)`` for an index array or slice, the transform applied batch-wise."""
-        images = self.data[indices]
-        if self.transform is not None:
-            images = self.transform.apply_batch(images)
-        return images, self.labels[indices]
 
 
 def _class_folders(root):

@@ -8,7 +8,7 @@ which lets the ``DataLoader`` take a batch with one fancy index.
 
 import numpy as np
 
-from .dataset import Dataset
+from .dataset import ImageArrays
 from .download import RemoteFile, data_root, locate, read_verified
 from .idx import IDXFormatError, parse_idx
 
@@ -19,7 +19,7 @@ MIRRORS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 
 
-class MNIST(Dataset):
+class MNIST(ImageArrays):
     """The MNIST training (60,000) or test (10,000) split.
 
     ``data`` is uint8 of shape (N, 28, 28), ``targets`` int64 of shape (N,). A sample is
@@ -37,36 +37,19 @@ class MNIST(Dataset):
         "t10k-images-idx3-ubyte.gz": "2646ac647ad5339dbf082846283269ea",
         "t10k-labels-idx1-ubyte.gz": "27ae3e4e09519cfbb04c329615203637",
     }
-    batch_indexable = True
 
     def __init__(self, root=None, train=True, download=False, transform=None):
         self.train = train
-        self.transform = transform
         prefix = "train" if train else "t10k"
         names = (f"{prefix}-images-idx3-ubyte.gz", f"{prefix}-labels-idx1-ubyte.gz")
         files = [RemoteFile(name, self.checksums[name], self.mirrors) for name in names]
         root, reason = data_root(root)
         images_path, labels_path = locate(files, root / self.folder, reason, download, "MNIST")
-        self.data = parse_idx(read_verified(images_path, files[0].md5), name=str(images_path))
+        images = parse_idx(read_verified(images_path, files[0].md5), name=str(images_path))
         labels = parse_idx(read_verified(labels_path, files[1].md5), name=str(labels_path))
-        _check_shapes(self.data, labels, images_path, labels_path)
-        self.targets = labels.astype(np.int64)
-
-    def __len__(self):
-        return len(self.data)
-
-    def __getitem__(self, index):
-        image = self.data[index]
-        if self.transform is not None:
-            image = self.transform(image)
-        return image, int(self.targets[index])
-
-    def get_batch(self, indices):
-        """``(images, labels)`` for an index array or slice, the transform applied batch-wise."""
-        images = self.data[indices]
-        if self.transform is not None:
-            images = self.transform.apply_batch(images)
-        return images, self.targets[indices]
+        _check_shapes(images, labels, images_path, labels_path)
+        super().__init__(images, labels.astype(np.int64), transform)
+        self.targets = self.labels
 
     def __repr__(self):
         split = "train" if self.train else "test"
