@@ -28,14 +28,25 @@ class DataLoader:
 
     ``shuffle`` draws a new order each epoch from the loader's generator, made from ``seed`` (an
     int or a ``numpy.random.Generator``; by default drawn from ``chainrule.random``, so
-    ``manual_seed`` fixes it). ``drop_last`` drops a final batch smaller than ``batch_size``.
+    ``manual_seed`` fixes it). ``sampler`` (an iterable of indices with a length, such as
+    ``chainrule.distributed.DistributedSampler``) gives the order instead, and excludes
+    ``shuffle``. ``drop_last`` drops a final batch smaller than ``batch_size``.
     Save the shuffling state between epochs with ``state_dict()`` and restore it with
     ``load_state_dict()``.
     """
 
     def __init__(
-        self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, collate_fn=None
+        self,
+        dataset,
+        batch_size=1,
+        shuffle=False,
+        drop_last=False,
+        seed=None,
+        collate_fn=None,
+        sampler=None,
     ):
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if (
             isinstance(batch_size, bool)
             or not isinstance(batch_size, numbers.Integral)
@@ -50,16 +61,22 @@ class DataLoader:
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.collate_fn = collate_fn
+        self.sampler = sampler
         self.generator = make_generator(seed)
 
     def __len__(self):
         """The number of batches in one epoch."""
-        full, rest = divmod(len(self.dataset), self.batch_size)
+        full, rest = divmod(self._sample_count(), self.batch_size)
         return full + int(rest > 0 and not self.drop_last)
 
+    def _sample_count(self):
+        return len(self.dataset) if self.sampler is None else len(self.sampler)
+
     def __iter__(self):
-        n = len(self.dataset)
+        n = self._sample_count()
         order = self.generator.permutation(n) if self.shuffle else None
+        if self.sampler is not None:
+            order = np.fromiter(self.sampler, dtype=np.int64, count=n)
         stop = len(self) * self.batch_size
         for start in range(0, min(stop, n), self.batch_size):
             end = min(start + self.batch_size, n)

@@ -3,12 +3,13 @@
 ``capture(state)`` gathers, from a ``FitState`` at the end of an epoch, the model, optimiser
 and scheduler state, the epoch and step counters, the history, the callbacks' memory, and the
 random generators that decide what happens next: chainrule's (dropout, initialisation) and the
-training loader's (the next shuffle). ``restore(state, checkpoint)`` puts them all back. With
+training loader's (the next shuffle). A data-parallel run saves every rank's chainrule generator
+and each rank restores its own. ``restore(state, checkpoint)`` puts them all back. With
 the same seed on the CPU, a run resumed from the checkpoint of epoch k ends with bitwise the
 same weights as a run that was never interrupted.
 """
 
-from .. import random, serialization
+from .. import distributed, random, serialization
 
 __all__ = ["capture", "restore", "save", "load"]
 
@@ -35,6 +36,8 @@ def capture(state):
     }
     if state.scheduler is not None:
         snapshot["scheduler"] = state.scheduler.state_dict()
+    if state.rank_rng_states is not None:
+        snapshot["rng"]["ranks"] = state.rank_rng_states
     if hasattr(state.train_loader, "state_dict"):
         snapshot["rng"]["train_loader"] = state.train_loader.state_dict()
     return snapshot
@@ -50,7 +53,11 @@ def restore(state, snapshot):
                 "resume: the checkpoint has no scheduler state but fit() was given a scheduler"
             )
         state.scheduler.load_state_dict(snapshot["scheduler"])
-    random.set_state(snapshot["rng"]["chainrule"])
+    ranks = snapshot["rng"].get("ranks")
+    if ranks is not None and len(ranks) == distributed.get_world_size():
+        random.set_state(ranks[distributed.get_rank()])
+    else:
+        random.set_state(snapshot["rng"]["chainrule"])
     if "train_loader" in snapshot["rng"]:
         state.train_loader.load_state_dict(snapshot["rng"]["train_loader"])
     for i, callback in enumerate(state.callbacks):
