@@ -41,10 +41,11 @@ import sys
 import numpy as np
 
 from . import backend, data, models, random
-from .apps import char_lm, classify, common, runs
+from .apps import char_lm, classify, common, runs, textcnn
 from .apps import seq2seq as translation
 from .autograd import detect_anomaly
 from .data.download import MissingFilesError
+from .data.sentence import SENTENCE_SETS
 from .errors import AnomalyError, ChainruleError
 from .kernels import memory
 from .models.char_rnn import CELLS, sample
@@ -108,6 +109,21 @@ def image_dataset(text):
     raise argparse.ArgumentTypeError(f"must be one of {names} or imagefolder:PATH, got {text!r}")
 
 
+def sentence_dataset(text):
+    """TextCNN's --dataset: a name of ``data.sentence.SENTENCE_SETS`` or a file's path."""
+    if text in SENTENCE_SETS:
+        return text
+    path = os.path.expanduser(text)
+    if os.path.isfile(path):
+        return os.path.abspath(path)
+    names = ", ".join(sorted(SENTENCE_SETS))
+    raise argparse.ArgumentTypeError(f"must be one of {names} or a file, got {text!r}")
+
+
+def fold_count(text):
+    return _checked(int, text, lambda v: 1 <= v <= 10, "a whole number from 1 to 10")
+
+
 def port_number(text):
     return _checked(int, text, lambda v: 0 <= v <= 65535, "a port number from 0 to 65535")
 
@@ -154,6 +170,7 @@ def _parser():
     for name in sorted(models.TRAINABLE):
         _add_classifier(apps, name)
     _add_char_lm(apps)
+    _add_textcnn(apps)
     _add_seq2seq(apps)
 
     generate = commands.add_parser("sample", help="generate text with a trained char-lm run")
@@ -465,6 +482,63 @@ def _add_char_lm(apps):
     )
     parser.add_argument(
         "--clip", type=positive_float, default=defaults.clip, help="gradient-norm bound"
+    )
+    _add_run_options(parser, defaults)
+
+
+def _add_textcnn(apps):
+    defaults = textcnn.TextCNNConfig()
+    parser = _app_parser(
+        apps,
+        "textcnn",
+        help="Kim 2014's sentence CNN (CNN-rand)",
+        description="Train Kim 2014's CNN-rand sentence classifier: Adadelta, batches of 50, "
+        "max-norm on the output weights, early stopping on dev accuracy; 10-fold "
+        "cross-validation for a set without a test split (chainrule.apps.textcnn).",
+    )
+    parser.set_defaults(app=_train_textcnn)
+    parser.add_argument(
+        "--dataset",
+        type=sentence_dataset,
+        default=defaults.dataset,
+        help="mr, sst1, sst2, subj, trec, or a file of 'label sentence' lines",
+    )
+    parser.add_argument(
+        "--folds",
+        type=fold_count,
+        default=defaults.folds,
+        help="run the first K of the 10 cross-validation folds (default: all)",
+    )
+    parser.add_argument(
+        "--epochs", type=positive_int, default=defaults.epochs, help="epochs per split"
+    )
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=defaults.batch_size, help="sentences a step"
+    )
+    parser.add_argument(
+        "--embedding-dim",
+        type=positive_int,
+        default=defaults.embedding_dim,
+        help="word vector size",
+    )
+    parser.add_argument(
+        "--windows",
+        type=positive_int,
+        nargs="+",
+        default=defaults.windows,
+        help="filter widths in words",
+    )
+    parser.add_argument(
+        "--maps", type=positive_int, default=defaults.maps, help="filters per window width"
+    )
+    parser.add_argument(
+        "--dropout", type=probability, default=defaults.dropout, help="dropout before the output"
+    )
+    parser.add_argument(
+        "--max-norm",
+        type=positive_float,
+        default=defaults.max_norm,
+        help="bound on the L2 norm of each output weight row",
     )
     _add_run_options(parser, defaults)
 
@@ -808,6 +882,24 @@ def _train_char_lm(args):
         f"({metrics['steps']} steps) in {metrics['seconds']:.1f} s; run written to {args.out}"
     )
     return 0
+
+
+def _train_textcnn(args):
+    config = _config(textcnn.TextCNNConfig, args)
+    backend.normalize_device(config.device)
+    metrics = textcnn.train_textcnn(
+        config, args.out, resume=args.resume, download=args.download, log=_stderr_line
+    )
+    print(
+        f"test accuracy {metrics['test_accuracy']:.4f} (mean of {metrics['splits']} "
+        f"split{'s' if metrics['splits'] > 1 else ''}) after {config.epochs} epochs each in "
+        f"{metrics['seconds']:.1f} s; run written to {args.out}"
+    )
+    return 0
+
+
+def _stderr_line(line):
+    print(line, file=sys.stderr)
 
 
 def _train_seq2seq(args):

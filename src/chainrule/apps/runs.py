@@ -34,6 +34,7 @@ KINDS = {
     "classifier": ("model", "chainrule eval or chainrule viz"),
     "char-lm": ("corpus", "chainrule sample"),
     "seq2seq": ("attention", "chainrule translate"),
+    "textcnn": ("windows", "its metrics.json"),
 }
 
 
