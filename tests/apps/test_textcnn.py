@@ -68,15 +68,15 @@ def test_the_command_trains_each_fold_and_writes_the_run_folder(sentences, tmp_p
     assert _train(sentences, run, "--folds", "2", "--epochs", "3") == 0
     assert "test accuracy" in capsys.readouterr().out
     metrics = json.loads((run / "metrics.json").read_text())
-    assert [f["fold"] for f in metrics["folds"]] == [0, 1]
+    assert [f["fold"] for f in metrics["folds"]] == [1, 2]
     assert metrics["test_accuracy"] == pytest.approx(
         np.mean([f["test_accuracy"] for f in metrics["folds"]])
     )
     with open(run / "log.csv") as f:
         rows = list(csv.DictReader(f))
-    assert [(r["fold"], r["epoch"]) for r in rows] == [(f, e) for f in "01" for e in "123"]
+    assert [(r["fold"], r["epoch"]) for r in rows] == [(f, e) for f in "12" for e in "123"]
     for fold in metrics["folds"]:  # the reported test accuracy is that of the best dev epoch
-        at_best = rows[3 * fold["fold"] + fold["best_epoch"] - 1]
+        at_best = rows[3 * (fold["fold"] - 1) + fold["best_epoch"] - 1]
         assert float(at_best["test_accuracy"]) == fold["test_accuracy"]
         assert float(at_best["dev_accuracy"]) == max(
             float(r["dev_accuracy"]) for r in rows if int(r["fold"]) == fold["fold"]

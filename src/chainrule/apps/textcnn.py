@@ -253,32 +253,19 @@ def _train_split(experiment, fold, config, out_dir, snapshot, earlier, log):
     """Train split ``fold`` for ``config.epochs`` epochs (from ``snapshot`` when resuming);
     return its result: the best dev accuracy, its epoch and the test accuracy there.
     ``earlier``, the results of the splits before, goes into every checkpoint."""
-    split = experiment.splits[fold]
     model = build_model(config, len(experiment.vocab), len(experiment.classes), fold)
     model.to(config.device)
     optimizer = make_optimizer(config, model)
-    best = {"fold": fold, "best_epoch": 0, "dev_accuracy": -1.0, "test_accuracy": None}
+    best = {"fold": fold + 1, "best_epoch": 0, "dev_accuracy": -1.0, "test_accuracy": None}
     epoch = 0
     if snapshot is not None:
         model.load_state_dict(snapshot["model"])
         optimizer.load_state_dict(snapshot["optimizer"])
         random.set_state(snapshot["rng"])
         best, epoch = dict(snapshot["best"]), int(snapshot["epoch"])
-    ids, labels = experiment.ids, experiment.labels
     while epoch < config.epochs:
-        began = time.perf_counter()
-        order = split.train[batch_order(len(split.train), config.seed, fold, epoch)]
-        loss, train_accuracy = train_epoch(model, optimizer, ids, labels, order, config)
+        row = _run_epoch(model, optimizer, experiment, fold, epoch, config)
         epoch += 1
-        row = {
-            "fold": fold,
-            "epoch": epoch,
-            "loss": loss,
-            "accuracy": train_accuracy,
-            "dev_accuracy": accuracy(model, ids[split.dev], labels[split.dev], config.device),
-            "test_accuracy": accuracy(model, ids[split.test], labels[split.test], config.device),
-            "seconds": time.perf_counter() - began,
-        }
         if row["dev_accuracy"] >= best["dev_accuracy"]:
             best.update(best_epoch=epoch, **{k: row[k] for k in ("dev_accuracy", "test_accuracy")})
             checkpoint.save({"model": model.state_dict()}, _fold_checkpoint(out_dir, fold))
@@ -287,20 +274,38 @@ def _train_split(experiment, fold, config, out_dir, snapshot, earlier, log):
             {
                 "fold": fold,
                 "epoch": epoch,
+                "best": best,
+                "earlier": list(earlier),
                 "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(),
                 "rng": random.get_state(),
-                "best": best,
-                "earlier": list(earlier),
             },
             os.path.join(out_dir, "checkpoints", "last.ckpt"),
         )
         log(
             f"fold {fold + 1}/{len(experiment.splits)} epoch {epoch}/{config.epochs}: "
-            f"loss {loss:.4f}, dev {row['dev_accuracy']:.4f}, test {row['test_accuracy']:.4f} "
-            f"({row['seconds']:.1f} s)"
+            f"loss {row['loss']:.4f}, dev {row['dev_accuracy']:.4f}, "
+            f"test {row['test_accuracy']:.4f} ({row['seconds']:.1f} s)"
         )
     return best
+
+
+def _run_epoch(model, optimizer, experiment, fold, epoch, config):
+    """Train split ``fold`` for its epoch ``epoch`` (counted from 0), then measure it: the
+    log row (split and epoch counted from 1)."""
+    began = time.perf_counter()
+    split, ids, labels = experiment.splits[fold], experiment.ids, experiment.labels
+    order = split.train[batch_order(len(split.train), config.seed, fold, epoch)]
+    loss, train_accuracy = train_epoch(model, optimizer, ids, labels, order, config)
+    return {
+        "fold": fold + 1,
+        "epoch": epoch + 1,
+        "loss": loss,
+        "accuracy": train_accuracy,
+        "dev_accuracy": accuracy(model, ids[split.dev], labels[split.dev], config.device),
+        "test_accuracy": accuracy(model, ids[split.test], labels[split.test], config.device),
+        "seconds": time.perf_counter() - began,
+    }
 
 
 def _fold_checkpoint(out_dir, fold):
