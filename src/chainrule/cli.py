@@ -42,6 +42,7 @@ import numpy as np
 
 from . import backend, data, models, random
 from .apps import char_lm, classify, common, runs, textcnn
+from .apps import detect as detection
 from .apps import seq2seq as translation
 from .autograd import detect_anomaly
 from .data.download import MissingFilesError
@@ -172,6 +173,7 @@ def _parser():
     _add_char_lm(apps)
     _add_textcnn(apps)
     _add_seq2seq(apps)
+    _add_yolo(apps)
 
     generate = commands.add_parser("sample", help="generate text with a trained char-lm run")
     generate.add_argument("run_dir", metavar="RUN_DIR")
@@ -211,6 +213,7 @@ def _parser():
     _add_summary(commands)
     _add_serve(commands)
     _add_export(commands)
+    _add_detect(commands)
     return parser
 
 
@@ -862,6 +865,77 @@ def _train_classifier(args):
         f"{metrics['test_loss']:.4f} after {metrics['epochs']} epochs in "
         f"{metrics['seconds']:.1f} s; run written to {args.out}"
     )
+    return 0
+
+
+def _add_yolo(apps):
+    defaults = detection.DetectConfig()
+    parser = _app_parser(
+        apps,
+        "yolo",
+        help="a YOLO v1-style detector of MNIST digits on 112×112 scenes",
+        description="Train a YOLO v1-style detector (7×7 grid, 2 boxes a cell) on scenes of "
+        "1 to 5 MNIST digits; reports test mAP@0.5 (chainrule.apps.detect).",
+    )
+    parser.set_defaults(app=_train_yolo)
+    parser.add_argument(
+        "--train-scenes", type=positive_int, default=defaults.train_scenes, help="training scenes"
+    )
+    parser.add_argument(
+        "--test-scenes", type=positive_int, default=defaults.test_scenes, help="test scenes"
+    )
+    parser.add_argument(
+        "--width", type=positive_int, default=defaults.width, help="the backbone's first channels"
+    )
+    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs, help="epochs")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=defaults.batch_size, help="scenes a step"
+    )
+    parser.add_argument("--optimizer", choices=list(common.OPTIMIZERS), default=defaults.optimizer)
+    parser.add_argument("--lr", type=positive_float, default=defaults.lr, help="learning rate")
+    parser.add_argument(
+        "--lr-schedule",
+        choices=list(common.LR_SCHEDULES),
+        default=defaults.lr_schedule,
+        help="stepped once per epoch",
+    )
+    _add_run_options(parser, defaults)
+
+
+def _train_yolo(args):
+    config = _config(detection.DetectConfig, args)
+    metrics = detection.train_detector(config, args.out, resume=args.resume, download=args.download)
+    print(
+        f"test mAP@0.5 {metrics['test_map50']:.4f} after {metrics['epochs']} epochs in "
+        f"{metrics['seconds']:.1f} s; run written to {args.out}"
+    )
+    return 0
+
+
+def _add_detect(commands):
+    detect = commands.add_parser(
+        "detect", help="draw the digits a trained yolo run finds in an image (PNG)"
+    )
+    detect.add_argument("run_dir", metavar="RUN_DIR")
+    source = detect.add_mutually_exclusive_group(required=True)
+    source.add_argument("image", nargs="?", help="a grey-level image of the run's canvas size")
+    source.add_argument(
+        "--scene", type=non_negative_int, metavar="N", help="test scene N of the run"
+    )
+    detect.add_argument("--out", required=True, metavar="PNG", help="the picture with boxes")
+    detect.add_argument(
+        "--threshold", type=probability, default=0.3, help="lowest score drawn (default 0.3)"
+    )
+    detect.set_defaults(command=_detect)
+
+
+def _detect(args):
+    model, config = detection.load_detector(args.run_dir)
+    image = detection.read_image(args.run_dir, config, args.image, args.scene)
+    found = detection.detect_image(model, image, args.threshold)
+    detection.draw_detections(image, found, args.out)
+    for box, score, label in zip(found["boxes"], found["scores"], found["labels"]):
+        print(f"{label} {score:.3f} " + " ".join(f"{v:.1f}" for v in box))
     return 0
 
 
