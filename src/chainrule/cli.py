@@ -40,13 +40,14 @@ import sys
 
 import numpy as np
 
-from . import backend, data, models, random
+from . import backend, data, distributed, models, random
 from .apps import char_lm, classify, common, runs, textcnn
 from .apps import detect as detection
 from .apps import seq2seq as translation
 from .autograd import detect_anomaly
 from .data.download import MissingFilesError
 from .data.sentence import SENTENCE_SETS
+from .distributed import launch
 from .errors import AnomalyError, ChainruleError
 from .kernels import memory
 from .models.char_rnn import CELLS, sample
@@ -67,6 +68,8 @@ def main(argv=None):
         return args.command(args)
     except ChainruleError as error:
         print(f"chainrule: error: {_in_command_line_words(error)}", file=sys.stderr)
+        if distributed.get_world_size() > 1:
+            distributed.abort(EXIT_USAGE)  # the other ranks would wait for this one forever
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("chainrule: interrupted", file=sys.stderr)
@@ -351,6 +354,13 @@ def _add_classifier(apps, name):
         "(chainrule.apps.classify).",
     )
     parser.set_defaults(app=_train_classifier, model=name)
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="train data-parallel on N MPI ranks of this machine, one core each (mpiexec); "
+        "the global batch stays --batch-size; without it, training runs in this process",
+    )
     variants = models.VARIANTS[name]
     if variants:
         parser.add_argument(
@@ -803,15 +813,39 @@ def _train(args):
     does the work. NumPy's floating-point warnings are off, since a NaN or infinite loss stops
     the run with a sentence (``train.loop.check_finite_loss``), and ``--detect-anomaly`` names
     the op that produced it. Ctrl-C ends the run with the command that resumes it."""
+    workers = getattr(args, "workers", None) or 1
+    if workers > 1 and launch.launched_size() is None:
+        if args.batch_size % workers:
+            raise common.ConfigError(
+                f"--batch-size {args.batch_size} does not split into {workers} equal worker "
+                "batches; choose a multiple of --workers"
+            )
+        return launch.relaunch(workers, args.argv)
+    _join_mpi_world(workers)
     memory.keep_freed_memory()
     resumable = hasattr(args, "resume")
     runs.check_run_folder(args.out, resumable and args.resume, resumable)
+    distributed.barrier()  # no rank writes the folder before every rank has checked it
     try:
         with _anomaly_detection(args.detect_anomaly), np.errstate(all="ignore"):
             return args.app(args)
     except KeyboardInterrupt:
         print(f"chainrule: interrupted; {_where_to_resume(args, resumable)}", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _join_mpi_world(workers):
+    """Under ``mpiexec`` (``--workers N`` relaunched, or ``mpiexec -n N chainrule train``
+    directly), join the MPI world: ``fit`` then trains data-parallel."""
+    size = launch.launched_size()
+    if size is None:
+        return
+    if workers > 1 and workers != size:
+        raise common.ConfigError(
+            f"--workers {workers} under mpiexec -n {size}: leave --workers out, mpiexec's -n "
+            "is the number of workers"
+        )
+    distributed.init_process_group()
 
 
 @contextlib.contextmanager
@@ -858,6 +892,8 @@ def _train_classifier(args):
     metrics = classify.train_run(
         config, model, splits, args.out, resume=args.resume, progress=_progress(args)
     )
+    if not distributed.is_main_process():
+        return 0
     if splits.val is None:
         print("no validation split (--val-size 0): best.ckpt is chosen by training loss")
     print(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import data, random
+from .. import data, distributed, random
 from ..creation import as_tensor
 from ..data.augment import RandomDistortion
 from ..data.cifar import CIFAR10_MEAN, CIFAR10_STD
@@ -274,34 +274,30 @@ def train_run(config, model, splits, out_dir, resume=False, progress="auto"):
     laid out over the epochs of the run now (``common.resume_schedule``). ``progress`` is what
     ``common.progress_callbacks`` shows. Without a validation split, ``best.ckpt`` is the epoch
     of the lowest training loss.
+
+    Under MPI (``chainrule train … --workers N``) each rank trains on its shard of every epoch
+    with batch ``batch_size / N`` (the global batch stays ``batch_size``), and only rank 0
+    writes the run folder.
     """
+    main = distributed.is_main_process()
     os.makedirs(out_dir, exist_ok=True)
     last = os.path.join(out_dir, "checkpoints", "last.ckpt")
     snapshot = None
     if resume and os.path.isfile(last):
         check_same_run(read_config(out_dir), config)
         snapshot = checkpoint.load(last)
-    write_json(os.path.join(out_dir, "config.json"), dataclasses.asdict(config))
+    if main:
+        write_json(os.path.join(out_dir, "config.json"), dataclasses.asdict(config))
     random.manual_seed(config.seed)
     model.to(config.device)
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr, config.weight_decay)
     scheduler = LR_SCHEDULES[config.lr_schedule](optimizer, config.epochs)
     if snapshot is not None and scheduler is not None:
         snapshot = _rescheduled(snapshot, optimizer, scheduler)
-    train_loader = data.DataLoader(
-        splits.train, batch_size=config.batch_size, shuffle=True, seed=config.seed
-    )
+    train_loader = _train_loader(splits.train, config)
     val_loader = _eval_loader(splits.val, config) if splits.val is not None else None
     monitor = "val_loss" if val_loader is not None else "loss"
-    callbacks = [
-        CSVLogger(os.path.join(out_dir, "log.csv")),
-        JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
-        CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
-    ]
-    if config.patience is not None:
-        callbacks.append(EarlyStopping(monitor=monitor, patience=config.patience))
-    callbacks.append(ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor=monitor))
-    callbacks += progress_callbacks(progress)
+    callbacks = _rank_0_callbacks(out_dir, config, monitor, progress) if main else []
     started = time.perf_counter()
     history = fit(
         model,
@@ -316,12 +312,7 @@ def train_run(config, model, splits, out_dir, resume=False, progress="auto"):
     )
     seconds = time.perf_counter() - started
     metrics = evaluate_test_set(model, splits.test, config)
-    np.savetxt(
-        os.path.join(out_dir, "confusion.csv"),
-        metrics.pop("test_confusion"),
-        fmt="%d",
-        delimiter=",",
-    )
+    confusion = metrics.pop("test_confusion")
     metrics.update(
         epochs=len(history),
         seconds=round(seconds, 3),
@@ -331,9 +322,42 @@ def train_run(config, model, splits, out_dir, resume=False, progress="auto"):
         best_checkpoint_by=monitor,
         final_epoch=history[-1] if history else None,
         config=dataclasses.asdict(config),
+        workers=distributed.get_world_size(),
     )
-    write_json(os.path.join(out_dir, "metrics.json"), metrics)
+    if main:
+        np.savetxt(os.path.join(out_dir, "confusion.csv"), confusion, fmt="%d", delimiter=",")
+        write_json(os.path.join(out_dir, "metrics.json"), metrics)
     return metrics
+
+
+def _train_loader(train_set, config):
+    """Shuffled batches of ``batch_size``; on N ranks, this rank's shard in batches of
+    ``batch_size / N``."""
+    workers = distributed.get_world_size()
+    if workers == 1:
+        return data.DataLoader(
+            train_set, batch_size=config.batch_size, shuffle=True, seed=config.seed
+        )
+    if config.batch_size % workers:
+        raise ConfigError(
+            f"--batch-size {config.batch_size} does not split into {workers} equal worker "
+            "batches; choose a multiple of the number of workers"
+        )
+    sampler = distributed.DistributedSampler(train_set, seed=config.seed)
+    return data.DataLoader(train_set, batch_size=config.batch_size // workers, sampler=sampler)
+
+
+def _rank_0_callbacks(out_dir, config, monitor, progress):
+    """The logs, curves, early stopping, checkpoints and progress display of a run."""
+    callbacks = [
+        CSVLogger(os.path.join(out_dir, "log.csv")),
+        JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
+        CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
+    ]
+    if config.patience is not None:
+        callbacks.append(EarlyStopping(monitor=monitor, patience=config.patience))
+    callbacks.append(ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor=monitor))
+    return callbacks + progress_callbacks(progress)
 
 
 def _rescheduled(snapshot, optimizer, scheduler):
