@@ -119,3 +119,74 @@ def test_map_is_one_for_perfect_detections_and_zero_for_none():
     assert mean_average_precision(perfect, truths)["map"] == pytest.approx(1.0)
     empty = [{"boxes": np.zeros((0, 4)), "scores": np.zeros(0), "labels": np.zeros(0)}] * 5
     assert mean_average_precision(empty, truths)["map"] == 0.0
+
+
+def coco_precision_at_iou_half(detections, truths):
+    """pycocotools' interpolated precision at recall 0, 0.01, …, 1 (101 points) per class,
+    IoU 0.5, all areas, up to 100 detections an image."""
+    coco_module = pytest.importorskip("pycocotools.coco")
+    cocoeval = pytest.importorskip("pycocotools.cocoeval")
+
+    def xywh(box):
+        return [float(box[0]), float(box[1]), float(box[2] - box[0]), float(box[3] - box[1])]
+
+    annotations = []
+    for image, truth in enumerate(truths):
+        for box, label in zip(truth["boxes"], truth["labels"]):
+            x, y, w, h = xywh(box)
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": image,
+                    "category_id": int(label),
+                    "bbox": [x, y, w, h],
+                    "area": w * h,
+                    "iscrowd": 0,
+                }
+            )
+    ground = coco_module.COCO()
+    ground.dataset = {
+        "images": [{"id": i} for i in range(len(truths))],
+        "categories": [{"id": c} for c in range(3)],
+        "annotations": annotations,
+    }
+    ground.createIndex()
+    found = ground.loadRes(
+        [
+            {"image_id": i, "category_id": int(c), "bbox": xywh(b), "score": float(s)}
+            for i, d in enumerate(detections)
+            for b, c, s in zip(d["boxes"], d["labels"], d["scores"])
+        ]
+    )
+    evaluation = cocoeval.COCOeval(ground, found, "bbox")
+    evaluation.params.iouThrs = np.array([0.5])
+    evaluation.evaluate()
+    evaluation.accumulate()
+    return evaluation.eval["precision"][0, :, :, 0, -1]  # (101 recalls, classes)
+
+
+def test_map_equals_pycocotools_where_the_two_interpolations_agree():
+    """COCO samples the interpolated precision at 101 recalls, VOC integrates it. With 4 truths
+    a class every recall reached is a multiple of 1/4, so VOC's area equals the mean of COCO's
+    samples at recall 0.01 … 1. Each detection overlaps at most one truth (by IoU ≥ 0.5 or not
+    at all; duplicates included), where the two matching rules agree."""
+    rng = np.random.default_rng(4)
+    truths, detections = [], []
+    for _ in range(4):
+        centres = rng.permutation(9)[:3]
+        boxes = np.array([[x, y, x + 20, y + 20] for x, y in 40 * np.c_[centres % 3, centres // 3]])
+        truths.append({"boxes": boxes, "labels": np.array([0, 1, 2])})
+        shifted = boxes + rng.choice([0, 3, 9, 40], size=(3, 1))  # IoU 1, 0.57, 0.18 or 0
+        duplicate = boxes[:1] + 1
+        detections.append(
+            {
+                "boxes": np.concatenate([shifted, duplicate]).astype(float),
+                "labels": np.array([0, 1, 2, 0]),
+                "scores": rng.permutation(100)[:4] / 100 + rng.uniform(0, 0.005, 4),
+            }
+        )
+    result = mean_average_precision(detections, truths)
+    coco = coco_precision_at_iou_half(detections, truths)
+    assert 0 < min(result["ap"].values()) < max(result["ap"].values()) < 1
+    for label in range(3):
+        assert result["ap"][label] == pytest.approx(coco[1:, label].mean(), abs=1e-12)
