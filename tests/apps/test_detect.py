@@ -75,3 +75,11 @@ def test_detect_refuses_a_folder_without_a_detector(tmp_path, capsys):
     (tmp_path / "config.json").write_text('{"model": "mlp"}')
     assert main(["detect", str(tmp_path), "--scene", "0", "--out", str(tmp_path / "b.png")]) == 2
     assert "chainrule train yolo" in capsys.readouterr().err
+
+
+def test_the_options_default_to_the_configs_defaults():
+    from chainrule import cli
+    from chainrule.apps.detect import DetectConfig
+
+    args = cli._parser().parse_args(["train", "yolo", "--out", "run"])
+    assert cli._config(DetectConfig, args) == DetectConfig()
