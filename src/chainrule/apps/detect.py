@@ -250,14 +250,20 @@ def detect_image(model, image, score_threshold=0.3):
 
 
 def draw_detections(image, found, path, scale=4):
-    """Save ``image`` enlarged ``scale`` times with each box, its digit and score drawn on it."""
-    from PIL import Image, ImageDraw
+    """Save ``image`` enlarged ``scale`` times with each box drawn and labelled with its digit
+    and score."""
+    from PIL import Image, ImageDraw, ImageFont
 
     picture = Image.fromarray(image).convert("RGB")
     picture = picture.resize((image.shape[1] * scale, image.shape[0] * scale), Image.NEAREST)
     pen = ImageDraw.Draw(picture)
+    font = ImageFont.load_default(size=4 * scale)
     for box, score, label in zip(found["boxes"], found["scores"], found["labels"]):
         x1, y1, x2, y2 = (float(v) * scale for v in box)
         pen.rectangle([x1, y1, x2, y2], outline=(255, 64, 64), width=2)
-        pen.text((x1 + 3, y1 + 2), f"{label} {score:.2f}", fill=(255, 220, 0))
+        text = f"{label}: {score:.2f}"
+        anchor = "lb" if y1 >= 4 * scale else "lt"  # above the box, or inside at the top
+        left, top, right, bottom = pen.textbbox((x1, y1), text, font=font, anchor=anchor)
+        pen.rectangle([left - 1, top - 1, right + 1, bottom], fill=(255, 64, 64))
+        pen.text((x1, y1), text, fill=(255, 255, 255), font=font, anchor=anchor)
     picture.save(path)
