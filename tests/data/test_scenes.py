@@ -71,3 +71,6 @@ def test_scene_set_caches_and_draws_from_the_split(tmp_path, data_root, mnist_tr
     np.testing.assert_array_equal(train[3].image, expected[3].image)
     cached = scene_set(tmp_path, True, 4, seed=0, data_dir=data_root)
     np.testing.assert_array_equal(cached[3].boxes, expected[3].boxes)
+    other_seed = scene_set(tmp_path, True, 4, seed=1, data_dir=data_root)
+    expected = make_scenes(mnist_train.data, mnist_train.targets, 4, seed=1)
+    np.testing.assert_array_equal(other_seed[3].image, expected[3].image)

@@ -151,31 +151,38 @@ def from_coco(images, coco):
     ]
 
 
-def save_scenes(folder, split, scenes):
-    """Write ``<folder>/<split>.npy`` (the images) and ``<folder>/<split>.json`` (COCO)."""
+def save_scenes(folder, split, scenes, info=None):
+    """Write ``<folder>/<split>.npy`` (the images) and ``<folder>/<split>.json`` (COCO, with
+    ``info`` as its ``info`` entry where given)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    coco = to_coco(scenes, split)
+    if info is not None:
+        coco["info"] = info
     np.save(folder / f"{split}.npy", np.stack([scene.image for scene in scenes]))
-    (folder / f"{split}.json").write_text(json.dumps(to_coco(scenes, split)), encoding="utf-8")
+    (folder / f"{split}.json").write_text(json.dumps(coco), encoding="utf-8")
 
 
 def load_scenes(folder, split):
-    """The scenes ``save_scenes`` wrote, or ``None`` where they are not there."""
+    """The scenes ``save_scenes`` wrote and the COCO dictionary's ``info`` (``{}`` where it
+    has none), or ``None, None`` where they are not there."""
     folder = Path(folder)
     if not (folder / f"{split}.npy").exists() or not (folder / f"{split}.json").exists():
-        return None
+        return None, None
     coco = json.loads((folder / f"{split}.json").read_text(encoding="utf-8"))
-    return from_coco(np.load(folder / f"{split}.npy"), coco)
+    return from_coco(np.load(folder / f"{split}.npy"), coco), coco.get("info", {})
 
 
 def scene_set(folder, train, count, seed, canvas=112, data_dir=None, download=False):
     """The training or test scenes cached in ``folder``, generated from MNIST's matching split
-    (and saved there) the first time. A cache of another size is generated again."""
+    (and saved there, its ``info`` naming the seed) the first time. A cache of another count,
+    canvas or seed is generated again."""
     split = "train" if train else "test"
-    scenes = load_scenes(folder, split)
-    if scenes is not None and len(scenes) == count and scenes[0].image.shape[0] == canvas:
-        return scenes
+    scenes, info = load_scenes(folder, split)
+    if scenes is not None and info.get("seed") == seed and len(scenes) == count:
+        if scenes[0].image.shape[0] == canvas:
+            return scenes
     mnist = MNIST(data_dir, train=train, download=download)
     scenes = make_scenes(mnist.data, mnist.targets, count, seed, canvas)
-    save_scenes(folder, split, scenes)
+    save_scenes(folder, split, scenes, info={"seed": seed, "digits": f"MNIST {split}"})
     return scenes
