@@ -354,13 +354,7 @@ def _add_classifier(apps, name):
         "(chainrule.apps.classify).",
     )
     parser.set_defaults(app=_train_classifier, model=name)
-    parser.add_argument(
-        "--workers",
-        type=positive_int,
-        metavar="N",
-        help="train data-parallel on N MPI ranks of this machine, one core each (mpiexec); "
-        "the global batch stays --batch-size; without it, training runs in this process",
-    )
+    _add_workers_option(parser)
     variants = models.VARIANTS[name]
     if variants:
         parser.add_argument(
@@ -447,6 +441,7 @@ def _add_char_lm(apps):
         "on the last 10% (chainrule.apps.char_lm).",
     )
     parser.set_defaults(app=_train_char_lm)
+    _add_workers_option(parser)
     parser.add_argument(
         "--corpus", default=defaults.corpus, help="tinyshakespeare, c-code or a UTF-8 text file"
     )
@@ -664,6 +659,16 @@ def _add_run_options(parser, defaults):
         help="no progress bar: one line per epoch (as when stderr is not a terminal)",
     )
     _add_anomaly_option(parser)
+
+
+def _add_workers_option(parser):
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="train data-parallel on N MPI ranks of this machine, one core each (mpiexec); "
+        "the global batch stays --batch-size; without it, training runs in this process",
+    )
 
 
 def _add_anomaly_option(parser):
@@ -986,6 +991,8 @@ def _train_char_lm(args):
     metrics = char_lm.train_lm(
         config, args.out, resume=args.resume, progress=_progress(args), download=args.download
     )
+    if not distributed.is_main_process():
+        return 0
     print(
         f"validation loss {metrics['val_loss']:.4f} nats/char "
         f"({metrics['val_bits_per_char']:.4f} bits/char) after {metrics['epochs']} epochs "

@@ -30,7 +30,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from .. import random
+from .. import distributed, random
 from ..autograd import no_grad
 from ..creation import as_tensor
 from ..data.text import load_corpus, split_text
@@ -40,7 +40,13 @@ from ..nn.utils.bptt import BPTTBatches, detach_hidden
 from ..optim import clip_grad_norm_
 from ..train import checkpoint
 from ..train.callbacks import CSVLogger, CurvePlot, JSONLinesLogger, ModelCheckpoint
-from ..train.loop import FitState, check_finite_loss
+from ..train.loop import (
+    FitState,
+    check_finite_loss,
+    data_parallel,
+    gather_rank_rng_states,
+    sum_over_ranks,
+)
 from ..train.metrics import RunningMetrics
 from .common import (
     LR_SCHEDULES,
@@ -155,24 +161,34 @@ def evaluate_lm(model, ids, batch_size, seq_len, device="cpu"):
     return running.compute()
 
 
-def train_epoch(state, clip, device="cpu", max_steps=None):
+def train_epoch(state, clip, device="cpu", max_steps=None, forward=None):
     """One pass of truncated BPTT over ``state.train_loader`` (a ``BPTTBatches``); returns the
-    epoch's logs (train loss in nats/char, accuracy, chars per second)."""
+    epoch's logs (train loss in nats/char, accuracy, chars per second).
+
+    Under MPI, ``forward`` is the model's ``DistributedDataParallel`` wrapper: rank r of N
+    trains on its block of B/N of the B parallel streams (the loss, a mean over characters,
+    averages over the ranks to the mean over all B streams), the gradients are averaged before
+    clipping, and the epoch's metrics are summed over the ranks."""
     model, optimizer = state.model, state.optimizer
+    forward = model if forward is None else forward
     model.train()
     state.running = running = RunningMetrics()
     lr = optimizer.param_groups[0]["lr"]
     started = time.perf_counter()
     hidden = None
+    streams = _rank_streams(state.train_loader)
     for inputs, targets in state.train_loader:
         if max_steps is not None and state.step >= max_steps:
             break
+        inputs, targets = inputs[:, streams], targets[:, streams]
         hidden = detach_hidden(hidden)
-        logits, hidden = model(inputs.to(device), hidden)
+        logits, hidden = forward(inputs.to(device), hidden)
         loss = model.loss(logits, targets.to(device))
         check_finite_loss(loss.item(), state)
         optimizer.zero_grad()
         loss.backward()
+        if forward is not model:
+            forward.reduce_gradients()
         clip_grad_norm_(model.parameters(), clip)
         optimizer.step()
         state.step += 1
@@ -180,9 +196,17 @@ def train_epoch(state, clip, device="cpu", max_steps=None):
         for callback in state.callbacks:
             callback.on_batch_end(state, targets.shape[1])
     seconds = time.perf_counter() - started
+    sum_over_ranks(running)
     logs = running.compute()
     logs.update(lr=lr, seconds=seconds, chars_per_second=running.count / max(seconds, 1e-9))
     return logs
+
+
+def _rank_streams(batches):
+    """This rank's block of the parallel streams (all of them in a single process)."""
+    workers, rank = distributed.get_world_size(), distributed.get_rank()
+    per_rank = batches.streams.shape[1] // workers
+    return slice(rank * per_rank, (rank + 1) * per_rank)
 
 
 def _update(running, loss, logits, targets):
@@ -195,8 +219,11 @@ def train_lm(config, out_dir, resume=False, progress="auto", download=False):
     metrics (also written to ``metrics.json``). ``resume=True`` continues from
     ``out_dir/checkpoints/last.ckpt`` and requires the same config apart from ``epochs``,
     ``steps`` and ``device``. ``progress`` is what ``common.progress_callbacks`` shows. Turns
-    on the host memory policy (``chainrule.kernels.memory``) for the process, as ``fit`` does."""
+    on the host memory policy (``chainrule.kernels.memory``) for the process, as ``fit`` does.
+    Under MPI (``--workers N``) the ranks share the ``batch_size`` streams (``train_epoch``)
+    and rank 0 alone writes the run folder."""
     memory.keep_freed_memory()
+    main = distributed.is_main_process()
     os.makedirs(out_dir, exist_ok=True)
     last = os.path.join(out_dir, "checkpoints", "last.ckpt")
     snapshot = None
@@ -204,8 +231,9 @@ def train_lm(config, out_dir, resume=False, progress="auto", download=False):
         check_same_run(read_lm_config(out_dir), config, may_differ=("epochs", "steps", "device"))
         snapshot = checkpoint.load(last)
     data = prepare_data(config, download)
-    write_json(os.path.join(out_dir, "config.json"), dataclasses.asdict(config))
-    data.vocab.save(os.path.join(out_dir, "vocab.json"))
+    if main:
+        write_json(os.path.join(out_dir, "config.json"), dataclasses.asdict(config))
+        data.vocab.save(os.path.join(out_dir, "vocab.json"))
     model = build_model(config, len(data.vocab)).to(config.device)
     optimizer = make_optimizer(config.optimizer, model.parameters(), config.lr)
     batches = BPTTBatches(
@@ -218,6 +246,8 @@ def train_lm(config, out_dir, resume=False, progress="auto", download=False):
         ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor="val_loss"),
     ]
     callbacks += progress_callbacks(progress)
+    if not main:
+        callbacks = []
     state = FitState(model, optimizer, batches, config.epochs, callbacks=callbacks)
     if snapshot is not None:
         checkpoint.restore(state, snapshot)  # all but the schedule, built for config.epochs
@@ -230,10 +260,11 @@ def train_lm(config, out_dir, resume=False, progress="auto", download=False):
 
 
 def _run_epochs(state, data, config):
+    forward = data_parallel(state.model)
     _call(state, "on_train_begin")
     while state.epoch < config.epochs and not _out_of_steps(state, config):
         _call(state, "on_epoch_begin")
-        logs = train_epoch(state, config.clip, config.device, config.steps)
+        logs = train_epoch(state, config.clip, config.device, config.steps, forward)
         measured = evaluate_lm(
             state.model, data.val, config.batch_size, config.seq_len, config.device
         )
@@ -243,6 +274,7 @@ def _run_epochs(state, data, config):
         state.epoch += 1
         logs = {"epoch": state.epoch, "step": state.step, **logs}
         state.history.append(logs)
+        gather_rank_rng_states(state)
         _call(state, "on_epoch_end", logs)
     _call(state, "on_train_end")
 
@@ -265,8 +297,10 @@ def _finish(state, config, out_dir, seconds, snapshot):
         "train_seconds_total": round(sum(h["seconds"] for h in history), 3),
         "resumed_from_epoch": None if snapshot is None else int(snapshot["epoch"]),
         "config": dataclasses.asdict(config),
+        "workers": distributed.get_world_size(),
     }
-    write_json(os.path.join(out_dir, "metrics.json"), metrics)
+    if distributed.is_main_process():
+        write_json(os.path.join(out_dir, "metrics.json"), metrics)
     return metrics
 
 

@@ -92,7 +92,7 @@ def fit(
     """
     memory.keep_freed_memory()
     model.to(device)
-    forward = _data_parallel(model)
+    forward = data_parallel(model)
     loss_fn = _loss_of(model, loss_fn)
     if not distributed.is_main_process():
         callbacks = ()
@@ -110,14 +110,14 @@ def fit(
         state.epoch += 1
         logs = {"epoch": state.epoch, **logs}
         state.history.append(logs)
-        _gather_rank_rng_states(state)
+        gather_rank_rng_states(state)
         _call(state, "on_epoch_end", logs)
         state.stop = _decision_of_rank_0(state.stop)
     _call(state, "on_train_end")
     return state.history
 
 
-def _data_parallel(model):
+def data_parallel(model):
     """The module that runs forward: ``model`` itself, or its ``DistributedDataParallel``
     wrapper when there are several ranks."""
     if distributed.get_world_size() == 1:
@@ -151,13 +151,13 @@ def _train_epoch(state, forward, loss_fn, device, max_grad_norm):
         for callback in callbacks:
             callback.on_batch_end(state, len(y))
     seconds = time.perf_counter() - started
-    _sum_over_ranks(running)
+    sum_over_ranks(running)
     logs = running.compute()
     logs.update(lr=lr, seconds=seconds, samples_per_second=running.count / max(seconds, 1e-9))
     return logs
 
 
-def _sum_over_ranks(running):
+def sum_over_ranks(running):
     """Make the epoch's running loss, correct count and sample count those of all ranks."""
     if distributed.get_world_size() == 1 or running.count == 0:
         return
@@ -171,7 +171,7 @@ def _sum_over_ranks(running):
     running.count = int(sums[2])
 
 
-def _gather_rank_rng_states(state):
+def gather_rank_rng_states(state):
     """Every rank's generator state, for rank 0's checkpoint (each rank resumes its own)."""
     if distributed.get_world_size() > 1:
         state.rank_rng_states = distributed.all_gather_object(random.get_state())
