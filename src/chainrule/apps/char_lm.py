@@ -205,7 +205,12 @@ def train_epoch(state, clip, device="cpu", max_steps=None, forward=None):
 def _rank_streams(batches):
     """This rank's block of the parallel streams (all of them in a single process)."""
     workers, rank = distributed.get_world_size(), distributed.get_rank()
-    per_rank = batches.streams.shape[1] // workers
+    per_rank, rest = divmod(batches.streams.shape[1], workers)
+    if rest:
+        raise ConfigError(
+            f"--batch-size {batches.streams.shape[1]} does not split into {workers} equal worker "
+            "batches; choose a multiple of the number of workers"
+        )
     return slice(rank * per_rank, (rank + 1) * per_rank)
 
 
