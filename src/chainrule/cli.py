@@ -515,6 +515,7 @@ def _add_textcnn(apps):
         "--folds",
         type=fold_count,
         default=defaults.folds,
+        metavar="K",
         help="run the first K of the 10 cross-validation folds (default: all)",
     )
     parser.add_argument(
