@@ -934,7 +934,10 @@ def _add_yolo(apps):
         "--batch-size", type=positive_int, default=defaults.batch_size, help="scenes a step"
     )
     parser.add_argument(
-        "--optimizer", choices=list(common.OPTIMIZERS), default=defaults.optimizer, help="the optimiser"
+        "--optimizer",
+        choices=list(common.OPTIMIZERS),
+        default=defaults.optimizer,
+        help="the optimiser",
     )
     parser.add_argument("--lr", type=positive_float, default=defaults.lr, help="learning rate")
     parser.add_argument(
