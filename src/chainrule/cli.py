@@ -6,6 +6,7 @@
     chainrule train char-lm --corpus tinyshakespeare --cell lstm --layers 2 --hidden 256 \\
         --seq-len 100 --epochs 4 --clip 5 --out runs/shakespeare
     chainrule train seq2seq --attention dot --epochs 6 --out runs/seq2seq
+    chainrule train autoencoder --decoder upsample --latent 2 --noise 0.3 --out runs/ae
     chainrule eval runs/mlp                              # test metrics of its last checkpoint
     chainrule sample runs/shakespeare --prime "ROMEO:" --temperature 0.8 --top-k 10 --seed 1
     chainrule translate runs/seq2seq "Ein Hund läuft."  # a trained seq2seq
@@ -41,7 +42,7 @@ import sys
 import numpy as np
 
 from . import backend, data, distributed, models, random
-from .apps import char_lm, classify, common, runs, textcnn
+from .apps import autoencoder, char_lm, classify, common, runs, textcnn
 from .apps import detect as detection
 from .apps import seq2seq as translation
 from .autograd import detect_anomaly
@@ -176,6 +177,7 @@ def _parser():
     _add_char_lm(apps)
     _add_textcnn(apps)
     _add_seq2seq(apps)
+    _add_autoencoder(apps)
     _add_yolo(apps)
 
     generate = commands.add_parser("sample", help="generate text with a trained char-lm run")
@@ -640,6 +642,69 @@ def _add_seq2seq(apps):
     _add_anomaly_option(parser)
 
 
+def _add_autoencoder(apps):
+    defaults = autoencoder.AutoencoderConfig()
+    parser = _app_parser(
+        apps,
+        "autoencoder",
+        help="a convolutional autoencoder of MNIST digits",
+        description="Train a convolutional autoencoder to reconstruct MNIST digits (MSE); "
+        "pictures of reconstructions and, with --latent 2, of the codes "
+        "(chainrule.apps.autoencoder).",
+    )
+    parser.set_defaults(app=_train_autoencoder)
+    parser.add_argument(
+        "--decoder",
+        choices=("transpose", "upsample"),
+        default=defaults.decoder,
+        help="transposed convolutions, or nearest upsampling then convolutions",
+    )
+    parser.add_argument(
+        "--latent",
+        type=positive_int,
+        default=defaults.latent,
+        metavar="N",
+        help="a bottleneck of N numbers (2: the latent scatter picture)",
+    )
+    parser.add_argument(
+        "--noise",
+        type=non_negative_float,
+        default=defaults.noise,
+        help="denoising: the input noise's σ (gaussian) or probability (mask) while training",
+    )
+    parser.add_argument(
+        "--noise-kind",
+        choices=("gaussian", "mask"),
+        default=defaults.noise_kind,
+        help="Gaussian noise added, or pixels zeroed",
+    )
+    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs, help="epochs")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=defaults.batch_size, help="digits per batch"
+    )
+    parser.add_argument(
+        "--optimizer",
+        choices=list(common.OPTIMIZERS),
+        default=defaults.optimizer,
+        help="the optimiser",
+    )
+    parser.add_argument("--lr", type=positive_float, default=defaults.lr, help="learning rate")
+    parser.add_argument(
+        "--val-size",
+        type=non_negative_int,
+        default=defaults.val_size,
+        help="the last N training digits validate",
+    )
+    parser.add_argument(
+        "--limit-train",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="train on the first N digits only (quick runs)",
+    )
+    _add_run_options(parser, defaults)
+
+
 def _add_run_options(parser, defaults):
     """The options of an app whose runs can resume: seed, device, data, folder, progress."""
     parser.add_argument(
@@ -1035,6 +1100,19 @@ def _train_seq2seq(args):
         f"test BLEU greedy {metrics['test_bleu_greedy']:.2f}{beam}, test loss "
         f"{metrics['test_loss']:.4f} after {metrics['epochs']} epochs in "
         f"{metrics['seconds']:.1f} s; run written to {args.out}"
+    )
+    return 0
+
+
+def _train_autoencoder(args):
+    config = _config(autoencoder.AutoencoderConfig, args)
+    backend.normalize_device(config.device)
+    metrics = autoencoder.train_autoencoder(
+        config, args.out, resume=args.resume, progress=_progress(args), download=args.download
+    )
+    print(
+        f"test reconstruction MSE {metrics['test_mse']:.5f} after {metrics['epochs']} epochs "
+        f"in {metrics['seconds']:.1f} s; run written to {args.out}"
     )
     return 0
 
