@@ -1,0 +1,94 @@
+"""An image captioner (deck 001's "picture talking"; Vinyals et al. 2015, "Show and Tell", and
+with attention Xu et al. 2015, "Show, Attend and Tell"): a CNN encoder reads the picture, an
+LSTM decoder writes the caption one word at a time.
+
+    encoder   four 3×3 convolutions of stride 2 with ReLU: 96×96 → a 6×6 grid of
+              ``hidden``-vectors (the values attention reads, one per grid cell)
+    state     h₀ = tanh(W · LayerNorm(the whole grid flattened)), c₀ = 0
+    decoder   ``models.seq2seq.Decoder``: word embedding → LSTM → (attention over the 36
+              grid cells →) linear to the vocabulary
+
+Training is teacher forcing: the decoder reads the true caption shifted by one word
+(``<bos>`` first) and predicts the next word; the loss is the cross-entropy of every word
+(padding excluded). ``greedy`` writes a caption by taking the most probable word at each step.
+"""
+
+import numpy as np
+
+from .. import functional as F
+from .. import nn
+from ..autograd import no_grad
+from ..backend import get_array_module
+from .seq2seq import Decoder, EncodedSource
+
+__all__ = ["Captioner"]
+
+GRID_CELLS = 6 * 6
+
+
+class Captioner(nn.Module):
+    """``forward(images (N, 1, 96, 96), captions (T, N) ids)`` → logits (T − 1, N, V) of
+    captions[1:] given captions[:-1]; ``loss`` their cross-entropy; ``greedy(images)`` → one
+    id list per image, without ``<bos>``/``<eos>``."""
+
+    def __init__(
+        self, vocab_size, hidden=128, embedding=32, attention=None, pad_index=0, bos=1, eos=2
+    ):
+        super().__init__()
+        self.pad_index, self.bos_index, self.eos_index = pad_index, bos, eos
+        widths = (1, 16, 32, 64, hidden)
+        layers = []
+        for channels_in, channels_out in zip(widths, widths[1:]):
+            layers += [nn.Conv2d(channels_in, channels_out, 3, stride=2, padding=1), nn.ReLU()]
+        self.encoder = nn.Sequential(*layers)
+        self.normalise = nn.LayerNorm(hidden * GRID_CELLS)
+        self.initial = nn.Linear(hidden * GRID_CELLS, hidden)
+        self.decoder = Decoder(
+            vocab_size, embedding, hidden, "lstm", attention=attention, pad_index=pad_index
+        )
+
+    def encode(self, images):
+        """(EncodedSource of the 36 grid cells, the decoder's initial (h₀, c₀))."""
+        grid = self.encoder(images)
+        values = grid.flatten(2).transpose(1, 2)
+        attention = self.decoder.attention
+        keys = attention.keys(values) if attention is not None else values
+        xp = get_array_module(values.data)
+        mask = xp.ones((len(values.data), 1, values.shape[1]), dtype=bool)
+        h0 = F.tanh(self.initial(self.normalise(grid.flatten(1)))).unsqueeze(0)
+        return EncodedSource(values, keys, mask), (h0, h0 * 0)
+
+    def forward(self, images, captions):
+        encoded, state = self.encode(images)
+        logits, _ = self.decoder(captions[:-1], state, encoded)
+        return logits
+
+    def loss(self, images, captions):
+        """Mean cross-entropy per caption word (padding excluded)."""
+        logits = self(images, captions)
+        return F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]),
+            captions[1:].reshape(-1),
+            ignore_index=self.pad_index,
+        )
+
+    @no_grad()
+    def greedy(self, images, max_len=20):
+        """The most probable word at every step, up to ``<eos>`` or ``max_len`` words. Call
+        ``eval()`` first."""
+        encoded, state = self.encode(images)
+        xp = get_array_module(encoded.values.data)
+        token = xp.full((1, len(encoded.values.data)), self.bos_index, dtype=np.int64)
+        words = []
+        for _ in range(max_len):
+            logits, state = self.decoder(token, state, encoded)
+            token = logits.data.argmax(axis=2)
+            words.append(token[0])
+            if (xp.stack(words) == self.eos_index).any(axis=0).all():
+                break
+        return [_until(column, self.eos_index) for column in xp.stack(words).T]
+
+
+def _until(ids, eos):
+    ids = [int(i) for i in ids]
+    return ids[: ids.index(eos)] if eos in ids else ids
