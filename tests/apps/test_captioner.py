@@ -43,3 +43,12 @@ def test_trains_and_scores_the_held_out_scenes(data_dir, tmp_path):
     exact = np.mean([w == c for w, c in zip(written, test.captions)])
     assert metrics["exact_match"] == pytest.approx(exact)
     assert 0 <= metrics["bleu"] <= 100 and 0 <= metrics["unseen_exact_match"] <= 1
+
+
+def test_command_line_trains_a_tiny_run(data_dir, tmp_path, capsys):
+    from chainrule.cli import main
+
+    argv = ["train", "captioner", "--train-scenes", "100", "--test-scenes", "20", "--epochs", "1"]
+    assert main([*argv, "--data-dir", data_dir, "--out", str(tmp_path / "run")]) == 0
+    assert "held-out exact match" in capsys.readouterr().out
+    assert (tmp_path / "run" / "checkpoints" / "last.ckpt").is_file()
