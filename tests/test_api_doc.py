@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import chainrule
+import chainrule.distributed
 import chainrule.nn.functional
 import chainrule.nn.init
 import chainrule.nn.utils
@@ -25,6 +26,7 @@ SECTIONS = {
     "`nn.functional`": [chainrule.nn.functional],
     "`optim` and `optim.lr_scheduler`": [chainrule.optim, chainrule.optim.lr_scheduler],
     "`utils.data`": [chainrule.utils.data],
+    "`distributed`": [chainrule.distributed],
     "`nn.init`": [chainrule.nn.init],
     "`nn.utils`": [chainrule.nn.utils],
 }

@@ -33,8 +33,11 @@ __all__ = [
 KINDS = {
     "classifier": ("model", "chainrule eval or chainrule viz"),
     "char-lm": ("corpus", "chainrule sample"),
-    "seq2seq": ("attention", "chainrule translate"),
+    "captioner": ("unseen_fraction", "its metrics.json and captions.png"),  # before seq2seq:
+    "seq2seq": ("attention", "chainrule translate"),  # both configs have an attention
     "textcnn": ("windows", "its metrics.json"),
+    "detector": ("canvas", "chainrule detect"),
+    "autoencoder": ("noise_kind", "its metrics.json and reconstructions.png"),
 }
 
 
