@@ -1,4 +1,4 @@
-"""The convolutional autoencoder of deck 003 on MNIST, chainrule beside a PyTorch twin.
+"""The convolutional autoencoder of deck D3 on MNIST, chainrule beside a PyTorch twin.
 
 Each configuration is trained twice from the same initial weights on the same batches (the
 chainrule DataLoader's shuffled order, read by both): once by ``chainrule train autoencoder``'s

@@ -1,4 +1,4 @@
-"""A synthetic caption corpus from MNIST digits (deck 001's "picture talking"): scenes of one
+"""A synthetic caption corpus from MNIST digits (deck D1's "picture talking"): scenes of one
 to three digits on a 96×96 canvas, each described by a small grammar.
 
     scene     := digit | digit RELATION digit | digit "left of" digit "left of" digit

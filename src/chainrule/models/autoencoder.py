@@ -1,4 +1,4 @@
-"""A convolutional autoencoder (deck 003, "Convolution & AutoEncoder"): an encoder of
+"""A convolutional autoencoder (deck D3, "Convolution & AutoEncoder"): an encoder of
 convolutions and max pooling squeezes a 28×28 digit into a small code, a decoder grows the code
 back into a picture, and the network is trained to give back its own input, min ‖x̂ − x‖².
 

@@ -1,4 +1,4 @@
-"""An image captioner (deck 001's "picture talking"; Vinyals et al. 2015, "Show and Tell", and
+"""An image captioner (deck D1's "picture talking"; Vinyals et al. 2015, "Show and Tell", and
 with attention Xu et al. 2015, "Show, Attend and Tell"): a CNN encoder reads the picture, an
 LSTM decoder writes the caption one word at a time.
 

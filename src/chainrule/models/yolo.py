@@ -1,5 +1,5 @@
 """A small YOLO v1 (Redmon, Divvala, Girshick and Farhadi, "You Only Look Once: Unified,
-Real-Time Object Detection", CVPR 2016; deck 002): one network pass maps the whole image to an
+Real-Time Object Detection", CVPR 2016; deck D2): one network pass maps the whole image to an
 S×S grid, and each cell predicts B boxes, each with an objectness, and one set of C class
 probabilities.
 
