@@ -10,6 +10,8 @@ waiting forever in their next allreduce.
 """
 
 import sys
+import time
+import traceback
 
 import numpy as np
 
@@ -119,8 +121,16 @@ def abort(code):
     sys.exit(code)
 
 
-def _abort_on_uncaught(kind, value, traceback):
-    sys.__excepthook__(kind, value, traceback)
+FORWARD_SECONDS = 1.0  # time for mpiexec to pass a dying rank's last words on
+
+
+def _abort_on_uncaught(kind, value, tb):
+    """Print the error in one write, give mpiexec a moment to forward it (``Abort`` tears the
+    job down, output still in flight included), then end every rank."""
+    sys.stderr.write("".join(traceback.format_exception(kind, value, tb)))
+    sys.stderr.flush()
+    if get_world_size() > 1:
+        time.sleep(FORWARD_SECONDS)
     abort(1)
 
 
