@@ -257,6 +257,7 @@ def test_resnet20_trains_on_cifar10_images_with_the_app(mirror_root, tmp_path): 
     )
     splits = classify.load_splits(config)
     splits.test = TensorDataset(*(array[:256] for array in splits.test.arrays))
+    cr.manual_seed(config.seed)  # the initialisation, as chainrule train seeds it
     model = models.build("resnet20", splits.input_shape, splits.num_classes)
     metrics = classify.train_run(config, model, splits, tmp_path / "run", progress=False)
     for name in (
