@@ -1,6 +1,7 @@
-"""The convolutional autoencoder against a PyTorch twin with the same weights (float64): the
-reconstruction, the code and every parameter gradient, for both decoders, with and without the
-2-unit bottleneck; and the denoising corruption (train mode only, the two noise kinds)."""
+"""The convolutional autoencoder against reproductions/autoencoder.py's PyTorch twin with the
+same weights (float64): the reconstruction, the code and every parameter gradient, for both
+decoders, with and without the 2-unit bottleneck; and the denoising corruption (train mode only,
+the two noise kinds)."""
 
 import numpy as np
 import pytest
@@ -8,60 +9,17 @@ import torch
 
 import chainrule as cr
 from chainrule.models.autoencoder import ConvAutoencoder
+from tests.reproductions.conftest import load_script
 
-
-class TorchAutoencoder(torch.nn.Module):
-    """The same network written in torch.nn, with the same parameter names."""
-
-    def __init__(self, decoder, latent):
-        super().__init__()
-        nn = torch.nn
-        self.latent = latent
-        self.encoder = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(16, 32, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-        )
-        if latent is not None:
-            self.to_latent = nn.Linear(32 * 7 * 7, latent)
-            self.from_latent = nn.Linear(latent, 32 * 7 * 7)
-        if decoder == "transpose":
-            self.decoder = nn.Sequential(
-                nn.ConvTranspose2d(32, 16, 2, stride=2),
-                nn.ReLU(),
-                nn.ConvTranspose2d(16, 1, 2, stride=2),
-                nn.Sigmoid(),
-            )
-        else:
-            up = nn.Upsample(scale_factor=2, mode="nearest")
-            self.decoder = nn.Sequential(
-                nn.Sequential(up, nn.Conv2d(32, 16, 3, padding=1)),
-                nn.ReLU(),
-                nn.Sequential(up, nn.Conv2d(16, 1, 3, padding=1)),
-                nn.Sigmoid(),
-            )
-
-    def forward(self, x):
-        code = self.encoder(x)
-        if self.latent is not None:
-            code = torch.relu(self.from_latent(self.to_latent(code.flatten(1))))
-            code = code.reshape(-1, 32, 7, 7)
-        return self.decoder(code)
-
-
-def _torch_name(name):
-    """chainrule's upsample block holds its convolution as ``conv``; torch's Sequential as 1."""
-    return name.replace(".conv.", ".1.")
+# the PyTorch twin the reproduction trains, so the test and the reproduction hold one network
+TWIN = load_script("autoencoder")
 
 
 def _twins(decoder, latent):
     cr.manual_seed(0)
     ours = ConvAutoencoder(decoder, latent).to(dtype=cr.float64)
-    theirs = TorchAutoencoder(decoder, latent).double()
-    state = {_torch_name(k): torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()}
+    theirs = TWIN.torch_autoencoder(decoder, latent).double()
+    state = {TWIN._torch_name(k): torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()}
     theirs.load_state_dict(state)
     return ours, theirs
 
@@ -82,7 +40,7 @@ def test_forward_and_gradients_equal_torch(decoder, latent):
     np.testing.assert_allclose(loss.item(), expected_loss.item(), rtol=1e-10)
     gradients = dict(theirs.named_parameters())
     for name, parameter in ours.named_parameters():
-        expected = gradients[_torch_name(name)].grad.numpy()
+        expected = gradients[TWIN._torch_name(name)].grad.numpy()
         np.testing.assert_allclose(
             parameter.grad.numpy(), expected, rtol=1e-8, atol=1e-12, err_msg=name
         )

@@ -10,37 +10,9 @@ rank takes the same optimiser step: N ranks with batch b train as one process wi
 ``launch.py`` re-runs a command under ``mpiexec``. docs/distributed.md has the recipes.
 """
 
-from .comm import (
-    abort,
-    all_gather_object,
-    all_reduce,
-    barrier,
-    broadcast,
-    destroy_process_group,
-    get_rank,
-    get_world_size,
-    init_process_group,
-    is_available,
-    is_initialized,
-    is_main_process,
-)
+from . import comm, parallel, sampler
+from .comm import *  # noqa: F403  (the names of comm.__all__)
 from .parallel import DistributedDataParallel, SyncBatchNorm
 from .sampler import DistributedSampler
 
-__all__ = [
-    "DistributedDataParallel",
-    "DistributedSampler",
-    "SyncBatchNorm",
-    "abort",
-    "all_gather_object",
-    "all_reduce",
-    "barrier",
-    "broadcast",
-    "destroy_process_group",
-    "get_rank",
-    "get_world_size",
-    "init_process_group",
-    "is_available",
-    "is_initialized",
-    "is_main_process",
-]
+__all__ = sorted(comm.__all__ + parallel.__all__ + sampler.__all__)
