@@ -220,6 +220,7 @@ def _parser():
     _add_serve(commands)
     _add_export(commands)
     _add_detect(commands)
+    _add_caption(commands)
     return parser
 
 
@@ -596,7 +597,10 @@ def _add_seq2seq(apps):
         help="sentence pairs per batch",
     )
     parser.add_argument(
-        "--lr", type=positive_float, default=defaults.lr, help="Adam's learning rate"
+        "--lr",
+        type=positive_float,
+        default=defaults.lr,
+        help="Adam's first learning rate (a cosine to 0 over the epochs)",
     )
     parser.add_argument(
         "--clip", type=positive_float, default=defaults.clip, help="gradient-norm bound"
@@ -735,7 +739,22 @@ def _add_captioner(apps):
         "--batch-size", type=positive_int, default=defaults.batch_size, help="scenes per batch"
     )
     parser.add_argument(
-        "--lr", type=positive_float, default=defaults.lr, help="Adam's learning rate"
+        "--lr",
+        type=positive_float,
+        default=defaults.lr,
+        help="Adam's first learning rate (a cosine to 0 over the epochs)",
+    )
+    parser.add_argument(
+        "--width",
+        type=positive_int,
+        default=defaults.width,
+        help="the encoder's first convolution's channels (doubled by the next two)",
+    )
+    parser.add_argument(
+        "--beam",
+        type=non_negative_int,
+        default=defaults.beam,
+        help="beam width of the final held-out captions (0: greedy only)",
     )
     parser.add_argument(
         "--seed", type=non_negative_int, default=defaults.seed, help="scenes and initialisation"
@@ -1094,6 +1113,31 @@ def _detect(args):
     return 0
 
 
+def _add_caption(commands):
+    caption = commands.add_parser(
+        "caption", help="the caption a trained captioner run writes for a picture"
+    )
+    caption.add_argument("run_dir", metavar="RUN_DIR")
+    source = caption.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "image", nargs="?", help="a 96×96 grey-level image, ink bright on dark as MNIST"
+    )
+    source.add_argument(
+        "--scene", type=non_negative_int, metavar="N", help="held-out scene N of the run"
+    )
+    caption.add_argument(
+        "--beam", type=non_negative_int, default=5, help="beam width (default 5; 0: greedy)"
+    )
+    caption.set_defaults(command=_caption)
+
+
+def _caption(args):
+    model, config = captioner.load_captioner(args.run_dir)
+    picture = captioner.read_scene(config, args.image, args.scene)
+    print(" ".join(captioner.caption(model, picture[None, None], args.beam)[0]))
+    return 0
+
+
 def _progress(args):
     """What ``common.progress_callbacks`` shows: a bar on a terminal, else one line per epoch."""
     return "lines" if args.no_progress else "auto"
@@ -1165,12 +1209,20 @@ def _train_captioner(args):
     metrics = captioner.train_captioner(
         config, args.out, resume=args.resume, log=_stderr_line, download=args.download
     )
-    print(
-        f"held-out exact match {metrics['exact_match']:.3f} (unseen combinations "
-        f"{metrics['unseen_exact_match']:.3f}), BLEU-4 {metrics['bleu']:.2f} after "
-        f"{metrics['epoch']} epochs; run written to {args.out}"
-    )
+    figures = [f"held-out exact match {_caption_figures(metrics, '')}"]
+    if "beam_exact_match" in metrics:
+        figures.append(f"beam search {_caption_figures(metrics, 'beam_')}")
+    print(f"{'; '.join(figures)} after {metrics['epoch']} epochs; run written to {args.out}")
     return 0
+
+
+def _caption_figures(metrics, prefix):
+    unseen = metrics[f"{prefix}unseen_exact_match"]
+    unseen = "none held out" if unseen is None else f"{unseen:.3f}"
+    return (
+        f"{metrics[f'{prefix}exact_match']:.3f} (unseen combinations {unseen}), "
+        f"BLEU-4 {metrics[f'{prefix}bleu']:.2f}"
+    )
 
 
 def _sample(args):

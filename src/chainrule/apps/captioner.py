@@ -3,17 +3,18 @@
 
 Training scenes are built from the first 55,000 MNIST training digits, held-out scenes from the
 test digits, a share of them (``unseen_fraction``) around the caption combinations that no
-training scene holds. Each epoch: teacher forcing with Adam over the training scenes, shuffled;
-then greedy captions of the held-out scenes, scored by exact match (the whole caption right)
-and corpus BLEU-4 (sacrebleu, ``train.metrics.bleu``), over all of them and over the unseen
-combinations alone.
+training scene holds. Each epoch: teacher forcing with Adam over the training scenes, shuffled,
+at a learning rate that follows a cosine to 0 over the epochs; then greedy captions of the
+held-out scenes, scored by exact match (the whole caption right) and corpus BLEU-4 (sacrebleu,
+``train.metrics.bleu``), over all of them and over the unseen combinations alone.
 
 A run folder holds::
 
     RUN_DIR/config.json         the CaptionConfig
     RUN_DIR/log.jsonl           one line per epoch: loss, held-out exact match and BLEU
     RUN_DIR/checkpoints/        last.ckpt (model, optimiser, epoch, random state)
-    RUN_DIR/metrics.json        the last epoch's held-out figures, seconds, config
+    RUN_DIR/metrics.json        the last epoch's held-out figures (greedy, and ``beam_…`` with
+                            beam search), seconds, config
     RUN_DIR/captions.png        held-out scenes with the captions the model writes
 """
 
@@ -22,19 +23,38 @@ import json
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .. import data, random
 from ..creation import as_tensor
-from ..data.captions import WORDS, make_scenes
+from ..data.captions import CANVAS, WORDS, make_scenes
 from ..models.captioner import Captioner
 from ..optim import clip_grad_norm_
+from ..optim.lr_scheduler import CosineAnnealingLR
 from ..train import checkpoint
 from ..train.metrics import bleu
-from .common import check_same_run, make_optimizer, read_run_config, write_json
+from .common import (
+    ConfigError,
+    check_same_run,
+    make_optimizer,
+    read_grey_image,
+    read_run_config,
+    resume_schedule,
+    write_json,
+)
 
-__all__ = ["CaptionConfig", "make_corpus", "encode_captions", "evaluate", "train_captioner"]
+__all__ = [
+    "CaptionConfig",
+    "make_corpus",
+    "encode_captions",
+    "caption",
+    "evaluate",
+    "train_captioner",
+    "load_captioner",
+    "read_scene",
+]
 
 WORD_IDS = {word: i for i, word in enumerate(WORDS)}
 PAD, BOS, EOS = (WORD_IDS[w] for w in ("<pad>", "<bos>", "<eos>"))
@@ -47,7 +67,11 @@ class CaptionConfig:
     """Every choice of a captioning run; saved as ``config.json``. ``attention``: "additive"
     or "dot" over the encoder's 6×6 grid, or None (the picture reaches the decoder through h₀
     alone; measured: with Adam the wide h₀ layer saturates within a few steps and the decoder
-    learns only the grammar, 0% exact match)."""
+    learns only the grammar, 0% exact match). ``width``: the encoder's first convolution's
+    channels, doubled by each of the next two. ``lr`` is Adam's learning rate at the start; it
+    follows a cosine from there to 0 over ``epochs`` (``optim.lr_scheduler.CosineAnnealingLR``,
+    stepped once an epoch). ``beam``: the width of the beam search that captions the held-out
+    scenes once more after the last epoch (0: greedy decoding only)."""
 
     train_scenes: int = 20000
     test_scenes: int = 2000
@@ -55,10 +79,12 @@ class CaptionConfig:
     attention: str = "additive"
     hidden: int = 128
     embedding: int = 32
+    width: int = 16
     epochs: int = 5
     batch_size: int = 64
     lr: float = 2e-3
     clip: float = 5.0
+    beam: int = 5
     seed: int = 0
     data_dir: str = None
 
@@ -91,25 +117,40 @@ def encode_captions(captions):
 
 def build_model(config):
     random.manual_seed(config.seed)
-    return Captioner(len(WORDS), config.hidden, config.embedding, config.attention, PAD, BOS, EOS)
+    return Captioner(
+        len(WORDS),
+        config.hidden,
+        config.embedding,
+        config.attention,
+        PAD,
+        BOS,
+        EOS,
+        config.width,
+    )
 
 
-def caption(model, images, batch_size=500):
-    """Greedy captions (word lists) of ``images`` (N, 1, 96, 96)."""
+def caption(model, images, beam_width=0, batch_size=500):
+    """Captions (word lists) of ``images`` (N, 1, 96, 96): greedy, or beam search of
+    ``beam_width``."""
     model.eval()
     written = []
     for start in range(0, len(images), batch_size):
-        ids = model.greedy(as_tensor(images[start : start + batch_size]))
+        batch = as_tensor(images[start : start + batch_size])
+        ids = model.beam_search(batch, beam_width) if beam_width else model.greedy(batch)
         written += [[WORDS[i] for i in sentence] for sentence in ids]
     return written
 
 
-def evaluate(model, scenes):
-    """Exact match and BLEU-4 of the greedy captions of ``scenes``, all and unseen only."""
-    written = caption(model, scenes.images)
+def evaluate(model, scenes, beam_width=0):
+    """Exact match and BLEU-4 of the captions of ``scenes`` (greedy, or beam search of
+    ``beam_width``), all and unseen only (None where no scene holds an unseen combination)."""
+    written = caption(model, scenes.images, beam_width)
     result = {}
     for name, rows in (("", slice(None)), ("unseen_", scenes.unseen)):
         picked = np.arange(len(written))[rows]
+        if len(picked) == 0:
+            result[f"{name}exact_match"] = result[f"{name}bleu"] = None
+            continue
         hypotheses = [written[i] for i in picked]
         references = [scenes.captions[i] for i in picked]
         result[f"{name}exact_match"] = float(
@@ -137,11 +178,14 @@ def train_captioner(config, out_dir, resume=False, log=print, download=False):
         optimizer.load_state_dict(saved["optimizer"])
         epoch = int(saved["epoch"])
         order.bit_generator.state = saved["order"]
+    schedule = CosineAnnealingLR(optimizer, T_max=config.epochs)
+    resume_schedule(schedule, epoch)
     started = time.perf_counter()
     metrics = {}
     while epoch < config.epochs:
         loss = _train_epoch(model, optimizer, train.images, targets, order, config)
         epoch += 1
+        schedule.step()
         metrics, written = evaluate(model, test)
         metrics.update(epoch=epoch, loss=loss, seconds=round(time.perf_counter() - started, 1))
         log(json.dumps(metrics))
@@ -155,9 +199,41 @@ def train_captioner(config, out_dir, resume=False, log=print, download=False):
         }
         checkpoint.save(snapshot, last)
         _draw(test, written, os.path.join(out_dir, "captions.png"))
+    if config.beam:
+        beam, _ = evaluate(model, test, config.beam)
+        metrics.update({f"beam_{name}": value for name, value in beam.items()})
     metrics["config"] = dataclasses.asdict(config)
     write_json(os.path.join(out_dir, "metrics.json"), metrics)
     return metrics
+
+
+def load_captioner(run_dir):
+    """The trained model of a run folder (last checkpoint, eval mode) and its config;
+    ``ConfigError`` when the folder holds no captioner run."""
+    last = Path(run_dir) / "checkpoints" / "last.ckpt"
+    saved = read_run_config(run_dir)
+    if "unseen_fraction" not in saved or not last.exists():
+        raise ConfigError(
+            f"{run_dir} holds no trained captioner: train one with chainrule train captioner"
+        )
+    config = CaptionConfig(**saved)
+    model = build_model(config)
+    model.load_state_dict(checkpoint.load(last)["model"])
+    model.eval()
+    return model, config
+
+
+def read_scene(config, path=None, scene=None):
+    """The (96, 96) picture to caption, in [0, 1]: the grey-level image file ``path`` (ink
+    bright on dark, as MNIST), or held-out scene ``scene`` of the run."""
+    if path is not None:
+        return read_grey_image(path, CANVAS, "the captioner") / np.float32(255)
+    _, test = make_corpus(config)
+    if scene >= len(test.images):
+        raise ConfigError(
+            f"--scene {scene} is out of range: the run has {len(test.images)} held-out scenes"
+        )
+    return test.images[scene, 0]
 
 
 def _train_epoch(model, optimizer, images, targets, order, config):

@@ -10,6 +10,8 @@ import json
 import os
 import sys
 
+import numpy as np
+
 from .. import optim
 from ..errors import ChainruleError
 from ..train.callbacks import EpochSummary, ProgressBar
@@ -128,6 +130,23 @@ def progress_callbacks(progress):
     if progress != "lines" and sys.stderr.isatty():
         return [ProgressBar()]
     return [EpochSummary()]
+
+
+def read_grey_image(path, size, reader):
+    """The image file ``path`` as a (size, size) uint8 grey-level array; ``ConfigError`` naming
+    the file when it cannot be read or has another size (``reader`` names what takes it)."""
+    from PIL import Image
+
+    try:
+        image = np.asarray(Image.open(path).convert("L"))
+    except OSError as error:
+        raise ConfigError(f"cannot read the image {path}: {error}") from None
+    if image.shape != (size, size):
+        raise ConfigError(
+            f"{path} is {image.shape[1]}×{image.shape[0]}; {reader} takes {size}×{size} "
+            "grey-level images"
+        )
+    return image
 
 
 def write_json(path, obj):

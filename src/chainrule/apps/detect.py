@@ -39,6 +39,7 @@ from .common import (
     ConfigError,
     check_same_run,
     make_optimizer,
+    read_grey_image,
     read_run_config,
     resume_schedule,
     write_json,
@@ -227,18 +228,7 @@ def read_image(run_dir, config, path=None, scene=None):
                 f"--scene {scene} is out of range: the run has {len(test)} test scenes"
             )
         return test[scene].image
-    from PIL import Image
-
-    try:
-        image = np.asarray(Image.open(path).convert("L"))
-    except OSError as error:
-        raise ConfigError(f"cannot read the image {path}: {error}") from None
-    if image.shape != (config.canvas, config.canvas):
-        raise ConfigError(
-            f"{path} is {image.shape[1]}×{image.shape[0]}; the detector takes "
-            f"{config.canvas}×{config.canvas} grey-level images"
-        )
-    return image
+    return read_grey_image(path, config.canvas, "the detector")
 
 
 def detect_image(model, image, score_threshold=0.3):
