@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from chainrule import models
-from chainrule.apps import char_lm, classify
+from chainrule.apps import autoencoder, captioner, char_lm, classify, textcnn
+from chainrule.apps import detect as detection
 from chainrule.apps import seq2seq as translation
 from chainrule.apps.common import OPTIMIZERS
 from chainrule.cli import main
@@ -211,6 +212,26 @@ def test_help_states_each_apps_true_defaults(app, capsys):
     if app == "lenet5":
         expected["--variant"] = "classic"
     assert shown == expected
+
+
+@pytest.mark.parametrize(
+    "app, config",
+    [
+        ("textcnn", textcnn.TextCNNConfig()),
+        ("autoencoder", autoencoder.AutoencoderConfig()),
+        ("captioner", captioner.CaptionConfig()),
+        ("yolo", detection.DetectConfig()),
+    ],
+)
+def test_help_of_the_applications_states_their_configs_defaults(app, config, capsys):
+    shown = _help_defaults(capsys, app)
+    fields = {f"--{k.replace('_', '-')}": v for k, v in dataclasses.asdict(config).items()}
+    shown.pop("--data-dir")
+    assert shown and set(shown) <= set(fields)
+    for option, text in shown.items():
+        value = fields[option]
+        if value is not None:  # None is said in words ("all" folds)
+            assert text == str(value)
 
 
 def test_help_defaults_are_the_recipes_not_the_classifiers(capsys):
