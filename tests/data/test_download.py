@@ -67,12 +67,16 @@ def test_missing_files_list_every_path_and_the_remedies(tmp_path):
     ]
     folder = tmp_path / "set"
     with pytest.raises(DatasetNotFoundError) as caught:
-        locate(files, folder, "the data_dir argument", download=False, dataset="Tiny")
+        locate(files, folder, data_root(tmp_path)[1], download=False, dataset="Tiny")
     message = str(caught.value)
     for name in ("a-idx3-ubyte.gz", "a-idx3-ubyte", "b-idx1-ubyte.gz", "b-idx1-ubyte"):
         assert f"{folder / name}\n" in message + "\n"
     assert "CHAINRULE_DATA" in message and "download=True" in message
+    assert "chosen by the root argument" in message
     assert "https://example.org/d/a-idx3-ubyte.gz" in message
+    on_the_command_line = caught.value.message("--data-dir", "--download")
+    assert "chosen by --data-dir;" in on_the_command_line
+    assert "--download" in on_the_command_line and "argument" not in on_the_command_line
 
 
 def test_locate_prefers_existing_raw_file(tmp_path):

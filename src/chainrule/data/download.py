@@ -60,10 +60,13 @@ def cache_dir():
     return Path(base) / "chainrule"
 
 
+ROOT_ARGUMENT = "the root argument"
+
+
 def data_root(data_dir=None):
     """The data root and how it was chosen: ``(path, reason)``; see the module docstring."""
     if data_dir is not None:
-        return Path(data_dir), "the data_dir argument"
+        return Path(data_dir), ROOT_ARGUMENT
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]), f"${ENV_VAR}"
     return cache_dir(), f"the default cache (${ENV_VAR} is not set)"
@@ -100,12 +103,13 @@ class MissingFilesError(DatasetNotFoundError):
         self.root_reason, self.alternative = root_reason, alternative
         super().__init__(self.message())
 
-    def message(self, root_option="the root argument", download_option="download=True"):
+    def message(self, root_option=ROOT_ARGUMENT, download_option="download=True"):
+        reason = root_option if self.root_reason == ROOT_ARGUMENT else self.root_reason
         looked = "\n".join(f"  {path}" for f in self.missing for path in f.candidates(self.folder))
         urls = "\n".join(f"  {url}" for f in self.missing for url in f.urls[:1])
         return (
             f"{self.dataset}: data files not found. The data root was chosen by "
-            f"{self.root_reason}; looked for:\n{looked}\n"
+            f"{reason}; looked for:\n{looked}\n"
             f"To fix: point ${ENV_VAR} (or {root_option}) at a folder holding "
             f"{Path(self.folder).name}/ with these files, or pass {download_option} to fetch "
             f"them from:\n{urls}" + (f"\n(or {self.alternative})" if self.alternative else "")
