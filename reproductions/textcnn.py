@@ -9,8 +9,9 @@ step. The figure per split is the test accuracy at the epoch of the best dev acc
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python reproductions/textcnn.py trec
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python reproductions/textcnn.py mr --folds 1
 
-Results merge into ``results/textcnn.json`` (one entry per data set, the last run's) and the
-table ``results/textcnn.md`` is rewritten from it, the paper's numbers beside.
+Results merge into ``results/textcnn.json`` (one entry per data set, the last run's); the
+table ``results/textcnn.md`` and the chart ``results/textcnn.png`` are redrawn from it, the
+paper's numbers beside.
 """
 
 import argparse
@@ -153,6 +154,31 @@ def write_table(all_results):
         )
     with open(os.path.join(RESULTS, "textcnn.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
+    draw_chart(all_results)
+
+
+def draw_chart(all_results):
+    """``results/textcnn.png``: per data set, the paper's accuracy beside chainrule's and the
+    PyTorch twin's, each bar labelled with its value."""
+    from chainrule.viz.figure import plt, save
+
+    names = sorted(all_results)
+    bars = {
+        "paper": [PAPER[n] for n in names],
+        "chainrule": [100 * all_results[n]["chainrule"] for n in names],
+        "PyTorch twin": [100 * all_results[n]["torch"] for n in names],
+    }
+    figure, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+    positions = np.arange(len(names))
+    for k, (label, values) in enumerate(bars.items()):
+        drawn = ax.bar(positions + (k - 1) * 0.27, values, 0.27, label=label)
+        ax.bar_label(drawn, fmt="%.1f", fontsize=7)
+    ax.set_xticks(positions, [n.upper() for n in names])
+    ax.set_ylim(30, 108)
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title("Kim 2014 CNN-rand (chainrule: one split each, see textcnn.md)")
+    ax.legend(loc="upper center", ncols=3, fontsize=8)
+    save(figure, os.path.join(RESULTS, "textcnn.png"))
 
 
 def merge_results(name, entry):

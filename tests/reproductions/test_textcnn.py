@@ -39,3 +39,14 @@ def test_the_twins_step_constrains_the_output_rows_as_chainrule_does(script):
     script.torch_epoch(twin, frozen, ids, labels, np.arange(4), CONFIG)
     max_norm_(model.fc.weight, CONFIG.max_norm)
     np.testing.assert_allclose(twin.fc.weight.detach().numpy(), model.fc.weight.numpy(), rtol=1e-6)
+
+
+def test_the_results_table_and_chart_are_drawn_from_the_results(script, tmp_path, monkeypatch):
+    monkeypatch.setattr(script, "RESULTS", str(tmp_path))
+    split = {"test_accuracy": 0.9, "seconds": 20.0}
+    entry = {"chainrule": 0.906, "torch": 0.922, "splits_run": 1, "epochs": 2}
+    entry["splits"] = [{"chainrule": split, "torch": {**split, "seconds": 10.0}}]
+    script.write_table({"trec": entry})
+    table = (tmp_path / "textcnn.md").read_text()
+    assert "| trec | 91.2 | 90.6 | 92.2 | 1 | 2 | 10.0, 5.0 |" in table
+    assert (tmp_path / "textcnn.png").stat().st_size > 5000

@@ -73,14 +73,14 @@ class CaptionConfig:
     stepped once an epoch). ``beam``: the width of the beam search that captions the held-out
     scenes once more after the last epoch (0: greedy decoding only)."""
 
-    train_scenes: int = 20000
+    train_scenes: int = 40000
     test_scenes: int = 2000
     unseen_fraction: float = 0.25
     attention: str = "additive"
     hidden: int = 128
     embedding: int = 32
     width: int = 16
-    epochs: int = 5
+    epochs: int = 30
     batch_size: int = 64
     lr: float = 2e-3
     clip: float = 5.0
