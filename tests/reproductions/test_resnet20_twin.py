@@ -1,0 +1,67 @@
+"""reproductions/resnet20_twin.py's PyTorch ResNet-20 is chainrule's network: with chainrule's
+weights copied in, the same loss and every parameter's gradient (float64, batch norm in training
+mode, option-A shortcuts), and the two trainers stay together over SGD steps on the same
+batches."""
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+from chainrule import backend, models
+from chainrule.apps import classify
+from tests.reproductions.conftest import load_script
+
+
+@pytest.fixture(scope="module")
+def script():
+    return load_script("resnet20_twin")
+
+
+@pytest.fixture
+def float64():
+    previous = backend.get_default_dtype()
+    backend.set_default_dtype(np.float64)
+    yield
+    backend.set_default_dtype(previous)
+
+
+def batch(seed, size=6):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((size, 3, 32, 32)), rng.integers(0, 10, size)
+
+
+def test_the_twin_gives_chainrules_loss_and_gradients(script, float64):
+    cr.manual_seed(0)
+    model = models.build("resnet20", (3, 32, 32), 10)
+    twin = script.twin_of(model)
+    x, y = batch(0)
+    loss = cr.functional.cross_entropy(model(cr.as_tensor(x)), cr.as_tensor(y))
+    loss.backward()
+    expected = torch.nn.functional.cross_entropy(twin(torch.from_numpy(x)), torch.from_numpy(y))
+    expected.backward()
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-10)
+    theirs = dict(twin.named_parameters())
+    assert set(theirs) == {name for name, _ in model.named_parameters()}
+    for name, parameter in model.named_parameters():
+        np.testing.assert_allclose(
+            parameter.grad.data, theirs[name].grad.numpy(), rtol=1e-7, atol=1e-10, err_msg=name
+        )
+
+
+def test_the_two_trainers_stay_together_on_the_same_batches(script, float64):
+    config = classify.RunConfig(model="resnet20", **models.RECIPES["resnet20"])
+    cr.manual_seed(1)
+    model = models.build("resnet20", (3, 32, 32), 10)
+    ours = script.Chainrule(model, config)
+    theirs = script.Torch(script.twin_of(model), config)
+    for step in range(3):
+        x, y = batch(step + 10)
+        np.testing.assert_allclose(ours.step(x, y), theirs.step(x, y), rtol=1e-8)
+    x, y = batch(99, 40)
+    assert ours.accuracy(x, y) == theirs.accuracy(x, y)
+    state = theirs.model.state_dict()
+    for name, value in model.state_dict().items():
+        np.testing.assert_allclose(
+            np.asarray(value.numpy()), state[name].numpy(), rtol=1e-6, atol=1e-9, err_msg=name
+        )
