@@ -1031,7 +1031,7 @@ def _train_classifier(args):
         print("no validation split (--val-size 0): best.ckpt is chosen by training loss")
     print(
         f"test accuracy {metrics['test_accuracy']:.4f}, test {metrics['loss_name']} "
-        f"{metrics['test_loss']:.4f} after {metrics['epochs']} epochs in "
+        f"{metrics['test_loss']:.4f} after {_epochs(metrics['epochs'])} in "
         f"{metrics['seconds']:.1f} s; run written to {args.out}"
     )
     return 0
@@ -1080,7 +1080,7 @@ def _train_yolo(args):
     config = _config(detection.DetectConfig, args)
     metrics = detection.train_detector(config, args.out, resume=args.resume, download=args.download)
     print(
-        f"test mAP@0.5 {metrics['test_map50']:.4f} after {metrics['epochs']} epochs in "
+        f"test mAP@0.5 {metrics['test_map50']:.4f} after {_epochs(metrics['epochs'])} in "
         f"{metrics['seconds']:.1f} s; run written to {args.out}"
     )
     return 0
@@ -1138,6 +1138,10 @@ def _caption(args):
     return 0
 
 
+def _epochs(count):
+    return f"{count} epoch{'s' if count != 1 else ''}"
+
+
 def _progress(args):
     """What ``common.progress_callbacks`` shows: a bar on a terminal, else one line per epoch."""
     return "lines" if args.no_progress else "auto"
@@ -1153,7 +1157,7 @@ def _train_char_lm(args):
         return 0
     print(
         f"validation loss {metrics['val_loss']:.4f} nats/char "
-        f"({metrics['val_bits_per_char']:.4f} bits/char) after {metrics['epochs']} epochs "
+        f"({metrics['val_bits_per_char']:.4f} bits/char) after {_epochs(metrics['epochs'])} "
         f"({metrics['steps']} steps) in {metrics['seconds']:.1f} s; run written to {args.out}"
     )
     return 0
@@ -1167,7 +1171,7 @@ def _train_textcnn(args):
     )
     print(
         f"test accuracy {metrics['test_accuracy']:.4f} (mean of {metrics['splits']} "
-        f"split{'s' if metrics['splits'] > 1 else ''}) after {config.epochs} epochs each in "
+        f"split{'s' if metrics['splits'] > 1 else ''}) after {_epochs(config.epochs)} each in "
         f"{metrics['seconds']:.1f} s; run written to {args.out}"
     )
     return 0
@@ -1185,7 +1189,7 @@ def _train_seq2seq(args):
     beam = f", beam {config.beam} {metrics['test_bleu_beam']:.2f}" if config.beam else ""
     print(
         f"test BLEU greedy {metrics['test_bleu_greedy']:.2f}{beam}, test loss "
-        f"{metrics['test_loss']:.4f} after {metrics['epochs']} epochs in "
+        f"{metrics['test_loss']:.4f} after {_epochs(metrics['epochs'])} in "
         f"{metrics['seconds']:.1f} s; run written to {args.out}"
     )
     return 0
@@ -1198,7 +1202,7 @@ def _train_autoencoder(args):
         config, args.out, resume=args.resume, progress=_progress(args), download=args.download
     )
     print(
-        f"test reconstruction MSE {metrics['test_mse']:.5f} after {metrics['epochs']} epochs "
+        f"test reconstruction MSE {metrics['test_mse']:.5f} after {_epochs(metrics['epochs'])} "
         f"in {metrics['seconds']:.1f} s; run written to {args.out}"
     )
     return 0
@@ -1212,7 +1216,7 @@ def _train_captioner(args):
     figures = [f"held-out exact match {_caption_figures(metrics, '')}"]
     if "beam_exact_match" in metrics:
         figures.append(f"beam search {_caption_figures(metrics, 'beam_')}")
-    print(f"{'; '.join(figures)} after {metrics['epoch']} epochs; run written to {args.out}")
+    print(f"{'; '.join(figures)} after {_epochs(metrics['epoch'])}; run written to {args.out}")
     return 0
 
 
