@@ -58,6 +58,10 @@ def test_resume_follows_the_cosine_and_ends_where_a_straight_run_ends(data_dir, 
         config, str(tmp_path / "b"), resume=True, log=lambda line: None
     )
     assert resumed["loss"] == straight["loss"]
+    again = captioner.train_captioner(
+        config, str(tmp_path / "b"), resume=True, log=lambda line: None
+    )
+    assert again["epoch"] == 2 and again["exact_match"] == resumed["exact_match"]
     saved = checkpoint.load(tmp_path / "b" / "checkpoints" / "last.ckpt")
     expected = checkpoint.load(tmp_path / "a" / "checkpoints" / "last.ckpt")
     for name, value in expected["model"].items():

@@ -199,6 +199,9 @@ def train_captioner(config, out_dir, resume=False, log=print, download=False):
         }
         checkpoint.save(snapshot, last)
         _draw(test, written, os.path.join(out_dir, "captions.png"))
+    if not metrics:  # resumed after its last epoch: measure the saved model again
+        metrics, _ = evaluate(model, test)
+        metrics["epoch"] = epoch
     if config.beam:
         beam, _ = evaluate(model, test, config.beam)
         metrics.update({f"beam_{name}": value for name, value in beam.items()})
