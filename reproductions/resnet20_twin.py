@@ -175,13 +175,19 @@ def draw(history, path):
     from chainrule.viz.figure import plt, save
 
     figure, (losses, accuracies) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
-    for name, records in history.items():
+    for (name, records), color in zip(history.items(), ("C0", "C1")):
         epochs = [r["epoch"] for r in records]
-        losses.plot(epochs, [r["train_loss"] for r in records], "o-", label=name)
+        losses.plot(epochs, [r["train_loss"] for r in records], "o-", color=color, label=name)
         for key, style in (("val_accuracy", "o-"), ("test_accuracy", "s--")):
             accuracies.plot(
-                epochs, [100 * r[key] for r in records], style, label=f"{name} {key[:-9]}"
+                epochs,
+                [100 * r[key] for r in records],
+                style,
+                color=color,
+                label=f"{name} {key[:-9]}",
             )
+    for ax in (losses, accuracies):
+        ax.set_xticks(epochs)
     losses.set(xlabel="epoch", ylabel="training loss", title="ResNet-20, CIFAR-10 (JPEG)")
     accuracies.set(xlabel="epoch", ylabel="accuracy (%)", title="same init, same batches")
     losses.legend()
