@@ -27,6 +27,11 @@ SHAPES = [  # name, input (N, C, H, W), weight (O, C/groups, kh, kw), conv optio
     ("rows-adjoint", (2, 8, 9, 7), (2, 8, 3, 5), dict(padding=(1, 2))),
     ("rows-adjoint-dilated-groups", (2, 8, 9, 9), (2, 4, 3, 3), dict(dilation=2, groups=2)),
     ("1x1", (3, 5, 4, 3), (3, 5, 1, 1), {}),
+    # the window covers the whole input (LeNet-5's C5): one GEMM over the batch
+    ("covers-input", (3, 4, 5, 5), (6, 4, 5, 5), {}),
+    ("covers-input-nonsquare-strided", (2, 3, 4, 6), (5, 3, 4, 6), dict(stride=2)),
+    ("covers-padded-input", (2, 3, 3, 3), (4, 3, 5, 5), dict(padding=1)),
+    ("covers-input-grouped", (2, 4, 3, 3), (6, 2, 3, 3), dict(groups=2)),
     # float64 columns of ~1.6 MB per image: the kernels split the batch into chunks
     ("several-chunks", (3, 8, 30, 30), (4, 8, 5, 5), dict(padding=2)),
     ("several-chunks-strided", (3, 8, 61, 61), (4, 4, 5, 5), dict(stride=2, groups=2)),
