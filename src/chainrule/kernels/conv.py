@@ -25,8 +25,8 @@ each trick buys, measured on LeNet-5's layers (docs/benchmarks.md, "How chainrul
 - **A window that covers the whole input is a matrix product** (``_covers_input``): one output
   pixel per image, so the convolution is x (N, C·kh·kw) × Wᵀ, one GEMM over the whole batch
   instead of one tiny GEMM per image on a grid five times wider than the output. LeNet-5's C5
-  (16 maps of 5×5 → 120), forward and both gradients at batch 128: 10.6 → 0.54 ms (PyTorch
-  1.9 ms); a classic LeNet-5 epoch 15.6 → 10.7 s.
+  (16 maps of 5×5 → 120), forward and both gradients at batch 128: 10.6–17.3 → 0.54–0.84 ms
+  (PyTorch 1.9–3.1 ms); a classic LeNet-5 epoch 15.6 → 10.7 s.
 - **Row-summed adjoints** (``_adjoint_by_rows``): on the wide grid each kernel row's kw taps
   are summed inside the GEMM, leaving kh additions instead of kh·kw: LeNet's second layer's
   input gradient 1.35 → 0.77 ms at batch 64, 6.0 → 3.6 ms at 256.
