@@ -192,10 +192,22 @@ def test_the_classic_recipe_says_it_validates_on_nothing_and_names_its_loss(
     assert "test cross-entropy " in printed and "no validation split" not in printed
 
 
+def _interruptible(command):
+    """``command`` started with Ctrl-C's default action: a test suite run as a background job
+    (``cmd &`` in a script) inherits SIGINT ignored, and Python then never raises
+    KeyboardInterrupt."""
+    return subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
 def test_ctrl_c_names_the_last_checkpoint_and_the_command_that_resumes(data_dir, tmp_path):
     out = tmp_path / "run"
     command = _command(data_dir, out, "--epochs", "100", "--no-progress")
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    process = _interruptible(command)
     checkpoint = out / "checkpoints" / "last.ckpt"
     deadline = time.monotonic() + 120
     while not checkpoint.is_file() and process.poll() is None and time.monotonic() < deadline:
@@ -213,7 +225,7 @@ def test_ctrl_c_before_the_first_checkpoint_says_to_start_again(data_dir, tmp_pa
     out = tmp_path / "run"
     command = _command(data_dir, out, "--epochs", "1", "--no-progress")
     command[command.index("600")] = "5000"  # a first epoch of seconds
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    process = _interruptible(command)
     deadline = time.monotonic() + 120
     while not (out / "config.json").is_file() and time.monotonic() < deadline:
         time.sleep(0.01)
