@@ -44,6 +44,17 @@ def test_batch_count_and_sizes_match_torch(n, batch, drop_last):
     assert [len(y) for _, y in ours] == [len(b) for b in theirs]
 
 
+def test_tensor_dataset_holds_its_data_as_tensors_like_torch():
+    x, y = np.arange(12.0).reshape(6, 2), np.arange(6)
+    ours = TensorDataset(x, y)
+    theirs = torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
+    assert len(ours.tensors) == len(theirs.tensors) == 2
+    for mine, reference in zip(ours.tensors, theirs.tensors):
+        np.testing.assert_array_equal(mine.numpy(), reference.numpy())
+    ours.tensors[0].data[0, 0] = -1.0  # the same memory, as torch's
+    assert ours[0][0].numpy()[0] == -1.0
+
+
 def test_unshuffled_order_and_types():
     batches = list(DataLoader(numbered(7), batch_size=3))
     x, y = batches[0]

@@ -44,6 +44,11 @@ class TensorDataset(Dataset):
             shapes = ", ".join(str(a.shape) for a in self.arrays)
             raise ValueError(f"TensorDataset: tensors differ in their first dimension ({shapes})")
 
+    @property
+    def tensors(self):
+        """The whole data as Tensors (sharing the arrays), as torch's ``.tensors``."""
+        return tuple(Tensor(a) for a in self.arrays)
+
     def __len__(self):
         return len(self.arrays[0])
 
