@@ -14,7 +14,7 @@ Training is teacher forcing: the decoder reads the true caption shifted by one w
 (``<bos>`` first) and predicts the next word; the loss is the cross-entropy of every word
 (padding excluded). ``greedy`` writes a caption by taking the most probable word at each step,
 ``beam_search`` keeps the ``beam_width`` most probable partial captions (``models.seq2seq``'s
-decoding functions, the picture in place of a source sentence).
+``Decoding``, the picture in place of a source sentence).
 
 The position embedding goes beyond Show, Attend and Tell: a caption here names where digits are
 ("left of", "above"), and attention weights by content alone cannot tell two cells apart except
@@ -24,19 +24,21 @@ decoder read positions; measured on the held-out scenes in ``docs/captioning.md`
 
 from .. import functional as F
 from .. import nn
-from ..autograd import no_grad
 from ..backend import get_array_module
-from .seq2seq import Decoder, EncodedSource, beam_decode, greedy_decode
+from .seq2seq import Decoder, Decoding, EncodedSource
 
 __all__ = ["Captioner"]
 
 GRID_CELLS = 6 * 6
 
 
-class Captioner(nn.Module):
+class Captioner(Decoding, nn.Module):
     """``forward(images (N, 1, 96, 96), captions (T, N) ids)`` → logits (T − 1, N, V) of
     captions[1:] given captions[:-1]; ``loss`` their cross-entropy; ``greedy(images)`` and
-    ``beam_search(images)`` → one id list per image, without ``<bos>``/``<eos>``."""
+    ``beam_search(images)`` → one id list per image, without ``<bos>``/``<eos>``, at most
+    ``max_len`` words."""
+
+    max_len = 20
 
     def __init__(
         self,
@@ -86,27 +88,4 @@ class Captioner(nn.Module):
             logits.reshape(-1, logits.shape[-1]),
             captions[1:].reshape(-1),
             ignore_index=self.pad_index,
-        )
-
-    @no_grad()
-    def greedy(self, images, max_len=20):
-        """The most probable word at every step, up to ``<eos>`` or ``max_len`` words. Call
-        ``eval()`` first."""
-        encoded, state = self.encode(images)
-        return greedy_decode(self.decoder, encoded, state, self.bos_index, self.eos_index, max_len)
-
-    @no_grad()
-    def beam_search(self, images, beam_width=5, max_len=20, length_penalty=1.0):
-        """The best of ``beam_width`` captions per image by log p(y|x) / |y|^α. Call
-        ``eval()`` first."""
-        encoded, state = self.encode(images)
-        return beam_decode(
-            self.decoder,
-            encoded,
-            state,
-            self.bos_index,
-            self.eos_index,
-            beam_width,
-            max_len,
-            length_penalty,
         )

@@ -30,8 +30,8 @@ Decoding: ``greedy`` picks the most probable word at every step; ``beam_search``
 batch), finished ones carried along unchanged, and returns the one with the best
 length-normalised log-probability log p(y|x) / |y|^α (|y| counting ``<eos>``; α =
 ``length_penalty``, 0 for the raw probability).
-Both are module functions too, ``greedy_decode`` and ``beam_decode``, that take any decoder,
-its initial state and what it attends to (the image captioner decodes with them).
+Both are the methods of ``Decoding``, which the image captioner shares (a picture in place of
+the source sentence).
 
 ``translate`` turns German text into English text with a trained model and its vocabularies;
 ``save_translator``/``load_translator`` keep all three in a folder (``model.safetensors`` and
@@ -62,8 +62,7 @@ __all__ = [
     "Attention",
     "CELLS",
     "ATTENTIONS",
-    "greedy_decode",
-    "beam_decode",
+    "Decoding",
     "translate",
     "save_translator",
     "load_translator",
@@ -243,7 +242,73 @@ class Decoder(nn.Module):
         return self.out(F.dropout(output, self.dropout, self.training)), state
 
 
-class Seq2Seq(nn.Module):
+class Decoding:
+    """Greedy decoding and beam search for an encoder–decoder: a model whose ``encode(source)``
+    gives (EncodedSource, the decoder's initial state), with a ``decoder`` (``Decoder``) and
+    ``bos_index``/``eos_index``. Seq2Seq decodes a sentence with it, the image captioner a
+    picture. ``max_len``: the most words an output has unless a call says otherwise."""
+
+    max_len = 50
+
+    @no_grad()
+    def greedy(self, source, max_len=None):
+        """The most probable next word at every step, up to ``<eos>`` or ``max_len`` words:
+        one id list per source, without ``<bos>``/``<eos>``. Call ``eval()`` first."""
+        encoded, state = self.encode(source)
+        xp = get_array_module(encoded.values.data)
+        token = xp.full((1, len(encoded.values.data)), self.bos_index, dtype="int64")
+        words = []
+        for _ in range(self.max_len if max_len is None else max_len):
+            logits, state = self.decoder(token, state, encoded)
+            token = logits.data.argmax(axis=2)
+            words.append(token[0])
+            if (xp.stack(words) == self.eos_index).any(axis=0).all():
+                break
+        return [_until(column, self.eos_index) for column in xp.stack(words).T]
+
+    @no_grad()
+    def beam_search(self, source, beam_width=5, max_len=None, length_penalty=1.0):
+        """The best of ``beam_width`` hypotheses per source by log p(y|x) / |y|^α (|y|
+        counting ``<eos>``; α = ``length_penalty``): the partial outputs of every source are
+        decoded together as one batch, finished ones carried along unchanged. One id list per
+        source, without ``<bos>``/``<eos>``. Call ``eval()`` first."""
+        eos = self.eos_index
+        encoded, state = self.encode(source)
+        xp = get_array_module(encoded.values.data)
+        batch, k = len(encoded.values.data), beam_width
+        rows = xp.repeat(xp.arange(batch), k)
+        encoded, state = encoded.select(rows), _select_state(state, rows)
+        scores = xp.full((batch, k), -xp.inf)
+        scores[:, 0] = 0
+        words = xp.zeros((batch, k, 0), dtype="int64")
+        finished = xp.zeros((batch, k), dtype=bool)
+        token = xp.full((1, batch * k), self.bos_index, dtype="int64")
+        for _ in range(self.max_len if max_len is None else max_len):
+            logits, state = self.decoder(token, state, encoded)
+            log_p = F.log_softmax(logits[0], dim=1).data.astype(scores.dtype)
+            log_p = log_p.reshape(batch, k, -1)
+            log_p[finished] = -xp.inf
+            log_p[finished, eos] = 0
+            vocab = log_p.shape[2]
+            candidates = (scores[:, :, None] + log_p).reshape(batch, k * vocab)
+            best = xp.argsort(-candidates, axis=1, kind="stable")[:, :k]
+            origin, word = best // vocab, best % vocab
+            scores = xp.take_along_axis(candidates, best, axis=1)
+            words = xp.concatenate(
+                [xp.take_along_axis(words, origin[:, :, None], axis=1), word[:, :, None]], axis=2
+            )
+            finished = xp.take_along_axis(finished, origin, axis=1) | (word == eos)
+            state = _select_state(state, (xp.arange(batch)[:, None] * k + origin).reshape(-1))
+            token = word.reshape(1, -1)
+            if finished.all():
+                break
+        is_eos = words == eos
+        lengths = xp.where(is_eos.any(axis=2), is_eos.argmax(axis=2) + 1, words.shape[2])
+        chosen = (scores / lengths**length_penalty).argmax(axis=1)
+        return [_until(words[n, chosen[n]], eos) for n in range(batch)]
+
+
+class Seq2Seq(Decoding, nn.Module):
     """Encoder–decoder for translation; see the module docstring.
 
     ``cell`` ``"gru"`` or ``"lstm"``; ``attention`` None, ``"dot"`` or ``"additive"``; dropout
@@ -343,84 +408,6 @@ class Seq2Seq(nn.Module):
             target[1:].reshape(-1),
             ignore_index=self.pad_index,
         )
-
-    @no_grad()
-    def greedy(self, source, max_len=50):
-        """The most probable next word at every step, up to ``<eos>`` or ``max_len`` words:
-        one id list per sentence, without ``<bos>``/``<eos>``. Call ``eval()`` first."""
-        encoded, state = self.encode(source)
-        return greedy_decode(self.decoder, encoded, state, self.bos_index, self.eos_index, max_len)
-
-    @no_grad()
-    def beam_search(self, source, beam_width=5, max_len=50, length_penalty=1.0):
-        """The best of ``beam_width`` hypotheses per sentence by log p(y|x) / |y|^α; one id
-        list per sentence, without ``<bos>``/``<eos>``. Call ``eval()`` first."""
-        encoded, state = self.encode(source)
-        return beam_decode(
-            self.decoder,
-            encoded,
-            state,
-            self.bos_index,
-            self.eos_index,
-            beam_width,
-            max_len,
-            length_penalty,
-        )
-
-
-def greedy_decode(decoder, encoded, state, bos, eos, max_len):
-    """Greedy decoding of a batch from the decoder's initial ``state`` and the ``encoded``
-    source (what it attends to): the most probable word at every step, up to ``eos`` or
-    ``max_len`` words. One id list per batch entry, without ``bos``/``eos``."""
-    xp = get_array_module(encoded.values.data)
-    token = xp.full((1, len(encoded.values.data)), bos, dtype="int64")
-    words = []
-    for _ in range(max_len):
-        logits, state = decoder(token, state, encoded)
-        token = logits.data.argmax(axis=2)
-        words.append(token[0])
-        if (xp.stack(words) == eos).any(axis=0).all():
-            break
-    return [_until(column, eos) for column in xp.stack(words).T]
-
-
-def beam_decode(decoder, encoded, state, bos, eos, beam_width, max_len, length_penalty):
-    """Beam search over a batch: the ``beam_width`` best partial outputs of every entry are
-    decoded together as one batch, finished ones carried along unchanged; the result is the
-    hypothesis with the best length-normalised log-probability log p(y|x) / |y|^α (|y| counting
-    ``eos``; α = ``length_penalty``). One id list per batch entry, without ``bos``/``eos``."""
-    xp = get_array_module(encoded.values.data)
-    batch, k = len(encoded.values.data), beam_width
-    rows = xp.repeat(xp.arange(batch), k)
-    encoded, state = encoded.select(rows), _select_state(state, rows)
-    scores = xp.full((batch, k), -xp.inf)
-    scores[:, 0] = 0
-    words = xp.zeros((batch, k, 0), dtype="int64")
-    finished = xp.zeros((batch, k), dtype=bool)
-    token = xp.full((1, batch * k), bos, dtype="int64")
-    for _ in range(max_len):
-        logits, state = decoder(token, state, encoded)
-        log_p = F.log_softmax(logits[0], dim=1).data.astype(scores.dtype)
-        log_p = log_p.reshape(batch, k, -1)
-        log_p[finished] = -xp.inf
-        log_p[finished, eos] = 0
-        vocab = log_p.shape[2]
-        candidates = (scores[:, :, None] + log_p).reshape(batch, k * vocab)
-        best = xp.argsort(-candidates, axis=1, kind="stable")[:, :k]
-        origin, word = best // vocab, best % vocab
-        scores = xp.take_along_axis(candidates, best, axis=1)
-        words = xp.concatenate(
-            [xp.take_along_axis(words, origin[:, :, None], axis=1), word[:, :, None]], axis=2
-        )
-        finished = xp.take_along_axis(finished, origin, axis=1) | (word == eos)
-        state = _select_state(state, (xp.arange(batch)[:, None] * k + origin).reshape(-1))
-        token = word.reshape(1, -1)
-        if finished.all():
-            break
-    is_eos = words == eos
-    lengths = xp.where(is_eos.any(axis=2), is_eos.argmax(axis=2) + 1, words.shape[2])
-    chosen = (scores / lengths**length_penalty).argmax(axis=1)
-    return [_until(words[n, chosen[n]], eos) for n in range(batch)]
 
 
 def _until(ids, eos):
