@@ -17,7 +17,6 @@ from chainrule.apps import detect as detection
 from chainrule.apps import seq2seq as translation
 from chainrule.apps.common import OPTIMIZERS
 from chainrule.cli import main
-from tests.train.conftest import mnist_root
 
 TINY = [
     "--epochs",
@@ -30,14 +29,6 @@ TINY = [
     "100",
     "--no-progress",
 ]
-
-
-@pytest.fixture
-def data_dir():
-    root = mnist_root()
-    if root is None:
-        pytest.skip("MNIST not found (set CHAINRULE_DATA to the data mirror)")
-    return root
 
 
 def test_train_writes_a_complete_run_folder_and_eval_reproduces_it(data_dir, tmp_path, capsys):

@@ -12,18 +12,9 @@ import pytest
 from chainrule.apps import char_lm
 from chainrule.apps import seq2seq as translation
 from chainrule.cli import main
-from tests.train.conftest import mnist_root
 
 TINY = ["--epochs", "1", "--limit-train", "600", "--val-size", "500", "--batch-size", "100"]
 DIVERGES = [*TINY, "--optimizer", "sgd", "--lr", "1e6"]  # the loss is NaN by the third step
-
-
-@pytest.fixture(scope="module")
-def data_dir():
-    root = mnist_root()
-    if root is None:
-        pytest.skip("MNIST not found (set CHAINRULE_DATA to the data mirror)")
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -23,18 +23,9 @@ from chainrule import serialization
 from chainrule.apps import char_lm
 from chainrule.apps import seq2seq as translation
 from chainrule.cli import main
-from tests.train.conftest import mnist_root
 
 TINY = ["--limit-train", "600", "--val-size", "500", "--batch-size", "100"]
 REPOSITORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-@pytest.fixture
-def data_dir():
-    root = mnist_root()
-    if root is None:
-        pytest.skip("MNIST not found (set CHAINRULE_DATA to the data mirror)")
-    return root
 
 
 def _train(data_dir, out, *options):

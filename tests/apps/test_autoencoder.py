@@ -12,17 +12,8 @@ from chainrule import data
 from chainrule.apps import autoencoder
 from chainrule.cli import main
 from chainrule.train import checkpoint
-from tests.train.conftest import mnist_root
 
 TINY = ["--limit-train", "300", "--val-size", "100", "--batch-size", "50", "--no-progress"]
-
-
-@pytest.fixture
-def data_dir():
-    root = mnist_root()
-    if root is None:
-        pytest.skip("MNIST not found (set CHAINRULE_DATA to the data mirror)")
-    return root
 
 
 def _train(data_dir, out, *options):

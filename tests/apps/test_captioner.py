@@ -10,15 +10,6 @@ import pytest
 from chainrule.apps import captioner
 from chainrule.data.captions import WORDS
 from chainrule.train import checkpoint
-from tests.train.conftest import mnist_root
-
-
-@pytest.fixture
-def data_dir():
-    root = mnist_root()
-    if root is None:
-        pytest.skip("MNIST not found (set CHAINRULE_DATA to the data mirror)")
-    return root
 
 
 def test_captions_become_padded_ids_between_bos_and_eos():

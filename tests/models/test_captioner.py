@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 import chainrule
-from chainrule import backend
 from chainrule.models.captioner import GRID_CELLS, Captioner
+from tests.conftest import assert_gradients_equal_torch
 
 PAD, BOS, EOS, VOCAB = 0, 1, 2, 9
 
@@ -86,14 +86,6 @@ class TorchCaptioner(nn.Module):
         return [c[: c.index(EOS)] if EOS in c else c for c in columns]
 
 
-@pytest.fixture
-def float64():
-    previous = backend.get_default_dtype()
-    backend.set_default_dtype(np.float64)
-    yield
-    backend.set_default_dtype(previous)
-
-
 def pair(attention, seed=0):
     """A small chainrule captioner and its PyTorch twin with the same weights."""
     chainrule.manual_seed(seed)
@@ -124,16 +116,7 @@ def test_loss_and_gradients_equal_torch(attention, float64):
     expected = twin.loss(torch.from_numpy(images), torch.from_numpy(ids))
     expected.backward()
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-10)
-    torch_parameters = dict(twin.named_parameters())
-    assert set(torch_parameters) == {name for name, _ in model.named_parameters()}
-    for name, parameter in model.named_parameters():
-        np.testing.assert_allclose(
-            parameter.grad.data,
-            torch_parameters[name].grad.numpy(),
-            rtol=1e-8,
-            atol=1e-12,
-            err_msg=name,
-        )
+    assert_gradients_equal_torch(model, twin, rtol=1e-8, atol=1e-12)
 
 
 def test_greedy_captions_equal_torch_and_beam_of_width_one(float64):

@@ -14,9 +14,10 @@ import pytest
 import torch
 
 import chainrule
-from chainrule import backend, cli, optim
+from chainrule import cli, optim
 from chainrule.data.vocab import Vocab, tokenize
 from chainrule.models.seq2seq import Seq2Seq, load_translator, save_translator, translate
+from tests.conftest import assert_gradients_equal_torch
 from tests.reproductions.conftest import load_script
 
 PAD, BOS, EOS = 0, 2, 3
@@ -25,14 +26,6 @@ PAD, BOS, EOS = 0, 2, 3
 @pytest.fixture(scope="module")
 def twin():
     return load_script("seq2seq_multi30k")
-
-
-@pytest.fixture
-def float64():
-    previous = backend.get_default_dtype()
-    backend.set_default_dtype(np.float64)
-    yield
-    backend.set_default_dtype(previous)
 
 
 def sentences(vocab_size, lengths, rng):
@@ -69,16 +62,7 @@ def test_loss_and_gradients_equal_torch(config, twin, float64):
     expected.backward()
     assert loss.dtype == np.float64
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-10)
-    torch_parameters = dict(reference.named_parameters())
-    assert set(torch_parameters) == {name for name, _ in model.named_parameters()}
-    for name, parameter in model.named_parameters():
-        np.testing.assert_allclose(
-            parameter.grad.data,
-            torch_parameters[name].grad.numpy(),
-            rtol=1e-8,
-            atol=1e-12,
-            err_msg=name,
-        )
+    assert_gradients_equal_torch(model, reference, rtol=1e-8, atol=1e-12)
 
 
 @pytest.mark.parametrize("attention", [None, "dot", "additive"])

@@ -8,22 +8,15 @@ import pytest
 import torch
 
 import chainrule as cr
-from chainrule import backend, models
+from chainrule import models
 from chainrule.apps import classify
+from tests.conftest import assert_gradients_equal_torch
 from tests.reproductions.conftest import load_script
 
 
 @pytest.fixture(scope="module")
 def script():
     return load_script("resnet20_twin")
-
-
-@pytest.fixture
-def float64():
-    previous = backend.get_default_dtype()
-    backend.set_default_dtype(np.float64)
-    yield
-    backend.set_default_dtype(previous)
 
 
 def batch(seed, size=6):
@@ -41,12 +34,7 @@ def test_the_twin_gives_chainrules_loss_and_gradients(script, float64):
     expected = torch.nn.functional.cross_entropy(twin(torch.from_numpy(x)), torch.from_numpy(y))
     expected.backward()
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-10)
-    theirs = dict(twin.named_parameters())
-    assert set(theirs) == {name for name, _ in model.named_parameters()}
-    for name, parameter in model.named_parameters():
-        np.testing.assert_allclose(
-            parameter.grad.data, theirs[name].grad.numpy(), rtol=1e-7, atol=1e-10, err_msg=name
-        )
+    assert_gradients_equal_torch(model, twin, rtol=1e-7, atol=1e-10)
 
 
 def test_the_two_trainers_stay_together_on_the_same_batches(script, float64):
