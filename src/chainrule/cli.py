@@ -683,17 +683,7 @@ def _add_autoencoder(apps):
         default=defaults.noise_kind,
         help="Gaussian noise added, or pixels zeroed",
     )
-    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs, help="epochs")
-    parser.add_argument(
-        "--batch-size", type=positive_int, default=defaults.batch_size, help="digits per batch"
-    )
-    parser.add_argument(
-        "--optimizer",
-        choices=list(common.OPTIMIZERS),
-        default=defaults.optimizer,
-        help="the optimiser",
-    )
-    parser.add_argument("--lr", type=positive_float, default=defaults.lr, help="learning rate")
+    _add_optimiser_options(parser, defaults, "digits per batch")
     parser.add_argument(
         "--val-size",
         type=non_negative_int,
@@ -765,6 +755,22 @@ def _add_captioner(apps):
         "--resume", action="store_true", help="continue the run in RUN_DIR from its last checkpoint"
     )
     _add_anomaly_option(parser)
+
+
+def _add_optimiser_options(parser, defaults, batch_help):
+    """--epochs, --batch-size (``batch_help`` says of what), --optimizer and --lr, defaulting
+    to the app's config ``defaults``."""
+    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs, help="epochs")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=defaults.batch_size, help=batch_help
+    )
+    parser.add_argument(
+        "--optimizer",
+        choices=list(common.OPTIMIZERS),
+        default=defaults.optimizer,
+        help="the optimiser",
+    )
+    parser.add_argument("--lr", type=positive_float, default=defaults.lr, help="learning rate")
 
 
 def _add_run_options(parser, defaults):
@@ -1056,17 +1062,7 @@ def _add_yolo(apps):
     parser.add_argument(
         "--width", type=positive_int, default=defaults.width, help="the backbone's first channels"
     )
-    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs, help="epochs")
-    parser.add_argument(
-        "--batch-size", type=positive_int, default=defaults.batch_size, help="scenes a step"
-    )
-    parser.add_argument(
-        "--optimizer",
-        choices=list(common.OPTIMIZERS),
-        default=defaults.optimizer,
-        help="the optimiser",
-    )
-    parser.add_argument("--lr", type=positive_float, default=defaults.lr, help="learning rate")
+    _add_optimiser_options(parser, defaults, "scenes a step")
     parser.add_argument(
         "--lr-schedule",
         choices=list(common.LR_SCHEDULES),
