@@ -15,10 +15,11 @@ import pytest
 import torch
 
 import chainrule as cr
+from chainrule import functional as F
 from chainrule import models, serialization
 from chainrule.apps import classify
 from chainrule.data import TensorDataset
-from chainrule.models import zoo
+from chainrule.models import nin, zoo
 from chainrule.nn.utils.complexity import format_layer_table, layer_table
 
 from ..data.test_cifar import mirror_root  # noqa: F401  (fixture)
@@ -233,6 +234,22 @@ def test_nin_is_trainable_in_the_form_of_its_data_set():
     assert model(cr.zeros(2, 1, 28, 28)).shape == (2, 10)
     with pytest.raises(ValueError, match="choose the variant of the data set"):
         models.build("nin", (1, 28, 28), 10)
+
+
+@pytest.mark.parametrize("form", ["mnist", "cifar10"])
+def test_a_nin_class_whose_map_is_negative_everywhere_still_learns(form):
+    """With a ReLU after the class maps such a class scores 0 for every image, gets no
+    gradient and is never predicted again (the MNIST form lost three classes so)."""
+    model = nin.nin(form)
+    scores_layer = model[-3][-1]  # the last mlpconv's last 1×1 convolution
+    with cr.no_grad():
+        scores_layer.bias.data[5] = -100.0
+    channels, size = nin.FORMS[form]["in_channels"], {"mnist": 28, "cifar10": 32}[form]
+    images = cr.tensor(np.random.default_rng(0).random((4, channels, size, size), dtype=np.float32))
+    scores = model.eval()(images)
+    assert (scores.numpy()[:, 5] < -50).all()
+    F.cross_entropy(scores, cr.tensor(np.full(4, 5))).backward()
+    assert scores_layer.bias.grad.numpy()[5] < -0.5  # descent raises class 5's score
 
 
 def test_the_cifar10_reader_holds_out_every_class_equally(mirror_root):  # noqa: F811
