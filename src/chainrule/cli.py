@@ -372,37 +372,17 @@ def _add_classifier(apps, name):
         help="the data set; imagefolder:PATH reads PATH/train/<class>/ and PATH/test/<class>/ "
         "(images of one size)",
     )
-    parser.add_argument(
-        "--epochs", type=positive_int, default=defaults.epochs, help="epochs in all"
-    )
-    parser.add_argument(
-        "--optimizer",
-        choices=list(common.OPTIMIZERS),
-        default=defaults.optimizer,
-        help="the optimiser",
-    )
     standard = ", ".join(f"{k} {v[1]:g}" for k, v in common.OPTIMIZERS.items())
-    parser.add_argument(
-        "--lr",
-        type=positive_float,
-        default=defaults.lr,
-        help="learning rate"
+    _add_config_options(
+        parser,
+        defaults,
+        epochs="epochs in all",
+        optimizer="the optimiser",
+        lr="learning rate"
         + ("" if defaults.lr is not None else f" (default: the optimiser's own: {standard})"),
-    )
-    parser.add_argument(
-        "--lr-schedule",
-        choices=list(common.LR_SCHEDULES),
-        default=defaults.lr_schedule,
-        help="stepped once per epoch",
-    )
-    parser.add_argument(
-        "--weight-decay",
-        type=non_negative_float,
-        default=defaults.weight_decay,
-        help="L2 penalty (AdamW: decoupled, 0 means its own 0.01)",
-    )
-    parser.add_argument(
-        "--batch-size", type=positive_int, default=defaults.batch_size, help="batch size"
+        lr_schedule="stepped once per epoch",
+        weight_decay="L2 penalty (AdamW: decoupled, 0 means its own 0.01)",
+        batch_size="batch size",
     )
     parser.add_argument(
         "--distort",
@@ -411,25 +391,12 @@ def _add_classifier(apps, name):
         help="train on randomly distorted images: MNIST, LeCun et al. 1998's affine "
         "distortions; CIFAR-10, He et al. 2016's padded random crop and horizontal flip",
     )
-    parser.add_argument(
-        "--val-size",
-        type=non_negative_int,
-        default=defaults.val_size,
-        metavar="N",
-        help="hold out the last N training samples for validation (0: train on all of them)",
-    )
-    parser.add_argument(
-        "--limit-train",
-        type=positive_int,
-        default=None,
-        metavar="N",
-        help="train on the first N training samples only (quick runs)",
-    )
-    parser.add_argument(
-        "--patience",
-        type=positive_int,
-        default=None,
-        help="stop early after this many epochs without a better val_loss",
+    _add_config_options(
+        parser,
+        defaults,
+        val_size="hold out the last N training samples for validation (0: train on all of them)",
+        limit_train="train on the first N training samples only (quick runs)",
+        patience="stop early after this many epochs without a better val_loss",
     )
     _add_run_options(parser, defaults)
 
@@ -452,48 +419,20 @@ def _add_char_lm(apps):
     parser.add_argument(
         "--cell", choices=sorted(CELLS), default=defaults.cell, help="the recurrent cell"
     )
-    parser.add_argument(
-        "--layers", type=positive_int, default=defaults.layers, help="recurrent layers"
-    )
-    parser.add_argument(
-        "--hidden", type=positive_int, default=defaults.hidden, help="units per layer"
-    )
-    parser.add_argument(
-        "--dropout",
-        type=probability,
-        default=defaults.dropout,
-        help="dropout between layers and before the output",
-    )
-    parser.add_argument(
-        "--seq-len", type=positive_int, default=defaults.seq_len, help="BPTT length"
-    )
-    parser.add_argument(
-        "--batch-size", type=positive_int, default=defaults.batch_size, help="parallel streams"
-    )
-    parser.add_argument(
-        "--epochs", type=positive_int, default=defaults.epochs, help="epochs in all"
-    )
-    parser.add_argument(
-        "--steps",
-        type=positive_int,
-        default=defaults.steps,
-        help="stop after this many optimiser steps in all",
-    )
-    parser.add_argument(
-        "--optimizer",
-        choices=list(common.OPTIMIZERS),
-        default=defaults.optimizer,
-        help="the optimiser",
-    )
-    parser.add_argument("--lr", type=positive_float, default=defaults.lr, help="learning rate")
-    parser.add_argument(
-        "--lr-schedule",
-        choices=list(common.LR_SCHEDULES),
-        default=defaults.lr_schedule,
-        help="stepped once per epoch",
-    )
-    parser.add_argument(
-        "--clip", type=positive_float, default=defaults.clip, help="gradient-norm bound"
+    _add_config_options(
+        parser,
+        defaults,
+        layers="recurrent layers",
+        hidden="units per layer",
+        dropout="dropout between layers and before the output",
+        seq_len="BPTT length",
+        batch_size="parallel streams",
+        epochs="epochs in all",
+        steps="stop after this many optimiser steps in all",
+        optimizer="the optimiser",
+        lr="learning rate",
+        lr_schedule="stepped once per epoch",
+        clip="gradient-norm bound",
     )
     _add_run_options(parser, defaults)
 
@@ -522,17 +461,12 @@ def _add_textcnn(apps):
         metavar="K",
         help="run the first K of the 10 cross-validation folds (default: all)",
     )
-    parser.add_argument(
-        "--epochs", type=positive_int, default=defaults.epochs, help="epochs per split"
-    )
-    parser.add_argument(
-        "--batch-size", type=positive_int, default=defaults.batch_size, help="sentences a step"
-    )
-    parser.add_argument(
-        "--embedding-dim",
-        type=positive_int,
-        default=defaults.embedding_dim,
-        help="word vector size",
+    _add_config_options(
+        parser,
+        defaults,
+        epochs="epochs per split",
+        batch_size="sentences a step",
+        embedding_dim="word vector size",
     )
     parser.add_argument(
         "--windows",
@@ -541,17 +475,12 @@ def _add_textcnn(apps):
         default=defaults.windows,
         help="filter widths in words",
     )
-    parser.add_argument(
-        "--maps", type=positive_int, default=defaults.maps, help="filters per window width"
-    )
-    parser.add_argument(
-        "--dropout", type=probability, default=defaults.dropout, help="dropout before the output"
-    )
-    parser.add_argument(
-        "--max-norm",
-        type=positive_float,
-        default=defaults.max_norm,
-        help="bound on the L2 norm of each output weight row",
+    _add_config_options(
+        parser,
+        defaults,
+        maps="filters per window width",
+        dropout="dropout before the output",
+        max_norm="bound on the L2 norm of each output weight row",
     )
     _add_run_options(parser, defaults)
 
@@ -577,70 +506,22 @@ def _add_seq2seq(apps):
         "--cell", choices=("gru", "lstm"), default=defaults.cell, help="the recurrent cell"
     )
     parser.add_argument("--bidirectional", action="store_true", help="a bidirectional encoder")
-    parser.add_argument(
-        "--embedding", type=positive_int, default=defaults.embedding, help="word embedding size"
-    )
-    parser.add_argument(
-        "--hidden", type=positive_int, default=defaults.hidden, help="encoder units per direction"
-    )
-    parser.add_argument(
-        "--dropout",
-        type=probability,
-        default=defaults.dropout,
-        help="dropout on the embeddings and before the output",
-    )
-    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs, help="epochs")
-    parser.add_argument(
-        "--batch-size",
-        type=positive_int,
-        default=defaults.batch_size,
-        help="sentence pairs per batch",
-    )
-    parser.add_argument(
-        "--lr",
-        type=positive_float,
-        default=defaults.lr,
-        help="Adam's first learning rate (a cosine to 0 over the epochs)",
-    )
-    parser.add_argument(
-        "--clip", type=positive_float, default=defaults.clip, help="gradient-norm bound"
-    )
-    parser.add_argument(
-        "--max-tokens",
-        type=positive_int,
-        default=defaults.max_tokens,
-        help="train on the pairs of at most this many words a side",
-    )
-    parser.add_argument(
-        "--min-freq",
-        type=positive_int,
-        default=defaults.min_freq,
-        help="keep the training words seen at least this often",
-    )
-    parser.add_argument(
-        "--limit-train",
-        type=positive_int,
-        default=None,
-        metavar="N",
-        help="train on the first N pairs only (quick runs)",
-    )
-    parser.add_argument(
-        "--max-len",
-        type=positive_int,
-        default=defaults.max_len,
-        help="longest test translation, in words",
-    )
-    parser.add_argument(
-        "--beam",
-        type=non_negative_int,
-        default=defaults.beam,
-        help="beam width of the final test (0: greedy decoding only)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=non_negative_int,
-        default=defaults.seed,
-        help="initialisation and batch order",
+    _add_config_options(
+        parser,
+        defaults,
+        embedding="word embedding size",
+        hidden="encoder units per direction",
+        dropout="dropout on the embeddings and before the output",
+        epochs="epochs",
+        batch_size="sentence pairs per batch",
+        lr="Adam's first learning rate (a cosine to 0 over the epochs)",
+        clip="gradient-norm bound",
+        max_tokens="train on the pairs of at most this many words a side",
+        min_freq="keep the training words seen at least this often",
+        limit_train="train on the first N pairs only (quick runs)",
+        max_len="longest test translation, in words",
+        beam="beam width of the final test (0: greedy decoding only)",
+        seed="initialisation and batch order",
     )
     _add_data_options(parser)
     parser.add_argument("--out", required=True, metavar="RUN_DIR", help="the run folder")
@@ -664,18 +545,11 @@ def _add_autoencoder(apps):
         default=defaults.decoder,
         help="transposed convolutions, or nearest upsampling then convolutions",
     )
-    parser.add_argument(
-        "--latent",
-        type=positive_int,
-        default=defaults.latent,
-        metavar="N",
-        help="a bottleneck of N numbers (2: the latent scatter picture)",
-    )
-    parser.add_argument(
-        "--noise",
-        type=non_negative_float,
-        default=defaults.noise,
-        help="denoising: the input noise's σ (gaussian) or probability (mask) while training",
+    _add_config_options(
+        parser,
+        defaults,
+        latent="a bottleneck of N numbers (2: the latent scatter picture)",
+        noise="denoising: the input noise's σ (gaussian) or probability (mask) while training",
     )
     parser.add_argument(
         "--noise-kind",
@@ -683,19 +557,15 @@ def _add_autoencoder(apps):
         default=defaults.noise_kind,
         help="Gaussian noise added, or pixels zeroed",
     )
-    _add_optimiser_options(parser, defaults, "digits per batch")
-    parser.add_argument(
-        "--val-size",
-        type=non_negative_int,
-        default=defaults.val_size,
-        help="the last N training digits validate",
-    )
-    parser.add_argument(
-        "--limit-train",
-        type=positive_int,
-        default=None,
-        metavar="N",
-        help="train on the first N digits only (quick runs)",
+    _add_config_options(
+        parser,
+        defaults,
+        epochs="epochs",
+        batch_size="digits per batch",
+        optimizer="the optimiser",
+        lr="learning rate",
+        val_size="the last N training digits validate",
+        limit_train="train on the first N digits only (quick runs)",
     )
     _add_run_options(parser, defaults)
 
@@ -718,36 +588,17 @@ def _add_captioner(apps):
         default=defaults.attention,
         help="the decoder's attention over the encoder's 6×6 grid",
     )
-    parser.add_argument(
-        "--train-scenes", type=positive_int, default=defaults.train_scenes, help="training scenes"
-    )
-    parser.add_argument(
-        "--test-scenes", type=positive_int, default=defaults.test_scenes, help="held-out scenes"
-    )
-    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs, help="epochs")
-    parser.add_argument(
-        "--batch-size", type=positive_int, default=defaults.batch_size, help="scenes per batch"
-    )
-    parser.add_argument(
-        "--lr",
-        type=positive_float,
-        default=defaults.lr,
-        help="Adam's first learning rate (a cosine to 0 over the epochs)",
-    )
-    parser.add_argument(
-        "--width",
-        type=positive_int,
-        default=defaults.width,
-        help="the encoder's first convolution's channels (doubled by the next two)",
-    )
-    parser.add_argument(
-        "--beam",
-        type=non_negative_int,
-        default=defaults.beam,
-        help="beam width of the final held-out captions (0: greedy only)",
-    )
-    parser.add_argument(
-        "--seed", type=non_negative_int, default=defaults.seed, help="scenes and initialisation"
+    _add_config_options(
+        parser,
+        defaults,
+        train_scenes="training scenes",
+        test_scenes="held-out scenes",
+        epochs="epochs",
+        batch_size="scenes per batch",
+        lr="Adam's first learning rate (a cosine to 0 over the epochs)",
+        width="the encoder's first convolution's channels (doubled by the next two)",
+        beam="beam width of the final held-out captions (0: greedy only)",
+        seed="scenes and initialisation",
     )
     _add_data_options(parser)
     parser.add_argument("--out", required=True, metavar="RUN_DIR", help="the run folder")
@@ -757,30 +608,57 @@ def _add_captioner(apps):
     _add_anomaly_option(parser)
 
 
-def _add_optimiser_options(parser, defaults, batch_help):
-    """--epochs, --batch-size (``batch_help`` says of what), --optimizer and --lr, defaulting
-    to the app's config ``defaults``."""
-    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs, help="epochs")
-    parser.add_argument(
-        "--batch-size", type=positive_int, default=defaults.batch_size, help=batch_help
-    )
-    parser.add_argument(
-        "--optimizer",
-        choices=list(common.OPTIMIZERS),
-        default=defaults.optimizer,
-        help="the optimiser",
-    )
-    parser.add_argument("--lr", type=positive_float, default=defaults.lr, help="learning rate")
+# What each option shared by the apps takes; its default is the app's config's field of the
+# same name, its help says what it means for that app (``_add_config_options``).
+_OPTION_KINDS = {
+    "batch_size": dict(type=positive_int),
+    "beam": dict(type=non_negative_int),
+    "clip": dict(type=positive_float),
+    "dropout": dict(type=probability),
+    "embedding": dict(type=positive_int),
+    "embedding_dim": dict(type=positive_int),
+    "epochs": dict(type=positive_int),
+    "hidden": dict(type=positive_int),
+    "latent": dict(type=positive_int, metavar="N"),
+    "layers": dict(type=positive_int),
+    "limit_train": dict(type=positive_int, metavar="N"),
+    "lr": dict(type=positive_float),
+    "lr_schedule": dict(choices=list(common.LR_SCHEDULES)),
+    "maps": dict(type=positive_int),
+    "max_len": dict(type=positive_int),
+    "max_norm": dict(type=positive_float),
+    "max_tokens": dict(type=positive_int),
+    "min_freq": dict(type=positive_int),
+    "noise": dict(type=non_negative_float),
+    "optimizer": dict(choices=list(common.OPTIMIZERS)),
+    "patience": dict(type=positive_int),
+    "seed": dict(type=non_negative_int),
+    "seq_len": dict(type=positive_int),
+    "steps": dict(type=positive_int),
+    "test_scenes": dict(type=positive_int),
+    "train_scenes": dict(type=positive_int),
+    "val_size": dict(type=non_negative_int, metavar="N"),
+    "weight_decay": dict(type=non_negative_float),
+    "width": dict(type=positive_int),
+}
+
+
+def _add_config_options(parser, defaults, **helps):
+    """One option per keyword, in order: ``--batch-size`` for ``batch_size=HELP``, of the kind
+    ``_OPTION_KINDS`` gives, defaulting to the field of the app's config ``defaults`` (None
+    where the config has no such field: the help says what that means)."""
+    for name, help in helps.items():
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            default=getattr(defaults, name, None),
+            help=help,
+            **_OPTION_KINDS[name],
+        )
 
 
 def _add_run_options(parser, defaults):
     """The options of an app whose runs can resume: seed, device, data, folder, progress."""
-    parser.add_argument(
-        "--seed",
-        type=non_negative_int,
-        default=defaults.seed,
-        help="initialisation, shuffling and dropout",
-    )
+    _add_config_options(parser, defaults, seed="initialisation, shuffling and dropout")
     parser.add_argument("--device", default=defaults.device, help="cpu or cuda")
     _add_data_options(parser)
     parser.add_argument("--out", required=True, metavar="RUN_DIR", help="the run folder")
@@ -1053,21 +931,17 @@ def _add_yolo(apps):
         "1 to 5 MNIST digits; reports test mAP@0.5 (chainrule.apps.detect).",
     )
     parser.set_defaults(app=_train_yolo)
-    parser.add_argument(
-        "--train-scenes", type=positive_int, default=defaults.train_scenes, help="training scenes"
-    )
-    parser.add_argument(
-        "--test-scenes", type=positive_int, default=defaults.test_scenes, help="test scenes"
-    )
-    parser.add_argument(
-        "--width", type=positive_int, default=defaults.width, help="the backbone's first channels"
-    )
-    _add_optimiser_options(parser, defaults, "scenes a step")
-    parser.add_argument(
-        "--lr-schedule",
-        choices=list(common.LR_SCHEDULES),
-        default=defaults.lr_schedule,
-        help="stepped once per epoch",
+    _add_config_options(
+        parser,
+        defaults,
+        train_scenes="training scenes",
+        test_scenes="test scenes",
+        width="the backbone's first channels",
+        epochs="epochs",
+        batch_size="scenes a step",
+        optimizer="the optimiser",
+        lr="learning rate",
+        lr_schedule="stepped once per epoch",
     )
     _add_run_options(parser, defaults)
 
