@@ -22,6 +22,14 @@ What each trick buys (one thread, T = 64, N = 32; docs/benchmarks.md, "Recurrent
   feed the sigmoid gates i, f, o are pre-scaled by ½ (exact in floating point), so one tanh over
   the whole (N, 4H) block and one multiply-add give σ(a) = ½ tanh(a/2) + ½ and tanh(a)
   together: 3 array passes per step instead of 9 (H = 128 forward 18.8 → 15.8 ms).
+- **What backward can know in advance is computed in bulk** (``_lstm_local_derivatives``,
+  ``_gru_local_derivatives``): every factor of a step's pre-activation gradient that does not
+  depend on the gradient flowing back (σ'(a), tanh'(a), the gate values it is multiplied by)
+  is computed for all T steps in a few passes over whole (T, N, ·) arrays before the loop, which
+  is left with six small operations a step for the LSTM (from eighteen) and eight for the GRU
+  (from about twenty). Backward of one layer at T = 64, N = 16, H = 128: LSTM 5.4 → 4.1–4.7 ms,
+  GRU 4.6 → 3.7 ms (CPU time, the malloc policy on as in training); at H = 512, where each
+  pass is memory-bound either way, the same.
 - **Every step writes in place** into arrays allocated once for the sequence, and b_ih + b_hh
   are added to the (T·N, k·H) input projection in one pass.
 - **Short sequences skip the copies**: sampling and decoding run one step at a time, where
@@ -143,8 +151,9 @@ def _lstm_gate_scale(hidden, dtype):
 
 
 def _gate_blocks(gates, hidden):
-    """The four (N, H) column blocks of (N, 4H), as views (slicing: 5× faster than np.split)."""
-    return [gates[:, k * hidden : (k + 1) * hidden] for k in range(4)]
+    """The four (…, H) blocks of the last axis of (…, 4H), as views (slicing: 5× faster than
+    np.split)."""
+    return [gates[..., k * hidden : (k + 1) * hidden] for k in range(4)]
 
 
 def _lstm_cell_update(gates, c, c_new, tanh_c, h_new):
@@ -200,46 +209,61 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr=None):
     return gates, hs, cs, tanh_cs
 
 
-def _lstm_step_backward(gates, c, tanh_c, g_h, g_c, dA):
-    """From ∂L/∂h' and ∂L/∂c' of one step, write the pre-activation gradient into dA (N, 4H);
-    return ∂L/∂c. dA starts as every gate's local derivative — σ' = s(1 − s) over all four
-    blocks in two whole-array ops, then tanh' = 1 − g² over the g block — and each block is
-    then multiplied by what flows into its gate."""
-    hidden = c.shape[1]
+def _lstm_local_derivatives(gates, cs, tanh_cs):
+    """Every factor of the LSTM's backward that does not depend on the gradient flowing back,
+    for all T steps in a few whole-array passes → (dA (T, N, 4H), through_c (T, N, H)).
+
+    dA holds, block by block, what multiplies dc' or ∂L/∂h' in ``LSTMCell``'s backward:
+    g ⊙ σ'(a_i), c ⊙ σ'(a_f), i ⊙ tanh'(a_g) and tanh c' ⊙ σ'(a_o), with σ' = s(1 − s) taken over
+    all four blocks at once and then tanh' = 1 − g² over the g block; through_c = o ⊙ (1 − tanh² c')
+    carries ∂L/∂h' into dc'. The loop over time is then left with six small operations a step."""
+    hidden = cs.shape[2]
     i, f, g, o = _gate_blocks(gates, hidden)
-    d_i, d_f, d_g, d_o = _gate_blocks(dA, hidden)
-    np.subtract(1, gates, out=dA)
+    dA = np.subtract(1, gates)
     dA *= gates
+    d_i, d_f, d_g, d_o = _gate_blocks(dA, hidden)
     np.multiply(g, g, out=d_g)
     np.subtract(1, d_g, out=d_g)
-    dc_new = g_h * o * (1 - tanh_c * tanh_c)
-    dc_new += g_c
-    d_i *= dc_new * g
-    d_f *= dc_new * c
-    d_g *= dc_new * i
-    d_o *= g_h * tanh_c
-    return dc_new * f
+    d_i *= g
+    d_f *= cs[:-1]
+    d_g *= i
+    d_o *= tanh_cs
+    through_c = np.multiply(tanh_cs, tanh_cs)
+    np.subtract(1, through_c, out=through_c)
+    through_c *= o
+    return dA, through_c
 
 
 def lstm_backward(w_hh, gates, cs, tanh_cs, g_out, g_h, g_c, w_hr=None):
     """Backpropagation through time → (dA (T, N, 4H), ∂L/∂h_0, ∂L/∂c_0, ∂L/∂W_hr or None),
-    given the gradients of the outputs h_1 … h_T (g_out), of h_T (g_h) and of c_T (g_c)."""
+    given the gradients of the outputs h_1 … h_T (g_out), of h_T (g_h) and of c_T (g_c).
+
+    Each step, from ∂L/∂h_t (dh, or ∂L/∂m_t through the projection) and ∂L/∂c_t (dc):
+    dc' = dh ⊙ through_c + dc scales dA's i, f, g blocks, dh scales its o block, and
+    ∂L/∂c_{t−1} = dc' ⊙ f, ∂L/∂h_{t−1} = dA_t W_hh."""
     steps, batch, _ = gates.shape
-    dA = np.empty_like(gates)
+    hidden = cs.shape[2]
+    dA, through_c = _lstm_local_derivatives(gates, cs, tanh_cs)
     recurrence = StepProduct(w_hh, batch, steps)  # dA_t ↦ dA_t W_hh
-    dh, dc = np.array(g_h), g_c  # dh: ∂L/∂h_t from the steps after t
+    dh, dc = np.array(g_h), np.array(g_c)  # ∂L/∂h_t, ∂L/∂c_t from the steps after t
+    dc_new = np.empty_like(dc)
     dhs = None if w_hr is None else np.empty(g_out.shape, dtype=g_out.dtype)
     for t in reversed(range(steps)):
         dh += g_out[t]
         if w_hr is None:
-            dc = _lstm_step_backward(gates[t], cs[t], tanh_cs[t], dh, dc, dA[t])
+            dm = dh
         else:  # h_t = m_t W_hrᵀ: ∂L/∂m_t = ∂L/∂h_t W_hr
             dhs[t] = dh
-            dc = _lstm_step_backward(gates[t], cs[t], tanh_cs[t], dh @ w_hr, dc, dA[t])
-        recurrence.write_into(dA[t], dh)
+            dm = dh @ w_hr
+        np.multiply(dm, through_c[t], out=dc_new)
+        dc_new += dc
+        step = dA[t]
+        step[:, : 3 * hidden].reshape(batch, 3, hidden)[...] *= dc_new[:, None, :]
+        step[:, 3 * hidden :] *= dm
+        np.multiply(dc_new, gates[t, :, hidden : 2 * hidden], out=dc)
+        recurrence.write_into(step, dh)
     if w_hr is None:
         return dA, dh, dc, None
-    hidden = cs.shape[2]
     unprojected = gates[:, :, 3 * hidden :] * tanh_cs  # m_t = o_t ⊙ tanh c_t
     dw_hr = dhs.reshape(-1, dhs.shape[2]).T @ unprojected.reshape(-1, hidden)
     return dA, dh, dc, dw_hr
@@ -282,30 +306,47 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
     return hs, rzs, ns, ms
 
 
-def _gru_step_backward(g, h, rz, n, m, dA_x, dA_h):
-    """Write the pre-activation gradients of one step into dA_x, dA_h (N, 3H); return the
-    direct part of ∂L/∂h, g ⊙ z (the part through W_hh is dA_h W_hh)."""
-    hidden = h.shape[1]
-    r, z = rz[:, :hidden], rz[:, hidden:]
-    da_n = dA_x[:, 2 * hidden :]
-    da_n[...] = g * (1 - z) * (1 - n * n)
-    dA_x[:, :hidden] = da_n * m * r * (1 - r)
-    dA_x[:, hidden : 2 * hidden] = g * (h - n) * z * (1 - z)
-    dA_h[:, : 2 * hidden] = dA_x[:, : 2 * hidden]
-    dA_h[:, 2 * hidden :] = da_n * r
-    return g * z
+def _gru_local_derivatives(hs, rzs, ns, ms):
+    """The factors of the GRU's backward that do not depend on the gradient flowing back, for
+    all T steps at once → (T, N, H) each: (1 − z) ⊙ (1 − n²), which turns g into da_n;
+    m ⊙ r(1 − r), which turns da_n into da_r; and (h − n) ⊙ z(1 − z), which turns g into da_z."""
+    hidden = hs.shape[2]
+    r, z = rzs[..., :hidden], rzs[..., hidden:]
+    one_minus_z = np.subtract(1, z)
+    to_n = np.multiply(ns, ns)
+    np.subtract(1, to_n, out=to_n)
+    to_n *= one_minus_z
+    to_r = np.subtract(1, r)
+    to_r *= r
+    to_r *= ms
+    to_z = np.subtract(hs[:-1], ns)
+    to_z *= z
+    to_z *= one_minus_z
+    return to_n, to_r, to_z
 
 
 def gru_backward(w_hh, hs, rzs, ns, ms, g_out, g_h):
-    """Backpropagation through time → (dA_x, dA_h (T, N, 3H), ∂L/∂h_0)."""
-    steps, batch, _ = rzs.shape
-    dA_x, dA_h = (np.empty((steps, batch, w_hh.shape[0]), dtype=hs.dtype) for _ in range(2))
+    """Backpropagation through time → (dA_x, dA_h (T, N, 3H), ∂L/∂h_0).
+
+    Each step, from g = ∂L/∂h_t: da_n = g ⊙ to_n, da_r = da_n ⊙ to_r, da_z = g ⊙ to_z;
+    dA_x = [da_r da_z da_n], dA_h = [da_r da_z r ⊙ da_n], and ∂L/∂h_{t−1} = dA_h W_hh + g ⊙ z."""
+    steps, batch, hidden = ns.shape
+    to_n, to_r, to_z = _gru_local_derivatives(hs, rzs, ns, ms)
+    dA_x, dA_h = (np.empty((steps, batch, 3 * hidden), dtype=hs.dtype) for _ in range(2))
     recurrence = StepProduct(w_hh, batch, steps)  # dA_h,t ↦ dA_h,t W_hh
-    dh = np.array(g_h)
+    dh, g = np.array(g_h), np.empty_like(g_h)
     for t in reversed(range(steps)):
-        dh_direct = _gru_step_backward(g_out[t] + dh, hs[t], rzs[t], ns[t], ms[t], dA_x[t], dA_h[t])
-        recurrence.write_into(dA_h[t], dh)
-        dh += dh_direct
+        np.add(g_out[t], dh, out=g)
+        x_step, h_step = dA_x[t], dA_h[t]
+        da_n = x_step[:, 2 * hidden :]
+        np.multiply(g, to_n[t], out=da_n)
+        np.multiply(da_n, to_r[t], out=x_step[:, :hidden])
+        np.multiply(g, to_z[t], out=x_step[:, hidden : 2 * hidden])
+        h_step[:, : 2 * hidden] = x_step[:, : 2 * hidden]
+        np.multiply(da_n, rzs[t, :, :hidden], out=h_step[:, 2 * hidden :])
+        recurrence.write_into(h_step, dh)
+        g *= rzs[t, :, hidden:]
+        dh += g
     return dA_x, dA_h, dh
 
 
