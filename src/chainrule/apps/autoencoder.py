@@ -44,6 +44,7 @@ from .common import (
     plot_curves,
     progress_callbacks,
     read_run_config,
+    run_timing,
     write_json,
 )
 
@@ -164,10 +165,7 @@ def train_autoencoder(config, out_dir, resume=False, progress="auto", download=F
     metrics = test_metrics(model, digits.test, config)
     draw_pictures(model, digits.test, config, out_dir)
     metrics.update(
-        epochs=len(history),
-        seconds=round(seconds, 3),
-        train_seconds_total=round(sum(logs["seconds"] for logs in history), 3),
-        resumed_from_epoch=None if snapshot is None else int(snapshot["epoch"]),
+        **run_timing(history, seconds, snapshot),
         final_epoch=history[-1] if history else None,
         config=dataclasses.asdict(config),
     )

@@ -58,6 +58,7 @@ from .common import (
     progress_callbacks,
     read_run_config,
     resume_schedule,
+    run_timing,
     write_json,
 )
 
@@ -296,11 +297,8 @@ def _finish(state, config, out_dir, seconds, snapshot):
         "val_bits_per_char": final.get("val_loss", math.nan) / math.log(2),
         "best_val_loss": min((h["val_loss"] for h in history), default=None),
         "train_loss": final.get("loss"),
-        "epochs": state.epoch,
+        **run_timing(history, seconds, snapshot),
         "steps": state.step,
-        "seconds": round(seconds, 3),
-        "train_seconds_total": round(sum(h["seconds"] for h in history), 3),
-        "resumed_from_epoch": None if snapshot is None else int(snapshot["epoch"]),
         "config": dataclasses.asdict(config),
         "workers": distributed.get_world_size(),
     }

@@ -40,6 +40,7 @@ from .common import (
     progress_callbacks,
     read_run_config,
     resume_schedule,
+    run_timing,
     write_json,
 )
 
@@ -314,10 +315,7 @@ def train_run(config, model, splits, out_dir, resume=False, progress="auto"):
     metrics = evaluate_test_set(model, splits.test, config)
     confusion = metrics.pop("test_confusion")
     metrics.update(
-        epochs=len(history),
-        seconds=round(seconds, 3),
-        train_seconds_total=round(sum(logs["seconds"] for logs in history), 3),
-        resumed_from_epoch=None if snapshot is None else int(snapshot["epoch"]),
+        **run_timing(history, seconds, snapshot),
         loss_name=loss_name(config),
         best_checkpoint_by=monitor,
         final_epoch=history[-1] if history else None,

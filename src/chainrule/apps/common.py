@@ -149,6 +149,18 @@ def read_grey_image(path, size, reader):
     return image
 
 
+def run_timing(history, seconds, snapshot):
+    """How long a run took, for its metrics.json: the epochs in its history, the wall seconds of
+    this call, the training seconds of every epoch summed (across resumes), and the epoch it
+    resumed from (None for a fresh run)."""
+    return {
+        "epochs": len(history),
+        "seconds": round(seconds, 3),
+        "train_seconds_total": round(sum(logs["seconds"] for logs in history), 3),
+        "resumed_from_epoch": None if snapshot is None else int(snapshot["epoch"]),
+    }
+
+
 def write_json(path, obj):
     with open(path, "w") as f:
         json.dump(obj, f, indent=2)
