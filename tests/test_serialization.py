@@ -398,6 +398,24 @@ def test_temporary_files_of_a_killed_save_are_removed_by_the_next_save(tmp_path)
     assert len(files_in(tmp_path)) == 2 and load(tmp_path / "ckpt")["epoch"] == -1
 
 
+def test_a_tensor_file_renamed_but_never_committed_is_removed_by_the_next_save(tmp_path):
+    """A save killed between renaming its tensor file into place and committing the JSON leaves
+    a tensor file no checkpoint names; the next save deletes it, and nothing of another
+    checkpoint whose name starts the same."""
+    save({"w": np.zeros(3)}, tmp_path / "last.ckpt")
+    save({"w": np.ones(3)}, tmp_path / "last.ckpt.best")
+    orphan = tmp_path / "last.ckpt.0123456789abcdef.safetensors"
+    orphan.write_bytes(b"tensors of a save that never committed")
+    before = set(files_in(tmp_path))
+    save({"w": np.full(3, 2.0)}, tmp_path / "last.ckpt")
+    after = set(files_in(tmp_path))
+    assert not orphan.exists()
+    assert {n for n in before if n.startswith("last.ckpt.best")} <= after
+    assert len(after) == 4
+    np.testing.assert_array_equal(load(tmp_path / "last.ckpt")["w"], [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(load(tmp_path / "last.ckpt.best")["w"], [1.0, 1.0, 1.0])
+
+
 def test_a_running_writers_temporary_file_is_kept(tmp_path):
     in_flight = tmp_path / f".chainrule-{os.getpid()}-inflight.tmp"
     in_flight.write_bytes(b"being written")

@@ -21,7 +21,8 @@ the structure — fails to load instead of loading a wrong number.
 Saving is atomic: the tensor file is written under a new name, then the JSON is written to a
 temporary file and renamed over ``path``. That rename is the commit point: a process killed at
 any moment leaves either the old checkpoint or the new one, each complete. The superseded
-tensor file is deleted after the commit. A temporary file is named after the process writing
+tensor file is deleted after the commit, with any tensor file of this checkpoint that a save
+killed before its commit left behind. A temporary file is named after the process writing
 it (``.chainrule-<pid>-….tmp``); one left by a process that was killed mid-save is deleted by
 the next save into the same folder.
 """
@@ -30,6 +31,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -199,8 +201,7 @@ def save(obj, path):
             (directory / tensor_name).unlink(missing_ok=True)
         raise
     _fsync_directory(directory)
-    if previous is not None and previous != tensor_name:
-        (directory / previous).unlink(missing_ok=True)
+    _remove_superseded_tensor_files(directory, path.name, keep=tensor_name)
 
 
 def load(path, map_location="cpu"):
@@ -286,6 +287,16 @@ def _structure_digest(tree, path=None):
     except RecursionError:
         raise SerializationError(f"{path}: its structure is nested too deeply to read") from None
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _remove_superseded_tensor_files(directory, checkpoint_name, keep):
+    """Delete the tensor files of checkpoint ``checkpoint_name`` other than ``keep``: the one
+    the previous save committed, and any a killed save renamed into place but never committed
+    (``name.<16 hex digits>.safetensors``, so ``last.ckpt`` never touches ``last.ckpt.best``'s)."""
+    own = re.compile(re.escape(checkpoint_name) + r"\.[0-9a-f]{16}\.safetensors")
+    for tensor_file in directory.iterdir():
+        if tensor_file.name != keep and own.fullmatch(tensor_file.name):
+            tensor_file.unlink(missing_ok=True)
 
 
 def _tensor_file_of(path):
