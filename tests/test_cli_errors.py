@@ -4,6 +4,7 @@ runs the real ``chainrule`` (``main``) on tiny data."""
 
 import dataclasses
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -184,8 +185,11 @@ SENTENCES = [
     ),
     (
         ["train", "mlp", "--data-dir", "{data}", "--out", "{new}", *DIVERGES, "--detect-anomaly"],
-        "training stopped: detect_anomaly: Linear's forward "
-        "returned infinite values in its output 0 (shape (100, 10)); try a lower learning rate",
+        # NaN or infinite: which one overflows first depends on the BLAS kernel's summation order
+        re.compile(
+            r"training stopped: detect_anomaly: Linear's forward returned (NaN|infinite) values "
+            r"in its output 0 \(shape \(100, 10\)\); try a lower learning rate"
+        ),
     ),
 ]
 
@@ -197,7 +201,10 @@ def test_a_mistake_is_one_sentence_and_exit_2(argv, fragment, paths, capsys):
     code = main([arg.format(**paths) for arg in argv])
     err = capsys.readouterr().err
     assert code == 2
-    assert fragment.format(**paths) in err
+    if isinstance(fragment, re.Pattern):
+        assert fragment.search(err), err
+    else:
+        assert fragment.format(**paths) in err
     assert "Traceback" not in err and err.count("chainrule: error:") == 1
     assert _files(paths["run"]) == before  # the finished run is left as it was
 
