@@ -26,7 +26,9 @@ quarters of the epochs) but not its optimiser. The paper trains with SGD and mom
 Gaussian initialisation it does not give; with PyTorch's initialisation (and with He's), SGD
 with momentum at lr 0.01 or 0.05 left the MNIST network at chance (loss ln 10 = 2.30) after
 its first 40 steps, while Adam at lr 10⁻³ was at loss 2.08 after 60 steps (batch 128).
-``RECIPE`` therefore uses Adam; its 100 epochs are a choice not yet measured.
+``RECIPE`` therefore uses Adam; its 100 epochs are a choice not yet measured. 20 epochs of
+Adam on a cosine to 0 (``--epochs 20 --lr-schedule cosine``) give the MNIST form 0.45% test
+error (docs/zoo.md).
 """
 
 from .. import nn
