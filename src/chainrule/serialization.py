@@ -181,7 +181,7 @@ def save(obj, path):
     previous = _tensor_file_of(path)
     data = _safetensors_bytes(arrays)
     temporary, digest, size = _write_temporary(directory, lambda f: f.write(data))
-    tensor_name = f"{path.name}.{digest[:16]}.safetensors"
+    tensor_name = _tensor_file_name(path.name, digest)
     try:
         _replace(temporary, directory / tensor_name)
         document = {
@@ -289,11 +289,20 @@ def _structure_digest(tree, path=None):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+DIGEST_CHARS = 16  # of the tensors' SHA-256, in the tensor file's name
+
+
+def _tensor_file_name(checkpoint_name, digest):
+    """``name.<first hex digits of the tensors' SHA-256>.safetensors``, beside the checkpoint."""
+    return f"{checkpoint_name}.{digest[:DIGEST_CHARS]}.safetensors"
+
+
 def _remove_superseded_tensor_files(directory, checkpoint_name, keep):
     """Delete the tensor files of checkpoint ``checkpoint_name`` other than ``keep``: the one
-    the previous save committed, and any a killed save renamed into place but never committed
-    (``name.<16 hex digits>.safetensors``, so ``last.ckpt`` never touches ``last.ckpt.best``'s)."""
-    own = re.compile(re.escape(checkpoint_name) + r"\.[0-9a-f]{16}\.safetensors")
+    the previous save committed, and any a killed save renamed into place but never committed.
+    Only names of ``_tensor_file_name``'s form match, so ``last.ckpt`` never touches
+    ``last.ckpt.best``'s."""
+    own = re.compile(rf"{re.escape(checkpoint_name)}\.[0-9a-f]{{{DIGEST_CHARS}}}\.safetensors")
     for tensor_file in directory.iterdir():
         if tensor_file.name != keep and own.fullmatch(tensor_file.name):
             tensor_file.unlink(missing_ok=True)

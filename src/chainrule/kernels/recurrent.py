@@ -31,7 +31,7 @@ What each trick buys (one thread, T = 64, N = 32; docs/benchmarks.md, "Recurrent
   GRU 4.6 → 3.7 ms (CPU time, the malloc policy on as in training); at H = 512, where each
   pass is memory-bound either way, the same. A whole training step of the 1×128 LSTM of
   ``benchmarks/bench_rank_step.py`` does not move beyond its noise (batch 16: 15.8–18.6 ms
-  before, 15.7–17.1 after): this loop is a small part of it.
+  with the per-step factors, 15.7–17.1 with the bulk ones): this loop is a small part of it.
 - **Every step writes in place** into arrays allocated once for the sequence, and b_ih + b_hh
   are added to the (T·N, k·H) input projection in one pass.
 - **Short sequences skip the copies**: sampling and decoding run one step at a time, where
