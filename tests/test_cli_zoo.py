@@ -83,6 +83,34 @@ def test_distort_defaults_to_the_models_recipe(argv, distort):
     assert _parser().parse_args([*argv, "--out", "run"]).distort is distort
 
 
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ([], dict(variant="cifar10", dataset="cifar10", epochs=100, lr_schedule="multistep")),
+        (["--variant", "mnist"], dict(dataset="mnist", epochs=20, lr_schedule="cosine")),
+        (["--variant", "mnist", "--epochs", "3"], dict(dataset="mnist", epochs=3)),
+        (["--variant", "mnist", "--lr-schedule", "constant"], dict(lr_schedule="constant")),
+    ],
+)
+def test_each_nin_form_trains_by_its_own_recipe_unless_told_otherwise(options, expected):
+    from chainrule import models
+    from chainrule.cli import _classifier_config, _parser
+
+    config = _classifier_config(_parser().parse_args(["train", "nin", *options, "--out", "run"]))
+    assert {key: getattr(config, key) for key in expected} == expected
+    assert config.optimizer == models.RECIPES["nin"]["optimizer"] == "adam"
+
+
+def test_the_help_of_a_recipe_that_differs_by_variant_gives_each_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "nin", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "epochs in all (default: 100 with --variant cifar10, 20 with --variant mnist)" in out
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    assert "(nin) on CIFAR-10 or MNIST by --variant" in " ".join(capsys.readouterr().out.split())
+
+
 def test_train_help_names_the_recipes_data_set(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--help"])

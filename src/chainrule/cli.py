@@ -18,8 +18,9 @@
 
 ``chainrule train APP`` has one sub-command per app (``chainrule.apps``): each takes only its
 own options, and ``--help`` shows its true defaults (a classifier's come from its registered
-recipe, ``models.RECIPES``, then ``RunConfig``; char-lm's from ``LMConfig``; seq2seq's from
-``Seq2SeqConfig``). An option an app does not take is a usage error naming it.
+recipe for the chosen variant, ``models.recipe_of``, then ``RunConfig``; char-lm's from
+``LMConfig``; seq2seq's from ``Seq2SeqConfig``). An option an app does not take is a usage
+error naming it.
 Failures the user can fix (missing data, a damaged file, a run folder of another kind, a GPU
 that is not there: the ``chainrule.errors.ChainruleError`` family) are printed as one sentence
 on stderr with exit code 2, not as a traceback: ``main`` is the one place that turns them into
@@ -348,12 +349,28 @@ def _app_parser(apps, name, help, description):
 
 
 def _add_classifier(apps, name):
-    """``chainrule train NAME`` for a model of the registry, with its recipe as the defaults."""
-    defaults = classify.RunConfig(model=name, **models.RECIPES[name])
+    """``chainrule train NAME`` for a model of the registry, with its recipe as the defaults.
+    A field whose recipe differs between the model's variants defaults to None here and is
+    filled from the chosen variant's recipe by ``_train_classifier``."""
+    varying = models.varying_fields(name)
+    defaults = classify.RunConfig(model=name, **{**models.RECIPES[name], **dict.fromkeys(varying)})
+
+    def by_variant(field):
+        if field not in varying:
+            return ""
+        values = ", ".join(f"{value} with --variant {v}" for v, value in varying[field].items())
+        return f" (default: {values})"
+
+    datasets = dict.fromkeys(
+        classify.RunConfig(**models.recipe_of(name, v)).dataset
+        for v in models.VARIANTS[name] or [None]
+    )
     parser = _app_parser(
         apps,
         name,
-        help=f"an image classifier ({name}) on {DATASET_NAMES[defaults.dataset]}",
+        help=f"an image classifier ({name}) on "
+        + " or ".join(DATASET_NAMES[d] for d in datasets)
+        + (" by --variant" if len(datasets) > 1 else ""),
         description=f"Train the registered model {name} to classify images "
         "(chainrule.apps.classify).",
     )
@@ -370,26 +387,28 @@ def _add_classifier(apps, name):
         default=defaults.dataset,
         metavar="{" + ",".join(sorted(classify.DATASETS)) + f",{classify.IMAGE_FOLDER}PATH}}",
         help="the data set; imagefolder:PATH reads PATH/train/<class>/ and PATH/test/<class>/ "
-        "(images of one size)",
+        "(images of one size)" + by_variant("dataset"),
     )
     standard = ", ".join(f"{k} {v[1]:g}" for k, v in common.OPTIMIZERS.items())
     _add_config_options(
         parser,
         defaults,
-        epochs="epochs in all",
-        optimizer="the optimiser",
+        epochs="epochs in all" + by_variant("epochs"),
+        optimizer="the optimiser" + by_variant("optimizer"),
         lr="learning rate"
         + ("" if defaults.lr is not None else f" (default: the optimiser's own: {standard})"),
-        lr_schedule="stepped once per epoch",
-        weight_decay="L2 penalty (AdamW: decoupled, 0 means its own 0.01)",
-        batch_size="batch size",
+        lr_schedule="stepped once per epoch" + by_variant("lr_schedule"),
+        weight_decay="L2 penalty (AdamW: decoupled, 0 means its own 0.01)"
+        + by_variant("weight_decay"),
+        batch_size="batch size" + by_variant("batch_size"),
     )
     parser.add_argument(
         "--distort",
         action=argparse.BooleanOptionalAction,
         default=defaults.distort,
         help="train on randomly distorted images: MNIST, LeCun et al. 1998's affine "
-        "distortions; CIFAR-10, He et al. 2016's padded random crop and horizontal flip",
+        "distortions; CIFAR-10, He et al. 2016's padded random crop and horizontal flip"
+        + by_variant("distort"),
     )
     _add_config_options(
         parser,
@@ -900,8 +919,18 @@ def _config(config_class, args):
     return config_class(**{k: v for k, v in vars(args).items() if k in names})
 
 
+def _classifier_config(args):
+    """The run's ``RunConfig``: the options as parsed, where an option whose default depends on
+    the variant was left out, the chosen variant's recipe."""
+    recipe = models.recipe_of(args.model, getattr(args, "variant", None))
+    for field in models.varying_fields(args.model):
+        if getattr(args, field) is None:
+            setattr(args, field, recipe[field])
+    return _config(classify.RunConfig, args)
+
+
 def _train_classifier(args):
-    config = _config(classify.RunConfig, args)
+    config = _classifier_config(args)
     backend.normalize_device(config.device)
     splits = classify.load_splits(config, download=args.download)
     random.manual_seed(config.seed)  # the initialisation

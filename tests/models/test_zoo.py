@@ -236,6 +236,11 @@ def test_nin_is_trainable_in_the_form_of_its_data_set():
         models.build("nin", (1, 28, 28), 10)
 
 
+def test_a_recipe_for_a_variant_the_model_lacks_is_refused():
+    with pytest.raises(ValueError, match="recipes for variants it does not have"):
+        models.register("never-built", variants=("a",), variant_recipes={"b": {"epochs": 1}})
+
+
 @pytest.mark.parametrize("form", ["mnist", "cifar10"])
 def test_a_nin_class_whose_map_is_negative_everywhere_still_learns(form):
     """With a ReLU after the class maps such a class scores 0 for every image, gets no
