@@ -350,19 +350,19 @@ def _app_parser(apps, name, help, description):
 
 def _add_classifier(apps, name):
     """``chainrule train NAME`` for a model of the registry, with its recipe as the defaults.
-    A field whose recipe differs between the model's variants defaults to None here and is
-    filled from the chosen variant's recipe by ``_train_classifier``."""
+    A field whose recipe differs between the model's variants defaults to None here, its help
+    gives each variant's value, and ``_classifier_config`` fills it from the chosen variant."""
     varying = models.varying_fields(name)
     defaults = classify.RunConfig(model=name, **{**models.RECIPES[name], **dict.fromkeys(varying)})
 
-    def by_variant(field):
-        if field not in varying:
-            return ""
-        values = ", ".join(f"{value} with --variant {v}" for v, value in varying[field].items())
-        return f" (default: {values})"
+    def told(**helps):
+        """``helps`` with each variant's default added where the default depends on it."""
+        return {
+            field: help + _variant_defaults(varying.get(field)) for field, help in helps.items()
+        }
 
     datasets = dict.fromkeys(
-        classify.RunConfig(**models.recipe_of(name, v)).dataset
+        models.recipe_of(name, v).get("dataset", classify.RunConfig.dataset)
         for v in models.VARIANTS[name] or [None]
     )
     parser = _app_parser(
@@ -387,20 +387,21 @@ def _add_classifier(apps, name):
         default=defaults.dataset,
         metavar="{" + ",".join(sorted(classify.DATASETS)) + f",{classify.IMAGE_FOLDER}PATH}}",
         help="the data set; imagefolder:PATH reads PATH/train/<class>/ and PATH/test/<class>/ "
-        "(images of one size)" + by_variant("dataset"),
+        "(images of one size)" + _variant_defaults(varying.get("dataset")),
     )
     standard = ", ".join(f"{k} {v[1]:g}" for k, v in common.OPTIMIZERS.items())
+    own_lr = defaults.lr is None and "lr" not in varying
     _add_config_options(
         parser,
         defaults,
-        epochs="epochs in all" + by_variant("epochs"),
-        optimizer="the optimiser" + by_variant("optimizer"),
-        lr="learning rate"
-        + ("" if defaults.lr is not None else f" (default: the optimiser's own: {standard})"),
-        lr_schedule="stepped once per epoch" + by_variant("lr_schedule"),
-        weight_decay="L2 penalty (AdamW: decoupled, 0 means its own 0.01)"
-        + by_variant("weight_decay"),
-        batch_size="batch size" + by_variant("batch_size"),
+        **told(
+            epochs="epochs in all",
+            optimizer="the optimiser",
+            lr="learning rate" + (f" (default: the optimiser's own: {standard})" if own_lr else ""),
+            lr_schedule="stepped once per epoch",
+            weight_decay="L2 penalty (AdamW: decoupled, 0 means its own 0.01)",
+            batch_size="batch size",
+        ),
     )
     parser.add_argument(
         "--distort",
@@ -408,16 +409,28 @@ def _add_classifier(apps, name):
         default=defaults.distort,
         help="train on randomly distorted images: MNIST, LeCun et al. 1998's affine "
         "distortions; CIFAR-10, He et al. 2016's padded random crop and horizontal flip"
-        + by_variant("distort"),
+        + _variant_defaults(varying.get("distort")),
     )
     _add_config_options(
         parser,
         defaults,
-        val_size="hold out the last N training samples for validation (0: train on all of them)",
-        limit_train="train on the first N training samples only (quick runs)",
-        patience="stop early after this many epochs without a better val_loss",
+        **told(
+            val_size="hold out the last N training samples for validation "
+            "(0: train on all of them)",
+            limit_train="train on the first N training samples only (quick runs)",
+            patience="stop early after this many epochs without a better val_loss",
+        ),
     )
     _add_run_options(parser, defaults)
+
+
+def _variant_defaults(by_variant):
+    """The end of an option's help that gives a default per variant, from {variant: value}:
+    ' (default: 100 with --variant cifar10, 20 with --variant mnist)'; empty for None."""
+    if not by_variant:
+        return ""
+    values = ", ".join(f"{value} with --variant {v}" for v, value in by_variant.items())
+    return f" (default: {values})"
 
 
 def _add_char_lm(apps):
@@ -920,13 +933,12 @@ def _config(config_class, args):
 
 
 def _classifier_config(args):
-    """The run's ``RunConfig``: the options as parsed, where an option whose default depends on
-    the variant was left out, the chosen variant's recipe."""
+    """The run's ``RunConfig``: the options as parsed, and for each option left out whose
+    default depends on the variant, the chosen variant's recipe."""
     recipe = models.recipe_of(args.model, getattr(args, "variant", None))
-    for field in models.varying_fields(args.model):
-        if getattr(args, field) is None:
-            setattr(args, field, recipe[field])
-    return _config(classify.RunConfig, args)
+    chosen = {field: recipe[field] for field in models.varying_fields(args.model)}
+    given = {k: v for k, v in vars(args).items() if v is not None or k not in chosen}
+    return _config(classify.RunConfig, argparse.Namespace(**{**chosen, **given}))
 
 
 def _train_classifier(args):
