@@ -1,9 +1,11 @@
-"""Is NumPy's BLAS slower than PyTorch's at the shapes chainrule's steps multiply? The float32
-GEMMs of the benchmarked training steps, one thread, NumPy (OpenBLAS, as its wheel ships it)
-against ``torch.mm`` (MKL, as PyTorch's CPU wheel ships it), the same arrays for both.
+"""Is NumPy's BLAS slower than PyTorch's at the shapes chainrule's steps multiply? Every float32
+GEMM of one rank's training step of ``bench_parallel.py``'s char-LSTM 1×128 (batch 16) and MLP
+(batch 64), one thread, NumPy (OpenBLAS, as its wheel ships it) against ``torch.mm`` (MKL, as
+PyTorch's CPU wheel ships it), the same arrays for both; then each step's GEMMs summed.
 
-Where the two take the same time, a framework cannot beat the other on that step by its GEMMs:
-the difference has to come from the work around them (elementwise passes, copies, Python).
+Where the two take the same time, neither framework's step is faster by its GEMMs: the
+difference lies in the work around them (elementwise passes, copies, Python), and the sum is
+the least time either step could take.
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/bench_gemm.py
 
@@ -17,18 +19,27 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-SHAPES = (  # (M, K, N): A (M, K) @ B (K, N), and where the step multiplies them
-    (16, 128, 512, "char-LSTM 1×128, batch 16: h W_hhᵀ, each step"),
-    (16, 512, 128, "char-LSTM 1×128, batch 16: dA W_hh, each step"),
-    (1024, 65, 512, "char-LSTM 1×128: input projection, whole sequence"),
-    (512, 1024, 128, "char-LSTM 1×128: dW_hh, whole sequence"),
-    (32, 512, 2048, "char-LSTM 2×512, batch 32: h W_hhᵀ, each step"),
-    (16, 144, 1088, "ResNet-20 conv, 16 channels at 32×32, per image"),
-    (32, 288, 288, "ResNet-20 conv, 32 channels at 16×16, per image"),
-    (64, 576, 80, "ResNet-20 conv, 64 channels at 8×8, per image"),
-    (64, 784, 256, "MLP 784-256, batch 64: first layer forward"),
-    (784, 64, 256, "MLP 784-256, batch 64: first layer dW"),
-)
+STEPS = {  # step: [(M, K, N, products per step, what)] for A (M, K) @ B (K, N)
+    "char-LSTM 1×128, T 64, batch 16": [
+        (16, 128, 512, 64, "h W_hhᵀ, each step"),
+        (16, 512, 128, 64, "dA W_hh, each step"),
+        (1024, 128, 512, 1, "input projection X W_ihᵀ"),
+        (1024, 512, 128, 1, "dX = dA W_ih"),
+        (512, 1024, 128, 2, "dW_ih, dW_hh"),
+        (1024, 128, 65, 1, "head forward"),
+        (1024, 65, 128, 1, "head dX"),
+        (65, 1024, 128, 1, "head dW"),
+    ],
+    "MLP 784-256-256-10, batch 64": [
+        (64, 784, 256, 1, "layer 1 forward"),
+        (64, 256, 256, 2, "layer 2 forward, layer 2 dX"),
+        (64, 256, 10, 1, "layer 3 forward"),
+        (64, 10, 256, 1, "layer 3 dX"),
+        (784, 64, 256, 1, "layer 1 dW"),
+        (256, 64, 256, 1, "layer 2 dW"),
+        (256, 64, 10, 1, "layer 3 dW"),
+    ],
+}
 
 
 def cpu_microseconds(product, blocks=7, reps=50):
@@ -59,15 +70,19 @@ def main():
     torch.set_num_threads(1)
     threadpool_limits(1)
     rng = np.random.default_rng(0)
-    print(f"{'M×K×N':>14}  {'NumPy µs':>9} {'GMAC/s':>6}  {'torch µs':>9} {'GMAC/s':>6}  ratio")
-    for m, k, n, where in SHAPES:
-        numpy_us, torch_us = time_both(m, k, n, rng)
-        macs = m * k * n / 1e3
-        print(
-            f"{f'{m}×{k}×{n}':>14}  {numpy_us:9.1f} {macs / numpy_us:6.1f}  "
-            f"{torch_us:9.1f} {macs / torch_us:6.1f}  {torch_us / numpy_us:5.2f}  {where}"
-        )
-    print("ratio: PyTorch's time ÷ NumPy's (above 1: NumPy's GEMM is faster)")
+    for step, products in STEPS.items():
+        print(step)
+        print(f"{'M×K×N':>14}  {'NumPy µs':>9} {'GMAC/s':>6}  {'torch µs':>9} {'GMAC/s':>6}")
+        totals = np.zeros(2)
+        for m, k, n, count, what in products:
+            numpy_us, torch_us = time_both(m, k, n, rng)
+            totals += count * np.array([numpy_us, torch_us])
+            macs = m * k * n / 1e3
+            print(
+                f"{f'{m}×{k}×{n}':>14}  {numpy_us:9.1f} {macs / numpy_us:6.1f}  "
+                f"{torch_us:9.1f} {macs / torch_us:6.1f}  ×{count} {what}"
+            )
+        print(f"{'all, ms':>14}  {totals[0] / 1e3:9.2f} {'':6}  {totals[1] / 1e3:9.2f}\n")
 
 
 if __name__ == "__main__":
