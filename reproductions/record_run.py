@@ -39,6 +39,7 @@ def record(run, command, target=None):
         result.update({k: v for k, v in metrics.items() if k.startswith("test_")})
         result["train_seconds"] = metrics.get("train_seconds_total")
         result["wall_seconds"] = metrics.get("seconds")
+        result["workers"] = metrics.get("workers")
         if target is not None:
             result["target_test_accuracy"] = target
             result["target_met"] = metrics["test_accuracy"] >= target

@@ -27,6 +27,7 @@ def test_a_finished_run_is_recorded_with_its_test_figures(data_dir, tmp_path):
     assert result["target_met"] is True
     assert [e["epoch"] for e in result["epochs"]] == [1, 2]
     assert result["resume"] == "chainrule train mlp --resume"
+    assert result["workers"] == 1
 
 
 def test_a_stopped_run_is_recorded_without_a_test_figure(data_dir, tmp_path):
