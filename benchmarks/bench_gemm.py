@@ -13,10 +13,9 @@ CPU time (``time.process_time``), so a busy machine slows both sides alike: best
 each block 50 products after a warm-up.
 """
 
-import time
-
 import numpy as np
 import torch
+from cpu_clock import best_cpu_seconds
 from threadpoolctl import threadpool_limits
 
 STEPS = {  # step: [(M, K, N, products per step, what)] for A (M, K) @ B (K, N)
@@ -42,17 +41,9 @@ STEPS = {  # step: [(M, K, N, products per step, what)] for A (M, K) @ B (K, N)
 }
 
 
-def cpu_microseconds(product, blocks=7, reps=50):
+def cpu_microseconds(product):
     """The best block's CPU time per product, in µs."""
-    for _ in range(3):
-        product()
-    best = float("inf")
-    for _ in range(blocks):
-        start = time.process_time()
-        for _ in range(reps):
-            product()
-        best = min(best, (time.process_time() - start) / reps)
-    return best * 1e6
+    return best_cpu_seconds(product, blocks=7, calls=50) * 1e6
 
 
 def time_both(m, k, n, rng):

@@ -13,27 +13,13 @@ CPU time (``time.process_time``), one thread, so a busy machine slows every piec
 block of 7, each block 30 calls after a warm-up.
 """
 
-import time
-
 import numpy as np
+from cpu_clock import best_cpu_seconds
 from threadpoolctl import threadpool_limits
 
 from chainrule.kernels import memory, recurrent
 
 STEPS, BATCH, INPUTS, HIDDEN = 64, 16, 128, 128
-
-
-def cpu_milliseconds(work, blocks=7, calls=30):
-    """The best block's CPU time per call, in ms."""
-    for _ in range(3):
-        work()
-    best = float("inf")
-    for _ in range(blocks):
-        began = time.process_time()
-        for _ in range(calls):
-            work()
-        best = min(best, (time.process_time() - began) / calls)
-    return best * 1e3
 
 
 def layer_arrays(rng):
@@ -86,7 +72,9 @@ def measure():
         "local derivatives": lambda: recurrent._lstm_local_derivatives(gates, cs, tanh_cs),
         "backward step products": step_products(arrays["w_hh"], gates),
     }
-    return {piece: cpu_milliseconds(work) for piece, work in times.items()}
+    return {
+        piece: best_cpu_seconds(work, blocks=7, calls=30) * 1e3 for piece, work in times.items()
+    }
 
 
 def main():

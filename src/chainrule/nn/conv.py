@@ -35,7 +35,8 @@ def check_window(owner, kernel_size, stride=1, padding=0, dilation=1):
 
 class _ConvNd(Module):
     """Shared state of the convolutions: weight (out, in/groups, *k), or (in, out/groups, *k)
-    when transposed, and bias (out,), both initialised as PyTorch does."""
+    when transposed, and bias (out,), both initialised as PyTorch does; the forward calls the
+    subclass's stateless ``function`` from ``chainrule.functional``."""
 
     dims = 2
     transposed = False
@@ -116,6 +117,29 @@ class _ConvNd(Module):
             text += f", padding_mode={self.padding_mode}"
         return text
 
+    def forward(self, input):
+        if self.transposed:
+            return self.function(
+                input,
+                self.weight,
+                self.bias,
+                stride=self.stride,
+                padding=self.padding,
+                output_padding=self.output_padding,
+                groups=self.groups,
+                dilation=self.dilation,
+            )
+        input, padding = self._padded(input)
+        return self.function(
+            input,
+            self.weight,
+            self.bias,
+            stride=self.stride,
+            padding=padding,
+            dilation=self.dilation,
+            groups=self.groups,
+        )
+
     def _padded(self, input):
         """(input, padding) for the convolution: with a padding_mode other than 'zeros' the
         input padded by ``F.pad`` in that mode and padding 0, as torch does."""
@@ -136,6 +160,7 @@ class Conv1d(_ConvNd):
     """1-D convolution over (N, C_in, L) inputs (e.g. a sentence's word vectors, TextCNN)."""
 
     dims = 1
+    function = staticmethod(F.conv1d)
 
     def __init__(
         self,
@@ -159,24 +184,14 @@ class Conv1d(_ConvNd):
             groups,
             bias,
             padding_mode,
-        )
-
-    def forward(self, input):
-        input, padding = self._padded(input)
-        return F.conv1d(
-            input,
-            self.weight,
-            self.bias,
-            stride=self.stride,
-            padding=padding,
-            dilation=self.dilation,
-            groups=self.groups,
         )
 
 
 class Conv2d(_ConvNd):
     """2-D convolution over (N, C_in, H, W) inputs: deck D4's "Convolutional Layer"."""
 
+    function = staticmethod(F.conv2d)
+
     def __init__(
         self,
         in_channels,
@@ -199,18 +214,6 @@ class Conv2d(_ConvNd):
             groups,
             bias,
             padding_mode,
-        )
-
-    def forward(self, input):
-        input, padding = self._padded(input)
-        return F.conv2d(
-            input,
-            self.weight,
-            self.bias,
-            stride=self.stride,
-            padding=padding,
-            dilation=self.dilation,
-            groups=self.groups,
         )
 
 
@@ -219,6 +222,7 @@ class ConvTranspose2d(_ConvNd):
     up-sample in decoders; weight shape (in, out/groups, kH, kW)."""
 
     transposed = True
+    function = staticmethod(F.conv_transpose2d)
 
     def __init__(
         self,
@@ -244,18 +248,6 @@ class ConvTranspose2d(_ConvNd):
             bias,
             padding_mode,
             output_padding,
-        )
-
-    def forward(self, input):
-        return F.conv_transpose2d(
-            input,
-            self.weight,
-            self.bias,
-            stride=self.stride,
-            padding=self.padding,
-            output_padding=self.output_padding,
-            groups=self.groups,
-            dilation=self.dilation,
         )
 
 
@@ -265,6 +257,7 @@ class ConvTranspose1d(_ConvNd):
 
     dims = 1
     transposed = True
+    function = staticmethod(F.conv_transpose1d)
 
     def __init__(
         self,
@@ -290,18 +283,6 @@ class ConvTranspose1d(_ConvNd):
             bias,
             padding_mode,
             output_padding,
-        )
-
-    def forward(self, input):
-        return F.conv_transpose1d(
-            input,
-            self.weight,
-            self.bias,
-            stride=self.stride,
-            padding=self.padding,
-            output_padding=self.output_padding,
-            groups=self.groups,
-            dilation=self.dilation,
         )
 
 
