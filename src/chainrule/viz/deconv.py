@@ -23,6 +23,7 @@ from .. import nn
 from ..autograd import Tensor, no_grad
 from ..backend import to_device
 from ..errors import ChainruleError
+from .features import leaf_calls
 from .figure import plt, save
 
 __all__ = ["DeconvError", "forward_chain", "project", "top_projections", "plot_top_projections"]
@@ -42,7 +43,7 @@ def forward_chain(model, images, layer):
     if layer not in modules:
         convolutional = [n for n, m in modules.items() if isinstance(m, PROJECTED) and n]
         raise DeconvError(f"the model has no layer {layer!r}; its layers: {convolutional}")
-    calls = _leaf_calls(model, images)
+    calls = [call for call in leaf_calls(model, images) if call[2] is not None]
     names = [name for name, _, _, _ in calls]
     if layer not in names:
         raise DeconvError(f"layer {layer!r} is not called by the model's forward pass")
@@ -178,28 +179,3 @@ def _patch(image, projection):
     if rows.size == 0:
         return np.zeros((1, 1))
     return image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-
-
-def _leaf_calls(model, images):
-    """``(name, module, input, output)`` of every leaf-module call of one eval forward pass."""
-    leaves = [(n, m) for n, m in model.named_modules() if not list(m.children())]
-    calls = []
-
-    def hook_for(name):
-        def record(module, args, output):
-            if isinstance(output, Tensor) and args and isinstance(args[0], Tensor):
-                calls.append((name, module, args[0].data, output.data))
-
-        return record
-
-    handles = [module.register_forward_hook(hook_for(name)) for name, module in leaves]
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            model(images if isinstance(images, Tensor) else Tensor(images))
-    finally:
-        model.train(was_training)
-        for handle in handles:
-            handle.remove()
-    return calls

@@ -9,26 +9,28 @@ from ..autograd import Tensor, no_grad
 from ..backend import to_device
 from .figure import plt, save
 
-__all__ = ["feature_maps", "plot_feature_maps"]
+__all__ = ["feature_maps", "leaf_calls", "plot_feature_maps"]
 
 # Layers whose output shows nothing new at evaluation: a reshape, or the identity.
 PASS_THROUGH = (nn.Flatten, nn.Dropout)
 
 
-def feature_maps(model, images):
+def leaf_calls(model, images):
     """Run ``model`` on ``images`` (a batch array or Tensor) in eval mode and return, in the
-    order they ran, ``(name, output)`` for every call of a leaf module (one with no children),
-    outputs as NumPy arrays. A module called twice (a shared activation) appears twice. The
-    model's mode is restored and the hooks removed."""
+    order they ran, ``(name, module, input, output)`` for every call of a leaf module (one with
+    no children) that returns a tensor: its first argument's array (None where that is not a
+    tensor) and its output's array, on the model's device. A module called twice (a shared
+    activation) appears twice. The model's mode is restored and the hooks removed."""
     leaves = [
         (name, module) for name, module in model.named_modules() if not list(module.children())
     ]
-    records = []
+    calls = []
 
     def hook_for(name):
         def record(module, args, output):
             if isinstance(output, Tensor):
-                records.append((name, to_device(output.data, "cpu")))
+                first = args[0].data if args and isinstance(args[0], Tensor) else None
+                calls.append((name, module, first, output.data))
 
         return record
 
@@ -42,7 +44,13 @@ def feature_maps(model, images):
         model.train(was_training)
         for handle in handles:
             handle.remove()
-    return records
+    return calls
+
+
+def feature_maps(model, images):
+    """``(name, output)`` of every leaf-module call of ``leaf_calls``, the outputs as NumPy
+    arrays."""
+    return [(name, to_device(output, "cpu")) for name, _, _, output in leaf_calls(model, images)]
 
 
 def plot_feature_maps(model, image, path, title=None, max_maps=16):
