@@ -35,15 +35,15 @@ from ..backend import to_device
 from ..creation import as_tensor
 from ..models.autoencoder import ConvAutoencoder
 from ..train import checkpoint
-from ..train.callbacks import CSVLogger, CurvePlot, JSONLinesLogger, ModelCheckpoint
+from ..train.callbacks import ModelCheckpoint
 from ..train.loop import evaluate, fit
 from .common import (
     ConfigError,
     check_same_run,
     make_optimizer,
-    plot_curves,
     progress_callbacks,
     read_run_config,
+    run_logs,
     run_timing,
     write_json,
 )
@@ -144,9 +144,7 @@ def train_autoencoder(config, out_dir, resume=False, progress="auto", download=F
         val_loader = data.DataLoader(_pairs(digits.val, config.device), batch_size=EVAL_BATCH)
     monitor = "val_loss" if val_loader is not None else "loss"
     callbacks = [
-        CSVLogger(os.path.join(out_dir, "log.csv")),
-        JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
-        CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
+        *run_logs(out_dir),
         ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor=monitor),
         *progress_callbacks(progress),
     ]

@@ -39,7 +39,7 @@ from ..models.char_rnn import CharRNN, Vocabulary
 from ..nn.utils.bptt import BPTTBatches, detach_hidden
 from ..optim import clip_grad_norm_
 from ..train import checkpoint
-from ..train.callbacks import CSVLogger, CurvePlot, JSONLinesLogger, ModelCheckpoint
+from ..train.callbacks import ModelCheckpoint
 from ..train.loop import (
     FitState,
     check_finite_loss,
@@ -54,10 +54,10 @@ from .common import (
     RunFolderError,
     check_same_run,
     make_optimizer,
-    plot_curves,
     progress_callbacks,
     read_run_config,
     resume_schedule,
+    run_logs,
     run_timing,
     write_json,
 )
@@ -246,9 +246,7 @@ def train_lm(config, out_dir, resume=False, progress="auto", download=False):
         as_tensor(data.train, device=config.device), config.batch_size, config.seq_len
     )
     callbacks = [
-        CSVLogger(os.path.join(out_dir, "log.csv")),
-        JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
-        CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
+        *run_logs(out_dir),
         ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor="val_loss"),
     ]
     callbacks += progress_callbacks(progress)

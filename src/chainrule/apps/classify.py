@@ -29,17 +29,17 @@ from ..data.augment import RandomDistortion
 from ..data.cifar import CIFAR10_MEAN, CIFAR10_STD
 from ..data.mnist import MNIST_MEAN, MNIST_STD
 from ..train import checkpoint
-from ..train.callbacks import CSVLogger, CurvePlot, EarlyStopping, JSONLinesLogger, ModelCheckpoint
+from ..train.callbacks import EarlyStopping, ModelCheckpoint
 from ..train.loop import evaluate, fit
 from .common import (
     LR_SCHEDULES,
     ConfigError,
     check_same_run,
     make_optimizer,
-    plot_curves,
     progress_callbacks,
     read_run_config,
     resume_schedule,
+    run_logs,
     run_timing,
     write_json,
 )
@@ -347,11 +347,7 @@ def _train_loader(train_set, config):
 
 def _rank_0_callbacks(out_dir, config, monitor, progress):
     """The logs, curves, early stopping, checkpoints and progress display of a run."""
-    callbacks = [
-        CSVLogger(os.path.join(out_dir, "log.csv")),
-        JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
-        CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
-    ]
+    callbacks = run_logs(out_dir)
     if config.patience is not None:
         callbacks.append(EarlyStopping(monitor=monitor, patience=config.patience))
     callbacks.append(ModelCheckpoint(os.path.join(out_dir, "checkpoints"), monitor=monitor))

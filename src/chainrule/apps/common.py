@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import optim
 from ..errors import ChainruleError
-from ..train.callbacks import EpochSummary, ProgressBar
+from ..train.callbacks import CSVLogger, CurvePlot, EpochSummary, JSONLinesLogger, ProgressBar
 
 __all__ = [
     "OPTIMIZERS",
@@ -119,6 +119,16 @@ def resume_schedule(scheduler, epoch):
     milestones moved — instead of the old one running past its end."""
     scheduler.last_epoch = epoch - 1
     scheduler.step()
+
+
+def run_logs(out_dir):
+    """The records every run folder holds, written after each epoch: ``log.csv``,
+    ``log.jsonl`` and the curves of its metrics, ``curves.png``."""
+    return [
+        CSVLogger(os.path.join(out_dir, "log.csv")),
+        JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
+        CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
+    ]
 
 
 def progress_callbacks(progress):

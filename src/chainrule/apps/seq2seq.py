@@ -35,10 +35,9 @@ from ..data.parallel import Multi30k, TranslationBatches
 from ..data.vocab import Vocab, tokenize
 from ..kernels import memory
 from ..models.seq2seq import Seq2Seq, save_translator
-from ..train.callbacks import CSVLogger, CurvePlot, JSONLinesLogger
 from ..train.loop import FitState, check_finite_loss
 from ..train.metrics import bleu
-from .common import plot_curves, write_json
+from .common import run_logs, write_json
 
 __all__ = [
     "Seq2SeqConfig",
@@ -193,11 +192,7 @@ def train_seq2seq(config, out_dir, download=False, log=print):
     optimizer = optim.Adam(model.parameters(), lr=config.lr)
     train = TranslationBatches(*data.train, config.batch_size, 0, seed=config.seed)
     val = TranslationBatches(*data.val, config.batch_size, 0, shuffle=False)
-    callbacks = [
-        CSVLogger(os.path.join(out_dir, "log.csv")),
-        JSONLinesLogger(os.path.join(out_dir, "log.jsonl")),
-        CurvePlot(os.path.join(out_dir, "curves.png"), plot_curves),
-    ]
+    callbacks = run_logs(out_dir)
     state = FitState(model, optimizer, train, config.epochs, callbacks=callbacks)
     started = time.perf_counter()
     _call(state, "on_train_begin")
