@@ -108,7 +108,8 @@ def test_no_progress_prints_one_line_per_epoch(data_dir, tmp_path, capsys):
     assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]
     for line in lines:
         assert all(f" {name} " in line for name in ("loss", "accuracy", "val_loss"))
-        assert line.endswith(" s")
+    assert ", about " in lines[0] and lines[0].endswith(" left")  # the time the rest takes
+    assert lines[1].endswith(" s")
 
 
 def _command(data_dir, out, *options):

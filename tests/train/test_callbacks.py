@@ -8,7 +8,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from chainrule.train import CSVLogger, CurvePlot, EarlyStopping, JSONLinesLogger, ProgressBar
+from chainrule.train import (
+    CSVLogger,
+    CurvePlot,
+    EarlyStopping,
+    EpochSummary,
+    JSONLinesLogger,
+    ProgressBar,
+    callbacks,
+)
 from chainrule.train.metrics import RunningMetrics
 from chainrule.viz import plot_history
 
@@ -110,3 +118,28 @@ def test_progress_bar_shows_metrics_and_rate():
     )
     text = out.getvalue()
     assert "3/3" in text and "loss=0.5" in text and "samples/s=24" in text
+
+
+def test_epoch_summary_says_how_long_the_epochs_left_will_take(monkeypatch):
+    """The line of each epoch ends with the epochs still to run times the median pace so far
+    (measured from one epoch's end to the next, so validation counts too); the last has none."""
+    clock = iter([0.0, 100.0, 400.0, 600.0])  # train begins, then three epochs end
+    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: next(clock))
+    out = io.StringIO()
+    summary = EpochSummary(file=out)
+    state = SimpleNamespace(epoch=0, epochs=3)
+    summary.on_train_begin(state)
+    for _ in range(3):
+        state.epoch += 1
+        summary.on_epoch_end(state, {"epoch": state.epoch, "loss": 0.25, "seconds": 90.0})
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "epoch 1/3: loss 0.25, 90.0 s, about 3 min left"  # 100 s × 2
+    assert lines[1] == "epoch 2/3: loss 0.25, 90.0 s, about 5 min left"  # median 300 s × 1
+    assert lines[2] == "epoch 3/3: loss 0.25, 90.0 s"
+
+
+@pytest.mark.parametrize(
+    "seconds, text", [(40.4, "40 s"), (89, "89 s"), (720, "12 min"), (16740, "4 h 39 min")]
+)
+def test_durations_read_as_a_wait(seconds, text):
+    assert callbacks._duration(seconds) == text

@@ -13,6 +13,7 @@ from .callbacks import (
     CSVLogger,
     CurvePlot,
     EarlyStopping,
+    EpochSummary,
     JSONLinesLogger,
     ModelCheckpoint,
     ProgressBar,

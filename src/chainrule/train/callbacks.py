@@ -274,20 +274,47 @@ class ProgressBar(Callback):
 
 class EpochSummary(Callback):
     """One plain line per epoch, for a log file or a pipe where a progress bar's redrawn line
-    leaves no record::
+    leaves no record, with the time the epochs still to run will take at the median pace of
+    those run so far (each from the end of the one before: validation and checkpoints
+    included)::
 
-        epoch 3/10: loss 0.1234, accuracy 0.9612, val_loss 0.1100, val_accuracy 0.968, 4.1 s
+        epoch 3/10: loss 0.1234, accuracy 0.9612, val_loss 0.1100, val_accuracy 0.968, 4.1 s,
+        about 31 s left
     """
 
     _NOT_SHOWN = ("epoch", "step", "lr", "seconds", "samples_per_second", "chars_per_second")
 
     def __init__(self, file=None):
         self.file = file
+        self._paces = []
+        self._last_end = None
+
+    def on_train_begin(self, state):
+        self._last_end = time.perf_counter()
 
     def on_epoch_end(self, state, logs):
+        now = time.perf_counter()
+        started = self._last_end if self._last_end is not None else now - logs["seconds"]
+        self._paces.append(now - started)
+        self._last_end = now
         shown = [f"{k} {_short(v)}" for k, v in logs.items() if k not in self._NOT_SHOWN]
         line = f"epoch {state.epoch}/{state.epochs}: " + ", ".join(shown)
-        print(f"{line}, {logs['seconds']:.1f} s", file=self.file or sys.stderr, flush=True)
+        line += f", {logs['seconds']:.1f} s"
+        epochs_left = state.epochs - state.epoch
+        if epochs_left > 0:
+            pace = sorted(self._paces)[len(self._paces) // 2]
+            line += f", about {_duration(pace * epochs_left)} left"
+        print(line, file=self.file or sys.stderr, flush=True)
+
+
+def _duration(seconds):
+    """``seconds`` as a person reads a wait: "40 s", "12 min", "4 h 39 min"."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
 
 
 def _short(value):
