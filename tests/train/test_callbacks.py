@@ -112,12 +112,27 @@ def test_progress_bar_shows_metrics_and_rate():
     for _ in range(3):
         running.update(np.float32(0.5), np.eye(4, dtype=np.float32), np.arange(4))
         bar.on_batch_end(state, 4)
+    state.epoch = 1  # as fit counts it before the epoch's end
     bar.on_epoch_end(
         state,
         {"epoch": 1, "loss": 0.5, "accuracy": 1.0, "seconds": 0.5, "samples_per_second": 24.0},
     )
     text = out.getvalue()
     assert "3/3" in text and "loss=0.5" in text and "samples/s=24" in text
+    assert "left" not in text  # the run's last epoch
+
+
+def test_progress_bar_ends_an_epoch_with_the_time_left(monkeypatch):
+    clock = iter([0.0, 0.0, 150.0, 150.0])  # train begins, epoch begins, refresh, epoch ends
+    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: next(clock))
+    out = io.StringIO()
+    state = SimpleNamespace(epoch=0, epochs=3, train_loader=[0], running=RunningMetrics())
+    bar = ProgressBar(interval=0, file=out)
+    bar.on_train_begin(state)
+    bar.on_epoch_begin(state)
+    state.epoch = 1
+    bar.on_epoch_end(state, {"epoch": 1, "loss": 0.5, "seconds": 140.0, "samples_per_second": 9.0})
+    assert "time=about 5 min left" in out.getvalue()  # 150 s × 2 epochs
 
 
 def test_epoch_summary_says_how_long_the_epochs_left_will_take(monkeypatch):

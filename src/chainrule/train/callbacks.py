@@ -224,8 +224,43 @@ class CurvePlot(Callback):
         self.draw(state.history, self.path)
 
 
+class _Pace:
+    """How long the epochs still to run will take, at the median pace of those run so far,
+    each timed from the end of the one before (validation and checkpoints included)."""
+
+    def __init__(self):
+        self.paces = []
+        self.last_end = None
+
+    def start(self):
+        self.last_end = time.perf_counter()
+
+    def epoch_ended(self, state, seconds):
+        """Record an epoch that trained for ``seconds``; the time left as a person reads it
+        ("about 4 h 39 min left"), or None after the last epoch."""
+        now = time.perf_counter()
+        self.paces.append(now - (self.last_end if self.last_end is not None else now - seconds))
+        self.last_end = now
+        epochs_left = state.epochs - state.epoch
+        if epochs_left <= 0:
+            return None
+        pace = sorted(self.paces)[len(self.paces) // 2]
+        return f"about {_duration(pace * epochs_left)} left"
+
+
+def _duration(seconds):
+    """``seconds`` as a person reads a wait: "40 s", "12 min", "4 h 39 min"."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
 class ProgressBar(Callback):
-    """A tqdm bar per epoch showing the running loss, accuracy and samples per second.
+    """A tqdm bar per epoch showing the running loss, accuracy and samples per second, and at
+    the epoch's end the time the epochs left will take (``_Pace``).
 
     The bar is refreshed at most every ``interval`` seconds; only then are the running metrics
     read back from the device, so a GPU run is not synchronised on every batch.
@@ -234,6 +269,10 @@ class ProgressBar(Callback):
     def __init__(self, interval=0.5, file=None):
         self.interval = interval
         self.file = file
+        self.pace = _Pace()
+
+    def on_train_begin(self, state):
+        self.pace.start()
 
     def on_epoch_begin(self, state):
         total = len(state.train_loader) if hasattr(state.train_loader, "__len__") else None
@@ -261,22 +300,24 @@ class ProgressBar(Callback):
         shown = {
             k: v for k, v in logs.items() if k not in ("epoch", "seconds", "samples_per_second")
         }
-        self._refresh(shown, logs["samples_per_second"])  # the training rate, not validation's
+        left = self.pace.epoch_ended(state, logs["seconds"])
+        # the training rate, not validation's
+        self._refresh(shown, logs["samples_per_second"], left)
         self.bar.close()
 
-    def _refresh(self, metrics, rate):
+    def _refresh(self, metrics, rate, left=None):
         self.bar.update(self.pending_batches)
         self.pending_batches = 0
         postfix = {k: _short(v) for k, v in metrics.items()}
         postfix["samples/s"] = f"{rate:,.0f}"
+        if left is not None:
+            postfix["time"] = left
         self.bar.set_postfix(postfix, refresh=True)
 
 
 class EpochSummary(Callback):
     """One plain line per epoch, for a log file or a pipe where a progress bar's redrawn line
-    leaves no record, with the time the epochs still to run will take at the median pace of
-    those run so far (each from the end of the one before: validation and checkpoints
-    included)::
+    leaves no record, ending with the time the epochs left will take (``_Pace``)::
 
         epoch 3/10: loss 0.1234, accuracy 0.9612, val_loss 0.1100, val_accuracy 0.968, 4.1 s,
         about 31 s left
@@ -286,35 +327,19 @@ class EpochSummary(Callback):
 
     def __init__(self, file=None):
         self.file = file
-        self._paces = []
-        self._last_end = None
+        self.pace = _Pace()
 
     def on_train_begin(self, state):
-        self._last_end = time.perf_counter()
+        self.pace.start()
 
     def on_epoch_end(self, state, logs):
-        now = time.perf_counter()
-        started = self._last_end if self._last_end is not None else now - logs["seconds"]
-        self._paces.append(now - started)
-        self._last_end = now
         shown = [f"{k} {_short(v)}" for k, v in logs.items() if k not in self._NOT_SHOWN]
         line = f"epoch {state.epoch}/{state.epochs}: " + ", ".join(shown)
         line += f", {logs['seconds']:.1f} s"
-        epochs_left = state.epochs - state.epoch
-        if epochs_left > 0:
-            pace = sorted(self._paces)[len(self._paces) // 2]
-            line += f", about {_duration(pace * epochs_left)} left"
+        left = self.pace.epoch_ended(state, logs["seconds"])
+        if left is not None:
+            line += f", {left}"
         print(line, file=self.file or sys.stderr, flush=True)
-
-
-def _duration(seconds):
-    """``seconds`` as a person reads a wait: "40 s", "12 min", "4 h 39 min"."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    minutes = round(seconds / 60)
-    if minutes < 90:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min"
 
 
 def _short(value):
