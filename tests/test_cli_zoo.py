@@ -34,6 +34,17 @@ def test_summary_json_at_another_input_size(capsys):
     assert max(row["depth"] for row in table["rows"]) == 2
 
 
+def test_summary_takes_torchvisions_vgg_names(capsys):
+    """vgg11 is configuration A, as torchvision names it: the same table, and torchvision's
+    parameter count."""
+    tables = []
+    for name in ("vgg11", "vgg-a"):
+        assert main(["summary", name, "--json", "--input", "3x32x32"]) == 0
+        tables.append(json.loads(capsys.readouterr().out))
+    assert tables[0] == tables[1]
+    assert tables[0]["totals"]["parameters"] == 132_863_336  # torchvision.models.vgg11()
+
+
 @pytest.mark.parametrize(
     "argv, fragment",
     [

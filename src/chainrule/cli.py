@@ -297,9 +297,10 @@ def _add_summary(commands):
         "summary",
         help="a zoo model's layer table: output shapes, parameters, multiply-adds",
         description="Print the layer table of a network of the zoo for one input "
-        f"(models: {', '.join(zoo.ARCHITECTURES)}).",
+        f"(models: {', '.join(zoo.ARCHITECTURES)}; the VGG configurations also under "
+        f"torchvision's names: {', '.join(zoo.ALIASES)}).",
     )
-    summary.add_argument("model", choices=list(zoo.ARCHITECTURES), metavar="MODEL")
+    summary.add_argument("model", choices=[*zoo.ARCHITECTURES, *zoo.ALIASES], metavar="MODEL")
     summary.add_argument(
         "--input",
         type=input_size,

@@ -1,11 +1,12 @@
 """The CNN zoo by name: every architecture after LeNet-5 that the decks tabulate.
 
 ``ARCHITECTURES[name]`` is ``(builder, input_size)``: a function ``builder(num_classes)`` and
-the input (channels, height, width) the network was designed for. ``chainrule summary NAME``
-prints the layer table of any of them (``summary``); ``TORCHVISION`` names the ones whose
-``state_dict`` keys and computation equal torchvision's model of the same name, so its weights
-load directly
-(``tools/torchvision_to_safetensors.py`` converts a torchvision checkpoint).
+the input (channels, height, width) the network was designed for; ``ALIASES`` gives the VGG
+configurations under torchvision's names too (``vgg16`` is configuration D). ``chainrule
+summary NAME`` prints the layer table of any of them (``summary``); ``TORCHVISION`` names the
+ones whose ``state_dict`` keys and computation equal torchvision's model of the same name, so
+its weights load directly (``tools/torchvision_to_safetensors.py`` converts a torchvision
+checkpoint).
 """
 
 import functools
@@ -43,12 +44,22 @@ ARCHITECTURES = {
     "nin-mnist": (functools.partial(nin, "mnist"), (1, 28, 28)),
 }
 
+# torchvision's VGG depths and the paper's configurations they are
+VGG_DEPTHS = (("11", "A"), ("13", "B"), ("16", "D"), ("19", "E"))
+
+# torchvision's VGG names -> the zoo's names of the same networks
+ALIASES = {
+    f"vgg{depth}{suffix}": f"vgg-{config.lower()}{'-bn' if suffix else ''}"
+    for depth, config in VGG_DEPTHS
+    for suffix in ("", "_bn")
+}
+
 # torchvision's name -> a builder of the same network with the same state_dict keys
 TORCHVISION = {
     "alexnet": alexnet,
     **{
         f"vgg{depth}{suffix}": functools.partial(vgg, config, batch_norm=bool(suffix))
-        for depth, config in (("11", "A"), ("13", "B"), ("16", "D"), ("19", "E"))
+        for depth, config in VGG_DEPTHS
         for suffix in ("", "_bn")
     },
     "googlenet": functools.partial(googlenet, variant="torchvision"),
@@ -57,10 +68,11 @@ TORCHVISION = {
 
 
 def build(name, num_classes=None):
-    """The zoo network ``name`` (a key of ``ARCHITECTURES``) and its design input size."""
-    if name not in ARCHITECTURES:
+    """The zoo network ``name`` (a key of ``ARCHITECTURES`` or ``ALIASES``) and its design
+    input size."""
+    if ALIASES.get(name, name) not in ARCHITECTURES:
         raise KeyError(f"unknown architecture {name!r}; choose one of {', '.join(ARCHITECTURES)}")
-    builder, input_size = ARCHITECTURES[name]
+    builder, input_size = ARCHITECTURES[ALIASES.get(name, name)]
     if num_classes is None:
         return builder(), input_size
     return builder(num_classes=num_classes), input_size
