@@ -6,7 +6,7 @@ The zoo models named in ``chainrule.models.zoo.TORCHVISION`` use torchvision's l
 conversion is a change of file format: each tensor is written as it is, after checking that its
 name and shape are the chainrule model's. Then::
 
-    model = chainrule.models.zoo.TORCHVISION["resnet18"]()
+    model = chainrule.models.resnet18()
     model.load_state_dict(chainrule.serialization.load_file("resnet18.safetensors"))
 
 gives torchvision's logits. Reading the .pth needs PyTorch (``torch.load(weights_only=True)``,

@@ -47,6 +47,18 @@ def test_parameter_total_equals_torchvisions(name):
     assert _parameter_count(zoo.TORCHVISION[name]()) == _parameter_count(reference)
 
 
+@pytest.mark.parametrize("name", ["resnet18", "resnet50", "googlenet", "alexnet"])
+def test_torchvision_constructor_names_build_torchvisions_layers(name):
+    """``chainrule.models.resnet18(num_classes=10)`` has the tensors, names and shapes of
+    ``torchvision.models.resnet18(num_classes=10)``: its weights load as they are."""
+    options = {"aux_logits": False, "init_weights": True} if name == "googlenet" else {}
+    reference = getattr(torchvision_models(), name)(num_classes=10, **options)
+    ours = getattr(models, name)(num_classes=10)
+    assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == {
+        k: tuple(v.shape) for k, v in reference.state_dict().items()
+    }
+
+
 @pytest.mark.parametrize(
     "name, total",
     [

@@ -12,6 +12,7 @@ checkpoint).
 import functools
 
 from ..nn.utils.complexity import layer_table
+from . import torchvision_names
 from .alexnet import alexnet, alexnet_paper, zfnet
 from .googlenet import googlenet
 from .nin import nin
@@ -54,17 +55,8 @@ ALIASES = {
     for suffix in ("", "_bn")
 }
 
-# torchvision's name -> a builder of the same network with the same state_dict keys
-TORCHVISION = {
-    "alexnet": alexnet,
-    **{
-        f"vgg{depth}{suffix}": functools.partial(vgg, config, batch_norm=bool(suffix))
-        for depth, config in VGG_DEPTHS
-        for suffix in ("", "_bn")
-    },
-    "googlenet": functools.partial(googlenet, variant="torchvision"),
-    **{f"resnet{d}": functools.partial(resnet, d, stride_on_3x3=True) for d in IMAGENET_BLOCKS},
-}
+# torchvision's name -> its constructor here: the same network with the same state_dict keys
+TORCHVISION = {name: getattr(torchvision_names, name) for name in torchvision_names.__all__}
 
 
 def build(name, num_classes=None):
