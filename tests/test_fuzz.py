@@ -24,6 +24,7 @@ from chainrule.data.download import read_verified
 from chainrule.data.idx import parse_idx, read_idx
 from chainrule.errors import ChecksumError, IDXFormatError, SerializationError
 from chainrule.serialization import load, load_file, save, save_file
+from tests.conftest import assert_same
 
 TRIALS = 1000
 EXTREMES = [0, 1, 7, 255, 2**31, 2**32 - 1, 2**32, 2**62, 2**63, 2**64, -1, -(2**63)]
@@ -108,25 +109,6 @@ def small_checkpoint():
         "best": float("inf"),
         "counts": np.arange(4),
     }
-
-
-def assert_same(a, b):
-    assert type(a) is type(b), (a, b)
-    if isinstance(a, cr.Tensor):
-        a, b = a.numpy(), b.numpy()
-    if isinstance(a, (np.ndarray, np.generic)):
-        assert a.dtype == b.dtype
-        np.testing.assert_array_equal(a, b)
-    elif isinstance(a, dict):
-        assert list(a) == list(b)
-        for key in a:
-            assert_same(a[key], b[key])
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b)
-        for x, y in zip(a, b):
-            assert_same(x, y)
-    else:
-        assert a == b
 
 
 def replace_random_node(node, rng):

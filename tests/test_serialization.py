@@ -21,6 +21,7 @@ import pytest
 import chainrule as cr
 from chainrule import serialization
 from chainrule.serialization import SerializationError, load, load_file, save, save_file
+from tests.conftest import assert_same
 
 ALL_DTYPES = [
     np.float64,
@@ -211,26 +212,6 @@ def nested_checkpoint():
         "empty": {},
         "empty_list": [],
     }
-
-
-def assert_same(a, b):
-    assert type(a) is type(b), (a, b)
-    if isinstance(a, cr.Tensor):
-        assert a.dtype == b.dtype and a.requires_grad == b.requires_grad
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
-    elif isinstance(a, (np.ndarray, np.generic)):
-        assert a.dtype == b.dtype and a.shape == b.shape
-        np.testing.assert_array_equal(a, b)
-    elif isinstance(a, dict):
-        assert list(a) == list(b)
-        for key in a:
-            assert_same(a[key], b[key])
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b)
-        for x, y in zip(a, b):
-            assert_same(x, y)
-    else:
-        assert a == b
 
 
 def test_nested_round_trip(tmp_path):
