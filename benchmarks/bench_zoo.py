@@ -76,11 +76,7 @@ TORCHVISION_NAMES = {
     "alexnet": "alexnet",
     "googlenet-torchvision": "googlenet",
     **{f"resnet{d}": f"resnet{d}" for d in (18, 34, 50, 101, 152)},
-    **{
-        f"vgg-{config}{suffix}": f"vgg{depth}{suffix.replace('-', '_')}"
-        for config, depth in (("a", 11), ("b", 13), ("d", 16), ("e", 19))
-        for suffix in ("", "-bn")
-    },
+    **{ours: theirs for theirs, ours in zoo.ALIASES.items()},
 }
 
 
