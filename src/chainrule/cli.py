@@ -947,7 +947,10 @@ def _train_classifier(args):
     backend.normalize_device(config.device)
     splits = classify.load_splits(config, download=args.download)
     random.manual_seed(config.seed)  # the initialisation
-    model = models.build(config.model, splits.input_shape, splits.num_classes, config.variant)
+    try:
+        model = models.build(config.model, splits.input_shape, splits.num_classes, config.variant)
+    except ValueError as error:  # the data set's images or classes do not fit the model
+        raise common.ConfigError(f"{error} (--dataset {config.dataset})") from None
     metrics = classify.train_run(
         config, model, splits, args.out, resume=args.resume, progress=_progress(args)
     )

@@ -43,6 +43,8 @@ def test_splits_are_the_folders_normalised_by_the_training_images(images):
     np.testing.assert_allclose(train.mean(axis=(0, 2, 3)), 0, atol=1e-5)
     np.testing.assert_allclose(train.std(axis=(0, 2, 3)), 1, atol=1e-5)
     np.testing.assert_array_equal(splits.test.arrays[1], [0] * 8 + [1] * 8)  # bright, dark
+    assert np.bincount(splits.val.arrays[1]).tolist() == [4, 4]  # not the last folder's alone
+    assert np.bincount(splits.train.arrays[1]).tolist() == [20, 20]
 
 
 def test_a_zoo_model_trains_on_the_folders_and_eval_reads_the_run(images, tmp_path, capsys):
@@ -73,6 +75,14 @@ def test_layout_mistakes_are_one_sentence(images, tmp_path, capsys):
         assert main([*argv, "--out", str(tmp_path / "run")]) == EXIT_USAGE
         err = capsys.readouterr().err.strip()
         assert err.startswith("chainrule: error: ") and fragment in err and "\n" not in err
+
+
+def test_a_model_that_cannot_take_the_images_says_so(images, tmp_path, capsys):
+    argv = ["train", "lenet5", "--dataset", f"imagefolder:{images}", "--val-size", "8"]
+    assert main([*argv, "--out", str(tmp_path / "run")]) == EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("chainrule: error: lenet5: needs single-channel") and "\n" not in err
+    assert f"(--dataset imagefolder:{images})" in err and not (tmp_path / "run").exists()
 
 
 def test_an_unknown_dataset_names_the_choices(capsys):

@@ -164,8 +164,14 @@ def _image_folder(root, distort=False):
     each split in torchvision's ``ImageFolder`` layout with the same classes and images of one
     size; decoded once into memory and normalised per channel by the training images' mean and
     standard deviation. ``distort``: the CIFAR-10 augmentation (a random crop of the image
-    padded by 4 pixels, a horizontal flip)."""
+    padded by 4 pixels, a horizontal flip).
+
+    The training images are interleaved by class, as CIFAR-10's, so the last ``val_size`` of
+    them (the validation split) and the first ``limit_train`` hold every class, not the last
+    class folder's images alone."""
     train_images, train_labels, classes = _image_split(root, "train")
+    order = _interleaved_by_class(train_labels)
+    train_images, train_labels = train_images[order], train_labels[order]
     test_split = "test" if os.path.isdir(os.path.join(root, "test")) else "val"
     test_images, test_labels, test_classes = _image_split(root, test_split)
     if test_classes != classes:
