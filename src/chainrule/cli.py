@@ -57,7 +57,7 @@ from .models.seq2seq import WEIGHTS_FILE
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
-DATASET_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10"}
+DATASET_NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", None: "your images"}
 KERNELS_FOLDER = os.path.join("pictures", "kernels")
 
 
@@ -382,13 +382,18 @@ def _add_classifier(apps, name):
         parser.add_argument(
             "--variant", choices=variants, default=variants[0], help="the model's variant"
         )
+    own_data = datasets.keys() == {None}  # ImageNet's networks: the user's images
+    required = "; required: the network's own, ImageNet, is not in the data mirror"
     parser.add_argument(
         "--dataset",
         type=image_dataset,
         default=defaults.dataset,
+        required=own_data,
         metavar="{" + ",".join(sorted(classify.DATASETS)) + f",{classify.IMAGE_FOLDER}PATH}}",
         help="the data set; imagefolder:PATH reads PATH/train/<class>/ and PATH/test/<class>/ "
-        "(images of one size)" + _variant_defaults(varying.get("dataset")),
+        "(images of one size)"
+        + (required if own_data else "")
+        + _variant_defaults(varying.get("dataset")),
     )
     standard = ", ".join(f"{k} {v[1]:g}" for k, v in common.OPTIMIZERS.items())
     own_lr = defaults.lr is None and "lr" not in varying

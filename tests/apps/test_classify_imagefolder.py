@@ -85,6 +85,47 @@ def test_a_model_that_cannot_take_the_images_says_so(images, tmp_path, capsys):
     assert f"(--dataset imagefolder:{images})" in err and not (tmp_path / "run").exists()
 
 
+def test_an_imagenet_network_trains_on_the_folders_by_its_papers_recipe(images, tmp_path):
+    """ResNet-18 with He et al.'s recipe (SGD with momentum, lr 0.1 ÷10 twice, weight decay
+    10⁻⁴, crops and flips) on 12×12 images; no validation split unless asked for."""
+    out = tmp_path / "run"
+    argv = ["train", "resnet18", "--dataset", f"imagefolder:{images}", "--epochs", "2"]
+    assert main([*argv, "--batch-size", "16", "--no-progress", "--out", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    expected = {"optimizer": "momentum", "lr": 0.1, "lr_schedule": "multistep", "val_size": 0}
+    assert {k: config[k] for k in expected} == expected
+    assert config["weight_decay"] == 1e-4 and config["distort"] is True
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["epochs"] == 2 and 0 <= metrics["test_accuracy"] <= 1
+
+
+@pytest.mark.parametrize(
+    "options, fragment",
+    [
+        ([], "alexnet cannot take 12×12 images: max_pool2d: kernel (3, 3)"),
+        (["--variant", "paper"], "alexnet cannot take 12×12 images"),
+        (["--dataset", "mnist"], "alexnet takes colour (3-channel) images; the data set's have 1"),
+    ],
+)
+def test_an_imagenet_network_refuses_images_it_cannot_take(
+    images, data_dir, tmp_path, capsys, options, fragment
+):
+    argv = ["train", "alexnet", *options, "--out", str(tmp_path / "run")]
+    if "--dataset" not in options:
+        argv += ["--dataset", f"imagefolder:{images}"]
+    assert main([*argv, "--data-dir", data_dir, "--limit-train", "8"]) == EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("chainrule: error: ") and fragment in err and "\n" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_imagenet_network_needs_a_data_set(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "vgg", "--variant", "e-bn", "--out", "run"])
+    assert stop.value.code == EXIT_USAGE
+    assert "the following arguments are required: --dataset" in capsys.readouterr().err
+
+
 def test_an_unknown_dataset_names_the_choices(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["train", "resnet20", "--dataset", "imagenet", "--out", "run"])

@@ -10,7 +10,7 @@ The ImageNet networks of the zoo are here under torchvision's constructor names 
 every architecture by name, with its layer table.
 """
 
-from . import nin, resnet, torchvision_names  # nin and resnet register their models
+from . import nin, resnet, torchvision_names, zoo  # nin, resnet and zoo register models
 from .lenet5 import lenet5
 from .mlp import mlp
 from .registry import RECIPES, TRAINABLE, VARIANTS, build, recipe_of, register, varying_fields
