@@ -110,8 +110,9 @@ USER_DATA_RECIPE = {
 
 
 def _check_input(name, model, input_shape):
-    """Refuse, with one sentence, images the network cannot take: it takes colour images of
-    any size down to where its pooling runs out of pixels (one forward of a blank image)."""
+    """Refuse, with one sentence, images the network cannot take: other than colour, or of a
+    size its layers do not fit (too small for its pooling, or, for a classifier sized to its
+    last maps, other than its own); one forward of a blank image tells."""
     channels, height, width = input_shape
     if channels != 3:
         raise ValueError(f"{name} takes colour (3-channel) images; the data set's have {channels}")
@@ -138,7 +139,7 @@ def _register_trainable(name, family, builders):
 
 
 def _vgg_variants():
-    """VGG's configurations as variants, D (VGG-16) first: "d", "d-bn", "a", "a-lrn", …"""
+    """VGG's configurations as variants: "d" (VGG-16) first, then "a", "a-bn", "a-lrn", "b", …"""
     names = sorted(
         (n[len("vgg-") :] for n in ARCHITECTURES if n.startswith("vgg-")), key="d".__ne__
     )
