@@ -140,10 +140,9 @@ def _register_trainable(name, family, builders):
 
 def _vgg_variants():
     """VGG's configurations as variants: "d" (VGG-16) first, then "a", "a-bn", "a-lrn", "b", …"""
-    names = sorted(
-        (n[len("vgg-") :] for n in ARCHITECTURES if n.startswith("vgg-")), key="d".__ne__
-    )
-    return {variant: ARCHITECTURES[f"vgg-{variant}"][0] for variant in names}
+    configurations = [name.removeprefix("vgg-") for name in ARCHITECTURES if name[:4] == "vgg-"]
+    ordered = ["d", *(c for c in configurations if c != "d")]
+    return {variant: ARCHITECTURES[f"vgg-{variant}"][0] for variant in ordered}
 
 
 _register_trainable("alexnet", "alexnet", {"torchvision": alexnet, "paper": alexnet_paper})
