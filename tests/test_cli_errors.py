@@ -164,7 +164,8 @@ SENTENCES = [
     ),
     (
         ["train", "mlp", "--data-dir", "{data}", "--val-size", "60000", "--out", "{new}"],
-        "val_size must be between 0 and 59999",
+        "val_size must be between 0 and 59999, got 60000: the data set has 60000 training "
+        "samples (--val-size N holds out the last N)",
     ),
     (
         ["viz", "kernels", "--mnist-index", "99999", "--data-dir", "{data}"],

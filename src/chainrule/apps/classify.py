@@ -250,7 +250,10 @@ def load_splits(config, download=False):
             f"or {IMAGE_FOLDER}PATH"
         )
     if not 0 <= config.val_size < len(train):
-        raise ConfigError(f"val_size must be between 0 and {len(train) - 1}, got {config.val_size}")
+        raise ConfigError(
+            f"val_size must be between 0 and {len(train) - 1}, got {config.val_size}: the data "
+            f"set has {len(train)} training samples (--val-size N holds out the last N)"
+        )
     cut = len(train) - config.val_size
     kept = cut if config.limit_train is None else min(config.limit_train, cut)
     return Splits(
