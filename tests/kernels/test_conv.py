@@ -32,6 +32,9 @@ SHAPES = [  # name, input (N, C, H, W), weight (O, C/groups, kh, kw), conv optio
     ("covers-input-nonsquare-strided", (2, 3, 4, 6), (5, 3, 4, 6), dict(stride=2)),
     ("covers-padded-input", (2, 3, 3, 3), (4, 3, 5, 5), dict(padding=1)),
     ("covers-input-grouped", (2, 4, 3, 3), (6, 2, 3, 3), dict(groups=2)),
+    # small maps of many channels: every GEMM over the batch's images side by side
+    ("deep-small-maps", (3, 16, 2, 3), (24, 16, 3, 3), dict(padding=1)),
+    ("deep-small-maps-strided-groups", (2, 16, 5, 4), (24, 8, 3, 3), dict(stride=2, groups=2)),
     # float64 columns of ~1.6 MB per image: the kernels split the batch into chunks
     ("several-chunks", (3, 8, 30, 30), (4, 8, 5, 5), dict(padding=2)),
     ("several-chunks-strided", (3, 8, 61, 61), (4, 4, 5, 5), dict(stride=2, groups=2)),
@@ -66,6 +69,19 @@ def test_kernels_equal_the_reference(name, x_shape, w_shape, options):
     for kernel, reference in pairs:
         assert kernel.shape == reference.shape and kernel.dtype == np.float64
         np.testing.assert_allclose(kernel, reference, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "x_shape, w_shape, options, side_by_side",
+    [
+        ((3, 16, 2, 3), (24, 16, 3, 3), dict(padding=1), True),
+        ((2, 16, 5, 4), (24, 8, 3, 3), dict(stride=2, groups=2), True),
+        ((2, 3, 7, 9), (4, 3, 3, 3), {}, False),  # "plain-odd"
+    ],
+)
+def test_both_gemm_layouts_are_exercised(x_shape, w_shape, options, side_by_side):
+    layout = conv_kernels._Layout(_geometry(np.zeros(x_shape), np.zeros(w_shape), options))
+    assert conv_kernels._side_by_side(layout) == side_by_side
 
 
 def test_the_rows_adjoint_is_exercised():
