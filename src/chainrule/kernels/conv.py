@@ -262,10 +262,10 @@ def correlate_weight_grad(x, grad, g):
         columns = _per_group(_im2col(x[batch], part), part)  # (N, groups, rows, pixels)
         grid = _to_grid(grad[batch], part)  # (N, groups, O/groups, pixels)
         if side_by_side:
-            pixels = part.n * part.pixels
-            columns = columns.transpose(1, 2, 0, 3).reshape(g.groups, layout.rows, pixels)
+            all_pixels = part.n * part.pixels
+            columns = columns.transpose(1, 2, 0, 3).reshape(g.groups, layout.rows, all_pixels)
             transposed += np.matmul(
-                columns, grid.transpose(1, 0, 3, 2).reshape(g.groups, pixels, -1)
+                columns, grid.transpose(1, 0, 3, 2).reshape(g.groups, all_pixels, -1)
             )
         else:
             transposed += np.matmul(columns, grid.transpose(0, 1, 3, 2)).sum(axis=0)

@@ -239,7 +239,8 @@ class _Pace:
         """Record an epoch that trained for ``seconds``; the time left as a person reads it
         ("about 4 h 39 min left"), or None after the last epoch."""
         now = time.perf_counter()
-        self.paces.append(now - (self.last_end if self.last_end is not None else now - seconds))
+        started = self.last_end if self.last_end is not None else now - seconds
+        self.paces.append(now - started)
         self.last_end = now
         epochs_left = state.epochs - state.epoch
         if epochs_left <= 0:
