@@ -258,6 +258,7 @@ def train_lm(config, out_dir, resume=False, progress="auto", download=False):
     state.scheduler = LR_SCHEDULES[config.lr_schedule](optimizer, config.epochs)
     if snapshot is not None and state.scheduler is not None:
         resume_schedule(state.scheduler, state.epoch)
+    state.epochs = _epochs_to_run(state, config, len(batches))
     started = time.perf_counter()
     _run_epochs(state, data, config)
     return _finish(state, config, out_dir, time.perf_counter() - started, snapshot)
@@ -266,7 +267,7 @@ def train_lm(config, out_dir, resume=False, progress="auto", download=False):
 def _run_epochs(state, data, config):
     forward = data_parallel(state.model)
     _call(state, "on_train_begin")
-    while state.epoch < config.epochs and not _out_of_steps(state, config):
+    while state.epoch < state.epochs:
         _call(state, "on_epoch_begin")
         logs = train_epoch(state, config.clip, config.device, config.steps, forward)
         measured = evaluate_lm(
@@ -283,8 +284,14 @@ def _run_epochs(state, data, config):
     _call(state, "on_train_end")
 
 
-def _out_of_steps(state, config):
-    return config.steps is not None and state.step >= config.steps
+def _epochs_to_run(state, config, batches_per_epoch):
+    """The epoch count the run will reach: ``config.epochs``, or fewer where ``config.steps``
+    ends it first (an epoch cut short by it counts as finished). The progress lines show it and
+    time what is left by it, and the scheduler keeps ``config.epochs``."""
+    if config.steps is None:
+        return config.epochs
+    steps_left = max(config.steps - state.step, 0)
+    return min(config.epochs, state.epoch + -(-steps_left // batches_per_epoch))
 
 
 def _finish(state, config, out_dir, seconds, snapshot):
