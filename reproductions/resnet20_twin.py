@@ -6,15 +6,19 @@ framework from the data: both frameworks start from the same weights (chainrule'
 initialisation, copied into the twin), train on the same augmented batches (chainrule's
 ``DataLoader`` over ``chainrule train resnet20``'s data: per-channel normalisation, random
 4-pixel-padded crops and flips, the last 5,000 training images held out) with the same recipe
-(SGD, momentum 0.9, weight decay 10⁻⁴, lr 0.1, batch 128), and are measured after every epoch
-on the held-out 5,000 and on the 10,000 test images. Curves that agree mean the gap to the
-paper is the data and the epochs, not chainrule.
+(SGD, momentum 0.9, weight decay 10⁻⁴, lr 0.1, batch 128; ``--lr-schedule cosine`` anneals it to
+0 over the epochs, as ``chainrule train --lr-schedule cosine``), and are measured after every
+epoch on the held-out 5,000 and on the 10,000 test images. Curves that agree mean the gap to
+the paper is the data and the epochs, not chainrule.
 
     CHAINRULE_DATA=../shared/data OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \\
         .venv/bin/python reproductions/resnet20_twin.py --epochs 2
 
-Writes ``results/resnet20_twin.json`` (per epoch and framework: training loss, validation and
-test accuracy, seconds) and ``results/resnet20_twin.png`` (the curves).
+Writes ``results/NAME.json`` (``--name``, default ``resnet20_twin``; per epoch and framework:
+training loss, validation and test accuracy, seconds) and ``results/NAME.png`` (the curves).
+``--framework torch`` (or ``chainrule``) trains one of the two, so that each can have a process
+and a core of its own: the seed gives both processes the same weights and batches, and each
+adds its curves to ``NAME.json`` beside the other's, for the same configuration.
 """
 
 import argparse
@@ -29,9 +33,19 @@ import chainrule as cr
 from chainrule import data, models, random
 from chainrule import functional as F
 from chainrule.apps import classify
-from chainrule.apps.common import make_optimizer
+from chainrule.apps.common import LR_SCHEDULES, make_optimizer
 
 RESULTS = os.path.join(os.path.dirname(__file__), "results")
+FRAMEWORKS = ("chainrule", "torch")
+TORCH_SCHEDULES = {  # chainrule's LR_SCHEDULES, in torch.optim
+    "constant": lambda optimizer, epochs: None,
+    "cosine": lambda optimizer, epochs: torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, T_max=epochs
+    ),
+    "multistep": lambda optimizer, epochs: torch.optim.lr_scheduler.MultiStepLR(
+        optimizer, milestones=[epochs // 2, epochs * 3 // 4], gamma=0.1
+    ),
+}
 
 
 class TorchBasicBlock(torch.nn.Module):
@@ -90,6 +104,7 @@ class Chainrule:
         self.optimizer = make_optimizer(
             config.optimizer, model.parameters(), config.lr, config.weight_decay
         )
+        self.scheduler = LR_SCHEDULES[config.lr_schedule](self.optimizer, config.epochs)
 
     def step(self, x, y):
         self.model.train()
@@ -114,6 +129,7 @@ class Torch:
         self.optimizer = torch.optim.SGD(
             twin.parameters(), lr=config.lr, momentum=0.9, weight_decay=config.weight_decay
         )
+        self.scheduler = TORCH_SCHEDULES[config.lr_schedule](self.optimizer, config.epochs)
 
     def step(self, x, y):
         self.model.train()
@@ -138,12 +154,16 @@ def arrays(split):
     return np.asarray(x), np.asarray(y)
 
 
-def compare(config, log=print):
-    """Train both frameworks side by side for ``config.epochs``; one record per epoch each."""
+def compare(config, frameworks=FRAMEWORKS, log=print):
+    """Train ``frameworks`` side by side for ``config.epochs``; one record per epoch each."""
     splits = classify.load_splits(config)
     random.manual_seed(config.seed)  # the initialisation, as chainrule train does
     model = models.build("resnet20", splits.input_shape, splits.num_classes)
-    trainers = {"chainrule": Chainrule(model, config), "torch": Torch(twin_of(model), config)}
+    make = {
+        "chainrule": lambda: Chainrule(model, config),
+        "torch": lambda: Torch(twin_of(model), config),
+    }
+    trainers = {name: make[name]() for name in frameworks}
     loader = data.DataLoader(
         splits.train, batch_size=config.batch_size, shuffle=True, seed=config.seed
     )
@@ -159,6 +179,8 @@ def compare(config, log=print):
                 losses[name].append(trainer.step(x, y))
                 seconds[name] += time.perf_counter() - began
         for name, trainer in trainers.items():
+            if trainer.scheduler is not None:
+                trainer.scheduler.step()
             record = {
                 "epoch": epoch,
                 "train_loss": float(np.mean(losses[name])),
@@ -195,19 +217,35 @@ def draw(history, path):
     save(figure, path)
 
 
+def merged(path, config, history):
+    """The result to write to ``path``: ``history`` beside the other framework's curves already
+    there, if they were trained with the same ``config``."""
+    result = {"config": config}
+    if os.path.exists(path):
+        with open(path) as f:
+            earlier = json.load(f)
+        if earlier["config"] == config:
+            result.update({name: earlier[name] for name in FRAMEWORKS if name in earlier})
+    return {**result, **history}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--limit-train", type=int, default=None)
+    parser.add_argument("--lr-schedule", choices=sorted(TORCH_SCHEDULES), default="constant")
+    parser.add_argument("--framework", choices=FRAMEWORKS, help="train only this one")
+    parser.add_argument("--name", default="resnet20_twin", help="results/NAME.json and .png")
     args = parser.parse_args()
-    recipe = {**models.RECIPES["resnet20"], "epochs": args.epochs}
+    recipe = {**models.RECIPES["resnet20"], "epochs": args.epochs, "lr_schedule": args.lr_schedule}
     config = classify.RunConfig(model="resnet20", **recipe, limit_train=args.limit_train)
-    history = compare(config)
-    result = {"config": {k: v for k, v in vars(config).items() if k != "data_dir"}, **history}
-    with open(os.path.join(RESULTS, "resnet20_twin.json"), "w") as f:
+    history = compare(config, (args.framework,) if args.framework else FRAMEWORKS)
+    path = os.path.join(RESULTS, f"{args.name}.json")
+    result = merged(path, {k: v for k, v in vars(config).items() if k != "data_dir"}, history)
+    with open(path, "w") as f:
         json.dump(result, f, indent=2)
         f.write("\n")
-    draw(history, os.path.join(RESULTS, "resnet20_twin.png"))
+    draw({name: result[name] for name in FRAMEWORKS if name in result}, path[:-4] + "png")
 
 
 if __name__ == "__main__":

@@ -37,15 +37,23 @@ def test_the_twin_gives_chainrules_loss_and_gradients(script, float64):
     assert_gradients_equal_torch(model, twin, rtol=1e-7, atol=1e-10)
 
 
-def test_the_two_trainers_stay_together_on_the_same_batches(script, float64):
-    config = classify.RunConfig(model="resnet20", **models.RECIPES["resnet20"])
+@pytest.mark.parametrize("schedule", ["constant", "cosine", "multistep"])
+def test_the_two_trainers_stay_together_on_the_same_batches(script, float64, schedule):
+    recipe = {**models.RECIPES["resnet20"], "epochs": 4, "lr_schedule": schedule}
+    config = classify.RunConfig(model="resnet20", **recipe)
     cr.manual_seed(1)
     model = models.build("resnet20", (3, 32, 32), 10)
     ours = script.Chainrule(model, config)
     theirs = script.Torch(script.twin_of(model), config)
-    for step in range(3):
-        x, y = batch(step + 10)
+    for epoch in range(3):
+        x, y = batch(epoch + 10)
         np.testing.assert_allclose(ours.step(x, y), theirs.step(x, y), rtol=1e-8)
+        for trainer in (ours, theirs):
+            if trainer.scheduler is not None:
+                trainer.scheduler.step()
+        assert ours.optimizer.param_groups[0]["lr"] == pytest.approx(
+            theirs.optimizer.param_groups[0]["lr"], rel=1e-12
+        )
     x, y = batch(99, 40)
     assert ours.accuracy(x, y) == theirs.accuracy(x, y)
     state = theirs.model.state_dict()
