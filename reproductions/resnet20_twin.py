@@ -1,4 +1,4 @@
-"""ResNet-20 on the mirror's CIFAR-10 JPEGs, chainrule beside a PyTorch twin, the first epochs.
+"""ResNet-20 on the mirror's CIFAR-10 JPEGs, chainrule beside a PyTorch twin, epoch by epoch.
 
 The mirror's CIFAR-10 is JPEG, not the original pixels, so ResNet-20's test accuracy here
 cannot be read against He et al.'s 91.25% as if the data were the same. This run separates the
