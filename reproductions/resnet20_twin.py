@@ -22,6 +22,7 @@ adds its curves to ``NAME.json`` beside the other's, for the same configuration.
 """
 
 import argparse
+import fcntl
 import json
 import os
 import time
@@ -217,16 +218,24 @@ def draw(history, path):
     save(figure, path)
 
 
-def merged(path, config, history):
-    """The result to write to ``path``: ``history`` beside the other framework's curves already
-    there, if they were trained with the same ``config``."""
-    result = {"config": config}
-    if os.path.exists(path):
-        with open(path) as f:
-            earlier = json.load(f)
-        if earlier["config"] == config:
+def save(path, config, history):
+    """Write ``history`` to the JSON file ``path`` beside the other framework's curves already
+    there, if they were trained with the same ``config``; return what was written. The file is
+    held locked from reading to writing, so two processes ending together both land."""
+    with open(path, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        text = f.read()
+        earlier = json.loads(text) if text else {}
+        result = {"config": config}
+        if earlier.get("config") == config:
             result.update({name: earlier[name] for name in FRAMEWORKS if name in earlier})
-    return {**result, **history}
+        result.update(history)
+        f.seek(0)
+        f.truncate()
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    return result
 
 
 def main():
@@ -241,10 +250,7 @@ def main():
     config = classify.RunConfig(model="resnet20", **recipe, limit_train=args.limit_train)
     history = compare(config, (args.framework,) if args.framework else FRAMEWORKS)
     path = os.path.join(RESULTS, f"{args.name}.json")
-    result = merged(path, {k: v for k, v in vars(config).items() if k != "data_dir"}, history)
-    with open(path, "w") as f:
-        json.dump(result, f, indent=2)
-        f.write("\n")
+    result = save(path, {k: v for k, v in vars(config).items() if k != "data_dir"}, history)
     draw({name: result[name] for name in FRAMEWORKS if name in result}, path[:-4] + "png")
 
 

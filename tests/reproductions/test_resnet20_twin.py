@@ -3,6 +3,8 @@ weights copied in, the same loss and every parameter's gradient (float64, batch 
 mode, option-A shortcuts), and the two trainers stay together over SGD steps on the same
 batches."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -61,3 +63,14 @@ def test_the_two_trainers_stay_together_on_the_same_batches(script, float64, sch
         np.testing.assert_allclose(
             np.asarray(value.numpy()), state[name].numpy(), rtol=1e-6, atol=1e-9, err_msg=name
         )
+
+
+def test_each_framework_adds_its_curves_for_the_same_configuration(script, tmp_path):
+    path = str(tmp_path / "twin.json")
+    config = {"epochs": 2, "lr_schedule": "cosine"}
+    script.save(path, config, {"torch": [{"epoch": 1}]})
+    written = script.save(path, config, {"chainrule": [{"epoch": 1}]})
+    assert set(written) == {"config", "torch", "chainrule"}
+    assert json.loads(open(path).read()) == written
+    other = script.save(path, {**config, "epochs": 3}, {"chainrule": [{"epoch": 1}]})
+    assert set(other) == {"config", "chainrule"}
