@@ -160,11 +160,8 @@ def compare(config, frameworks=FRAMEWORKS, log=print):
     splits = classify.load_splits(config)
     random.manual_seed(config.seed)  # the initialisation, as chainrule train does
     model = models.build("resnet20", splits.input_shape, splits.num_classes)
-    make = {
-        "chainrule": lambda: Chainrule(model, config),
-        "torch": lambda: Torch(twin_of(model), config),
-    }
-    trainers = {name: make[name]() for name in frameworks}
+    both = {"chainrule": Chainrule(model, config), "torch": Torch(twin_of(model), config)}
+    trainers = {name: both[name] for name in frameworks}
     loader = data.DataLoader(
         splits.train, batch_size=config.batch_size, shuffle=True, seed=config.seed
     )

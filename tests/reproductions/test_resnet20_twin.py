@@ -66,11 +66,11 @@ def test_the_two_trainers_stay_together_on_the_same_batches(script, float64, sch
 
 
 def test_each_framework_adds_its_curves_for_the_same_configuration(script, tmp_path):
-    path = str(tmp_path / "twin.json")
+    path = tmp_path / "twin.json"
     config = {"epochs": 2, "lr_schedule": "cosine"}
     script.save(path, config, {"torch": [{"epoch": 1}]})
     written = script.save(path, config, {"chainrule": [{"epoch": 1}]})
     assert set(written) == {"config", "torch", "chainrule"}
-    assert json.loads(open(path).read()) == written
+    assert json.loads(path.read_text()) == written
     other = script.save(path, {**config, "epochs": 3}, {"chainrule": [{"epoch": 1}]})
     assert set(other) == {"config", "chainrule"}
